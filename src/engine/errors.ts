@@ -1,0 +1,93 @@
+/**
+ * Typed errors of the engine. Each message says what is wrong and what the
+ * user can do about it; adapters print `message` as is (CLI: one line, exit 1).
+ */
+
+/** Stable identifiers adapters can switch on. */
+export type IreneErrorCode =
+  | 'INVALID_INPUT' // bad option value (negative batch size ...)
+  | 'UNKNOWN_MODEL_TYPE'
+  | 'MISSING_FIELD'
+  | 'MALFORMED_FILE' // JSON/ONNX/CSV that cannot be read
+  | 'UNSUPPORTED_FORMAT' // no importer matches
+  | 'PROFILE' // profile missing or invalid
+  | 'DATA' // training data problems
+  | 'ABORTED';
+
+/** Base class: an error the user caused and can fix. */
+export class IreneError extends Error {
+  constructor(
+    readonly code: IreneErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An option or argument out of range. */
+export class InvalidInputError extends IreneError {
+  constructor(message: string) {
+    super('INVALID_INPUT', message);
+  }
+}
+
+/** A config names a `model_type` no architecture file describes. */
+export class UnknownModelTypeError extends IreneError {
+  constructor(
+    readonly modelType: string,
+    supported: readonly string[],
+  ) {
+    super('UNKNOWN_MODEL_TYPE', `unknown model_type "${modelType}": supported are ${supported.join(', ')}`);
+  }
+}
+
+/** A config lacks a field the architecture needs. */
+export class MissingFieldError extends IreneError {
+  constructor(
+    readonly field: string,
+    context: string,
+  ) {
+    super('MISSING_FIELD', `${context}: missing field "${field}"`);
+  }
+}
+
+/** A file that cannot be decoded (truncated, wrong format, bad JSON ...). */
+export class MalformedFileError extends IreneError {
+  constructor(message: string) {
+    super('MALFORMED_FILE', message);
+  }
+}
+
+/** No importer recognises the file. */
+export class UnsupportedFormatError extends IreneError {
+  constructor(message: string) {
+    super('UNSUPPORTED_FORMAT', message);
+  }
+}
+
+/** A device profile that cannot be found or read. */
+export class ProfileError extends IreneError {
+  constructor(message: string) {
+    super('PROFILE', message);
+  }
+}
+
+/** Training or evaluation data with malformed rows. */
+export class DataError extends IreneError {
+  constructor(message: string) {
+    super('DATA', message);
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class AbortedError extends IreneError {
+  constructor() {
+    super('ABORTED', 'the operation was cancelled');
+  }
+}
+
+/** Throws AbortedError when the signal has fired; call it in long loops. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError();
+}

@@ -1,0 +1,30 @@
+import type { Dtype, ModelTree } from '../tree/modelNode.js';
+
+/** What an importer is given: the file's name and its bytes (never a path to read). */
+export interface ImportInput {
+  /** File name or path, used for format detection and messages only. */
+  fileName: string;
+  /** Whole file contents. For ONNX files this may be large; importers must not copy weight payloads. */
+  bytes: Uint8Array;
+}
+
+/** The inference setting a tree is built for. */
+export interface ImportOptions {
+  /** Sequences per forward pass (count, >= 1). */
+  batchSize: number;
+  /** Tokens per sequence (count, >= 1). */
+  seqLen: number;
+  /** Compute dtype of activations and weights. */
+  dtype: Dtype;
+  signal?: AbortSignal;
+}
+
+/** One module per file format (netron style): cheap detection, then a full parse. */
+export interface Importer {
+  /** Stable id, also written into `ModelTree.format`. */
+  readonly id: string;
+  /** Cheap check on the name and the first bytes (up to 4 KiB); never throws. */
+  match(fileName: string, head: Uint8Array): boolean;
+  /** Builds the tree; throws an IreneError with an actionable message on bad input. */
+  parse(input: ImportInput, options: ImportOptions): ModelTree;
+}

@@ -1,0 +1,54 @@
+import { InvalidInputError, UnsupportedFormatError, throwIfAborted } from '../errors.js';
+import type { ModelTree } from '../tree/modelNode.js';
+import { DTYPES } from '../tree/modelNode.js';
+import type { ImportInput, ImportOptions, Importer } from './importer.js';
+
+const importers: Importer[] = [];
+
+/** Adds an importer; later registrations are tried after earlier ones. */
+export function registerImporter(importer: Importer): void {
+  if (!importers.some((i) => i.id === importer.id)) importers.push(importer);
+}
+
+/** The registered importers, in the order they are tried. */
+export function listImporters(): readonly Importer[] {
+  return importers;
+}
+
+/** The importer that recognises this file, if any. */
+export function findImporter(fileName: string, bytes: Uint8Array): Importer | undefined {
+  const head = bytes.subarray(0, 4096);
+  return importers.find((i) => i.match(fileName, head));
+}
+
+/** Rejects settings no model can run with, before any parsing. */
+export function validateImportOptions(options: ImportOptions): void {
+  for (const [name, value] of [
+    ['batch size', options.batchSize],
+    ['sequence length', options.seqLen],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new InvalidInputError(`${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (!DTYPES.includes(options.dtype)) {
+    throw new InvalidInputError(`dtype must be one of ${DTYPES.join(', ')}, got "${String(options.dtype)}"`);
+  }
+}
+
+/**
+ * Builds the model tree of any supported file: picks the importer by name and
+ * content, validates the options, and parses.
+ * @throws UnsupportedFormatError when no importer recognises the file.
+ */
+export function importModel(input: ImportInput, options: ImportOptions): ModelTree {
+  validateImportOptions(options);
+  throwIfAborted(options.signal);
+  const importer = findImporter(input.fileName, input.bytes);
+  if (!importer) {
+    throw new UnsupportedFormatError(
+      `${input.fileName}: not a model file IrEne can read (supported: ${importers.map((i) => i.id).join(', ')})`,
+    );
+  }
+  return importer.parse(input, options);
+}

@@ -1,0 +1,127 @@
+/**
+ * The model tree: the one data structure every importer produces and the
+ * predictor consumes. Nodes mirror what PyTorch runs: the model (root), its
+ * nn.Modules that have children, and ML primitives (leaf nn.Modules such as
+ * Linear, and functional ops such as matmul or softmax called in a forward).
+ */
+
+/** Level of a node in the IrEne hierarchy. */
+export type NodeType = 'model' | 'module' | 'ml';
+
+/** Floating-point formats a prediction can be made for. */
+export type Dtype = 'fp32' | 'fp16' | 'bf16';
+
+/** All dtypes, in the order the UI offers them. */
+export const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'bf16'];
+
+/** Bytes per element of each dtype (bytes). */
+export const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { fp32: 4, fp16: 2, bf16: 2 };
+
+/**
+ * Normalised primitive kinds. Importers map their own operator names onto
+ * these so that a Linear from a config, a Gemm from ONNX and an nn.Linear
+ * from Python source share one regression.
+ */
+export type PrimitiveKind =
+  | 'linear' // nn.Linear, Conv1D (GPT-2), MatMul/Gemm with a weight
+  | 'matmul' // product of two activations (attention scores, context)
+  | 'softmax'
+  | 'layernorm'
+  | 'rmsnorm'
+  | 'embedding'
+  | 'activation' // gelu, tanh, silu, relu, sigmoid ...
+  | 'elementwise' // add, mul, div, sub, neg, where, pow, sqrt ...
+  | 'rotary' // rotary position embedding tables
+  | 'conv'
+  | 'memory' // cat, contiguous, cast, transpose that copies: moves bytes, no FLOPs
+  | 'other';
+
+/** Where a node comes from, so that the editor can reveal it. */
+export interface SourceRef {
+  /** File the node was read from (absolute path or URI string), when known. */
+  file?: string;
+  /** 0-based line in that file. */
+  line?: number;
+  /** 0-based column in that file. */
+  column?: number;
+  /** Dotted JSON key in a config.json that controls this node (e.g. `num_hidden_layers`). */
+  configKey?: string;
+  /** Names of the ONNX graph nodes folded into this tree node. */
+  onnxNodes?: string[];
+}
+
+/** Runtime columns measured while a node ran (training data only: they leak the answer). */
+export interface RuntimeFeatures {
+  cpu?: number;
+  mem?: number;
+  gpu?: number;
+  gpuMem?: number;
+  gpuClk?: number;
+  gpuMemClk?: number;
+  /** Seconds per call. */
+  timesMean?: number;
+  /** GPU-only software energy reading (joules per call). */
+  gpuEnergyMean?: number;
+}
+
+/** Ground truth of a node, present on training trees. */
+export interface MeasuredEnergy {
+  /** Energy of one call of the node (joules). */
+  energyJ: number;
+  runtime?: RuntimeFeatures;
+}
+
+/** One node of the model tree. */
+export interface ModelNode {
+  /** Dotted module path from the root: `root`, `root.encoder.layer.0.attention.self`, `root.h.0.attn.matmul.0`. */
+  scope: string;
+  type: NodeType;
+  /** Python class name (`BertLayer`, `Linear`) or functional op kind (`matmul`, `softmax`). */
+  instanceType: string;
+  /** Normalised primitive kind; set on `ml` nodes. */
+  kind?: PrimitiveKind;
+  /** Shapes of the tensor inputs of one call (elements per dim). */
+  inputShapes: number[][];
+  dtype: Dtype;
+  /** Times this node runs in one forward pass of the whole model (>= 1; ALBERT's shared layer runs N times). */
+  calls: number;
+  /** Parameters owned by the node and its descendants (count). */
+  parameters: number;
+  /** Floating-point operations of one call (FLOPs, 2 per multiply-add). */
+  flops: number;
+  /** Bytes touched by one call: inputs + outputs + parameters (bytes). */
+  memBytes: number;
+  children: ModelNode[];
+  source?: SourceRef;
+  measured?: MeasuredEnergy;
+}
+
+/** A whole model tree plus the context every node shares. */
+export interface ModelTree {
+  /** Display name (HF `_name_or_path`, file name, or the measured model name). */
+  modelName: string;
+  /** Which importer built it (`hf-config`, `onnx`, `python`, `irene-csv`, `irene-jsonl`). */
+  format: string;
+  batchSize: number;
+  seqLen: number;
+  dtype: Dtype;
+  root: ModelNode;
+  /** Things the importer did not understand or had to assume; never fatal. */
+  warnings: string[];
+  /** Measured whole-model energy (joules per inference) when the tree is training data. */
+  measuredModelEnergyJ?: number;
+}
+
+/** Per-node result of a prediction. */
+export interface PredictedNode {
+  node: ModelNode;
+  /** Predicted energy of one call of this node (joules). */
+  energyPerCallJ: number;
+  /** Predicted energy of all calls in one inference (joules) = energyPerCallJ x calls. */
+  energyJ: number;
+  /** One-sigma uncertainty of `energyJ` (joules). */
+  uncertaintyJ: number;
+  /** Fraction of the model's energy (0..1). */
+  share: number;
+  children: PredictedNode[];
+}

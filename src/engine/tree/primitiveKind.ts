@@ -1,0 +1,68 @@
+import type { PrimitiveKind } from './modelNode.js';
+
+/**
+ * Maps a primitive's instance type (PyTorch class or functional op name, as
+ * written in the measured trees, IrEne CSVs and Python source) onto the
+ * normalised kind the predictor regresses on. Case-insensitive.
+ */
+const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
+  linear: 'linear',
+  conv1d: 'linear', // GPT-2's Conv1D is a transposed Linear
+  gemm: 'linear',
+  matmul: 'matmul',
+  bmm: 'matmul',
+  baddbmm: 'matmul',
+  einsum: 'matmul',
+  scaled_dot_product_attention: 'matmul',
+  softmax: 'softmax',
+  log_softmax: 'softmax',
+  layernorm: 'layernorm',
+  layer_norm: 'layernorm',
+  rmsnorm: 'rmsnorm',
+  llamarmsnorm: 'rmsnorm',
+  mistralrmsnorm: 'rmsnorm',
+  qwen2rmsnorm: 'rmsnorm',
+  embedding: 'embedding',
+  geluactivation: 'activation',
+  newgeluactivation: 'activation',
+  gelupytorchtanh: 'activation',
+  fastgeluactivation: 'activation',
+  quickgeluactivation: 'activation',
+  gelu: 'activation',
+  tanh: 'activation',
+  siluactivation: 'activation',
+  silu: 'activation',
+  sigmoid: 'activation',
+  relu: 'activation',
+  erf: 'activation',
+  add: 'elementwise',
+  sub: 'elementwise',
+  mul: 'elementwise',
+  div: 'elementwise',
+  neg: 'elementwise',
+  pow: 'elementwise',
+  sqrt: 'elementwise',
+  rsqrt: 'elementwise',
+  where: 'elementwise',
+  masked_fill: 'elementwise',
+  exp: 'elementwise',
+  mean: 'elementwise',
+  llamarotaryembedding: 'rotary',
+  mistralrotaryembedding: 'rotary',
+  qwen2rotaryembedding: 'rotary',
+  rotaryembedding: 'rotary',
+  conv2d: 'conv',
+  conv: 'conv',
+  cat: 'memory',
+  concat: 'memory',
+  contiguous: 'memory',
+  cast: 'memory',
+  to: 'memory',
+  transpose: 'memory',
+  dropout: 'memory',
+};
+
+/** The normalised kind of an instance type; unknown types map to `other` (they still get a fallback prediction). */
+export function primitiveKindOf(instanceType: string): PrimitiveKind {
+  return KIND_BY_TYPE[instanceType.toLowerCase()] ?? 'other';
+}

@@ -1,0 +1,58 @@
+import type { ModelNode } from './modelNode.js';
+
+/** Visits every node depth-first, parents before children (model order). */
+export function* walkTree(node: ModelNode, depth = 0): Generator<{ node: ModelNode; depth: number; parent?: ModelNode }> {
+  const stack: { node: ModelNode; depth: number; parent?: ModelNode }[] = [{ node, depth }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    yield item;
+    for (let i = item.node.children.length - 1; i >= 0; i--) {
+      stack.push({ node: item.node.children[i]!, depth: item.depth + 1, parent: item.node });
+    }
+  }
+}
+
+/** Number of nodes in the tree (count). */
+export function countNodes(root: ModelNode): number {
+  let n = 0;
+  for (const _ of walkTree(root)) n++;
+  return n;
+}
+
+/** The node with this exact scope, if any. */
+export function findByScope(root: ModelNode, scope: string): ModelNode | undefined {
+  for (const { node } of walkTree(root)) if (node.scope === scope) return node;
+  return undefined;
+}
+
+/**
+ * FLOPs of the whole model for one inference (FLOPs): the sum over primitives of
+ * flops x calls. Module rows are not added, so nothing is counted twice.
+ */
+export function totalFlops(root: ModelNode): number {
+  let sum = 0;
+  for (const { node } of walkTree(root)) if (node.children.length === 0) sum += node.flops * node.calls;
+  return sum;
+}
+
+/**
+ * Fills a parent's per-call flops, memBytes and parameters from its children,
+ * bottom-up, weighting each child by how often it runs per call of the parent.
+ * Importers call this once after building the structure.
+ */
+export function rollUpTotals(node: ModelNode): void {
+  if (node.children.length === 0) return;
+  let flops = 0;
+  let memBytes = 0;
+  let parameters = 0;
+  for (const child of node.children) {
+    rollUpTotals(child);
+    const perParentCall = child.calls / node.calls;
+    flops += child.flops * perParentCall;
+    memBytes += child.memBytes * perParentCall;
+    parameters += child.parameters;
+  }
+  node.flops = flops;
+  node.memBytes = memBytes;
+  node.parameters = parameters;
+}

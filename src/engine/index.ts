@@ -1,0 +1,11 @@
+/**
+ * The engine's public surface. The CLI, the extension, the worker and the
+ * webview's view model import only from here.
+ */
+export * from './tree/modelNode.js';
+export * from './tree/treeWalk.js';
+export * from './tree/primitiveKind.js';
+export * from './errors.js';
+export * from './features/primitiveCost.js';
+export type { ImportInput, ImportOptions, Importer } from './importers/importer.js';
+export { importModel, findImporter, listImporters, registerImporter, validateImportOptions } from './importers/registry.js';

@@ -1,0 +1,38 @@
+// Bundles the product: the CLI and the extension host code run in Node (CJS,
+// `vscode` left external), the engine worker runs in a worker thread, and the
+// panel's script runs in the webview (browser IIFE). One bundle per runtime
+// keeps start-up fast and the VSIX small.
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, cpSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const targets = [
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+];
+
+mkdirSync('dist', { recursive: true });
+// The measuring harness is Python run by the user's interpreter: ship it as is.
+if (existsSync('harness')) cpSync('harness', 'dist/harness', { recursive: true });
+
+const missing = targets.filter((t) => !existsSync(t.entryPoints[0]));
+for (const t of missing) console.warn(`esbuild: skipping ${t.entryPoints[0]} (not written yet)`);
+const present = targets.filter((t) => existsSync(t.entryPoints[0]));
+
+if (watch) {
+  for (const t of present) await (await esbuild.context({ ...common, ...t })).watch();
+} else {
+  await Promise.all(present.map((t) => esbuild.build({ ...common, ...t })));
+}

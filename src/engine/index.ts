@@ -9,3 +9,4 @@ export * from './errors.js';
 export * from './features/primitiveCost.js';
 export type { ImportInput, ImportOptions, Importer } from './importers/importer.js';
 export { importModel, findImporter, listImporters, registerImporter, validateImportOptions } from './importers/registry.js';
+export * from './report/predictionReport.js';

@@ -10,3 +10,4 @@ export * from './features/primitiveCost.js';
 export type { ImportInput, ImportOptions, Importer } from './importers/importer.js';
 export { importModel, findImporter, listImporters, registerImporter, validateImportOptions } from './importers/registry.js';
 export * from './report/predictionReport.js';
+export * from './report/formatUnits.js';

@@ -1,0 +1,96 @@
+import {
+  formatBytes,
+  formatCount,
+  formatEnergyAuto,
+  formatFlops,
+  formatShare,
+  type PredictedNode,
+} from '../../engine/index.js';
+
+/** Options shared by the text formats. */
+export interface TreeFormatOptions {
+  /** Levels below the root to show (the root is level 0). */
+  maxDepth: number;
+}
+
+interface Row {
+  label: string;
+  calls: string;
+  energy: string;
+  share: string;
+  flops: string;
+  bytes: string;
+}
+
+function collectRows(node: PredictedNode, depth: number, options: TreeFormatOptions, prefix: string, isLast: boolean, out: Row[]): void {
+  const name = depth === 0 ? node.node.scope : lastSegment(node.node.scope);
+  const branch = depth === 0 ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`;
+  out.push({
+    label: `${branch}${name} (${node.node.instanceType})`,
+    calls: node.node.calls > 1 ? `×${node.node.calls}` : '',
+    energy: formatEnergyAuto(node.energyJ),
+    share: formatShare(node.share),
+    flops: formatFlops(node.node.flops * node.node.calls),
+    bytes: formatBytes(node.node.memBytes * node.node.calls),
+  });
+  if (depth >= options.maxDepth) return;
+  const childPrefix = depth === 0 ? '' : `${prefix}${isLast ? '   ' : '│  '}`;
+  node.children.forEach((c, i) => collectRows(c, depth + 1, options, childPrefix, i === node.children.length - 1, out));
+}
+
+/** The scope's last dotted segment, keeping `<kind>.<index>` of functional ops together (`matmul.0`). */
+export function lastSegment(scope: string): string {
+  const parts = scope.split('.');
+  const last = parts[parts.length - 1] ?? scope;
+  const before = parts[parts.length - 2];
+  if (/^\d+$/.test(last) && before !== undefined) return `${before}.${last}`;
+  return last;
+}
+
+/**
+ * The energy tree as an aligned text table: node, calls, joules per inference,
+ * share of the model, FLOPs and bytes per inference.
+ */
+export function formatTreeTable(root: PredictedNode, options: TreeFormatOptions): string {
+  const rows: Row[] = [];
+  collectRows(root, 0, options, '', true, rows);
+  const header: Row = { label: 'node', calls: 'calls', energy: 'energy/inf.', share: 'share', flops: 'FLOPs/inf.', bytes: 'bytes/inf.' };
+  const all = [header, ...rows];
+  const width = (k: keyof Row) => Math.max(...all.map((r) => [...r[k]].length));
+  const pad = (s: string, w: number, right = false) => {
+    const fill = ' '.repeat(Math.max(0, w - [...s].length));
+    return right ? fill + s : s + fill;
+  };
+  const widths = { label: width('label'), calls: width('calls'), energy: width('energy'), share: width('share'), flops: width('flops'), bytes: width('bytes') };
+  return all
+    .map((r) =>
+      [
+        pad(r.label, widths.label),
+        pad(r.calls, widths.calls, true),
+        pad(r.energy, widths.energy, true),
+        pad(r.share, widths.share, true),
+        pad(r.flops, widths.flops, true),
+        pad(r.bytes, widths.bytes, true),
+      ].join('  ').trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The energy tree as a Markdown table (for reports and CI summaries). */
+export function formatTreeMarkdown(root: PredictedNode, options: TreeFormatOptions): string {
+  const lines = ['| node | class | calls | energy / inference | share | FLOPs / inference |', '|---|---|---:|---:|---:|---:|'];
+  const visit = (n: PredictedNode, depth: number) => {
+    const indent = depth === 0 ? '' : `${'&nbsp;&nbsp;'.repeat(depth)}`;
+    lines.push(
+      `| ${indent}\`${depth === 0 ? n.node.scope : lastSegment(n.node.scope)}\` | ${n.node.instanceType} | ${n.node.calls} | ${formatEnergyAuto(n.energyJ)} | ${formatShare(n.share)} | ${formatFlops(n.node.flops * n.node.calls)} |`,
+    );
+    if (depth < options.maxDepth) for (const c of n.children) visit(c, depth + 1);
+  };
+  visit(root, 0);
+  return lines.join('\n');
+}
+
+/** Parameters as `110 M` for headers. */
+export function formatParameters(n: number): string {
+  return formatCount(n);
+}

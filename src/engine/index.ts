@@ -11,3 +11,4 @@ export type { ImportInput, ImportOptions, Importer } from './importers/importer.
 export { importModel, findImporter, listImporters, registerImporter, validateImportOptions } from './importers/registry.js';
 export * from './report/predictionReport.js';
 export * from './report/formatUnits.js';
+export { registerBuiltinImporters } from './importers/builtinImporters.js';

@@ -1,0 +1,12 @@
+import { hfConfigImporter } from './hfConfig/hfConfigImporter.js';
+import { ireneDataImporter } from './ireneData/ireneDataImporter.js';
+import { registerImporter } from './registry.js';
+
+/**
+ * Registers every importer that ships with IrEne, most specific first.
+ * Idempotent: adapters call it once at start-up.
+ */
+export function registerBuiltinImporters(): void {
+  registerImporter(hfConfigImporter);
+  registerImporter(ireneDataImporter);
+}

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Dtype } from '../../../../src/engine/tree/modelNode.js';
 
 /** One node of a measured tree, as written in the JSONL. */
@@ -30,7 +30,7 @@ export interface MeasuredLine {
   frontend_tree: MeasuredNode;
 }
 
-const path = fileURLToPath(new URL('../../../../data/h100/trees.jsonl.gz', import.meta.url));
+const path = join(__dirname, '../../../../data/h100/trees.jsonl.gz');
 
 /** All measured lines (33). */
 export function loadMeasuredTrees(): MeasuredLine[] {

@@ -94,6 +94,12 @@ export interface ModelNode {
   children: ModelNode[];
   source?: SourceRef;
   measured?: MeasuredEnergy;
+  /**
+   * What the importer could not resolve for this node, as written in the
+   * source (`config.hidden_size`); its flops/memBytes/parameters are then
+   * incomplete (0 where nothing was known), never guessed.
+   */
+  unresolved?: string[];
 }
 
 /** A whole model tree plus the context every node shares. */

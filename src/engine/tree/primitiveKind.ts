@@ -26,6 +26,9 @@ const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
   geluactivation: 'activation',
   newgeluactivation: 'activation',
   gelupytorchtanh: 'activation',
+  pytorchgelutanh: 'activation', // transformers' class for hidden_act "gelu_pytorch_tanh"
+  gelutanh: 'activation',
+  accurategeluactivation: 'activation',
   fastgeluactivation: 'activation',
   quickgeluactivation: 'activation',
   gelu: 'activation',

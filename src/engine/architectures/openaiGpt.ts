@@ -23,14 +23,28 @@
  * num_attention_heads = n_head, max_position_embeddings = n_positions.
  * HF defaults: afn "gelu", n_positions 512. The MLP width is always 4 x n_embd.
  */
-import { activationFor, type ActivationSpec } from './activations.js';
+import type { ActivationSpec } from './activations.js';
+import { MalformedFileError } from '../errors.js';
+import { FLOPS_PER_ELEMENT } from '../features/primitiveCost.js';
 import { checkLearnedPositions, headDim, type ArchitectureBuilder } from './architecture.js';
 import type { ModelNode } from '../tree/modelNode.js';
 
-/** openai-gpt: ACT_FNS maps names to single instances; "gelu" is NewGELUActivation there (not GELUActivation). */
+/**
+ * openai-gpt takes its activation from `ACT_FNS` (relu, silu, gelu, swish),
+ * single instances of nn.ReLU, nn.SiLU and NewGELUActivation; any other
+ * name fails in transformers too.
+ */
+const OPENAI_ACT_FNS: Record<string, ActivationSpec> = {
+  relu: { instanceType: 'ReLU', flopsPerElement: FLOPS_PER_ELEMENT.relu },
+  silu: { instanceType: 'SiLU', flopsPerElement: FLOPS_PER_ELEMENT.silu },
+  swish: { instanceType: 'SiLU', flopsPerElement: FLOPS_PER_ELEMENT.silu },
+  gelu: { instanceType: 'NewGELUActivation', flopsPerElement: FLOPS_PER_ELEMENT.gelu },
+};
+
 function openaiActivation(name: string, context: string): ActivationSpec {
-  if (name === 'gelu') return activationFor('gelu_new', 'afn', context);
-  return activationFor(name, 'afn', context);
+  const spec = OPENAI_ACT_FNS[name];
+  if (!spec) throw new MalformedFileError(`${context}: unsupported afn "${name}" (supported: ${Object.keys(OPENAI_ACT_FNS).join(', ')})`);
+  return spec;
 }
 
 /** openai-gpt: OpenAIGPTModel. */

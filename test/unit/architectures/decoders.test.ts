@@ -176,3 +176,11 @@ test('qwen2-0.5b: q/k/v biases, tied embeddings counted once, 494M parameters', 
   assert.equal(params, 494_032_768); // Qwen2-0.5B: 0.49B with tied embeddings
   assert.equal(totalFlops(tree.root), L * llamaLayerFlops(2, 32, H, I, heads, kv, d) + 4 * 64 * H + 3 * 32 + 2 + 2 * 32 * 32);
 });
+
+test('openai-gpt: afn takes only the names of its ACT_FNS table', () => {
+  const relu = byScope(buildFixture('openai-gpt', 1, 8, 'fp32', (c) => (c['afn'] = 'relu')).root);
+  assert.equal(node(relu, 'root.h.0.mlp.act').instanceType, 'ReLU');
+  const silu = byScope(buildFixture('openai-gpt', 1, 8, 'fp32', (c) => (c['afn'] = 'swish')).root);
+  assert.equal(node(silu, 'root.h.0.mlp.act').instanceType, 'SiLU');
+  assert.throws(() => buildFixture('openai-gpt', 1, 8, 'fp32', (c) => (c['afn'] = 'gelu_new')), /afn "gelu_new"/);
+});

@@ -176,3 +176,20 @@ test('fixture configs are the measured ones where measured', () => {
   assert.equal(fixtureConfig('bert')['transformers_version'], '5.17.0');
   assert.equal(fixtureConfig('albert')['embedding_size'], 128);
 });
+
+test('every primitive of every architecture and activation has a known kind', async () => {
+  const { SUPPORTED_ACTIVATIONS } = await import('../../../src/engine/architectures/activations.js');
+  const { walkTree } = await import('../../../src/engine/tree/treeWalk.js');
+  const actKey: Record<string, string> = { gpt2: 'activation_function', distilbert: 'activation', 'openai-gpt': 'afn' };
+  for (const type of ['bert', 'roberta', 'distilbert', 'albert', 'electra', 'gpt2', 'openai-gpt', 'llama', 'mistral', 'qwen2']) {
+    for (const act of SUPPORTED_ACTIVATIONS) {
+      if (type === 'openai-gpt' && !['gelu', 'relu', 'silu', 'swish'].includes(act)) continue;
+      const tree = buildFixture(type, 1, 8, 'fp32', (c) => (c[actKey[type] ?? 'hidden_act'] = act));
+      for (const { node: n } of walkTree(tree.root)) {
+        if (n.type !== 'ml') continue;
+        assert.notEqual(n.kind, 'other', `${type}/${act}: ${n.scope} ${n.instanceType}`);
+        assert.ok(n.calls >= 1 && Number.isFinite(n.flops) && n.memBytes > 0, n.scope);
+      }
+    }
+  }
+});

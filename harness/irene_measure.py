@@ -1192,17 +1192,23 @@ class Measurer:
     def wait_tick(self, fn, last):
         """Keep calling fn until the counter moves; returns (time, energy, calls made)."""
         n = 0
-        deadline = time.perf_counter() + 5.0
+        now = time.perf_counter()
+        deadline = now + 5.0
+        next_read = now
         while True:
             if fn is not None:
                 fn()
                 n += 1
             else:
                 time.sleep(0.0005)
+            now = time.perf_counter()
+            if now < next_read:
+                continue  # an NVML read costs more than a small kernel launch: poll at most every 1 ms
+            next_read = now + 0.001
             e = self.source.read()
             if e != last:
                 return time.perf_counter(), e, n
-            if time.perf_counter() > deadline:
+            if now > deadline:
                 raise HarnessError("COUNTER_STUCK", "the energy counter did not move in 5 s", EXIT_MEASURE)
 
     def window(self, fn, window_s):
@@ -1365,6 +1371,25 @@ def parse_int_list(s):
     return vals
 
 
+def parse_shapes(s):
+    out = []
+    for part in s.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        try:
+            b, q = part.split("x")
+            b, q = int(b), int(q)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r is not a list of BATCHxSEQ pairs such as 1x128,8x256" % s)
+        if b < 1 or q < 1:
+            raise argparse.ArgumentTypeError("%r must list positive sizes" % s)
+        out.append((b, q))
+    if not out:
+        raise argparse.ArgumentTypeError("%r lists no shapes" % s)
+    return out
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="irene_measure.py",
@@ -1376,6 +1401,8 @@ def parse_args(argv):
                    % ", ".join(sorted(BUILTIN_CONFIGS)))
     p.add_argument("--batch-sizes", type=parse_int_list, default=[1, 8])
     p.add_argument("--seq-lens", type=parse_int_list, default=[128, 256])
+    p.add_argument("--shapes", type=parse_shapes, default=None,
+                   help="explicit BxS pairs, e.g. 1x128,8x256 (instead of the batch x seq grid)")
     p.add_argument("--dtype", choices=sorted(DTYPES), default="fp32")
     p.add_argument("--device", default="auto", help="auto (cuda when measuring with nvml), cpu, cuda, cuda:N")
     p.add_argument("--energy-source", choices=["nvml", "rapl", "meter-csv", "fake"], default=None)
@@ -1489,7 +1516,8 @@ def run(args):
         progress(0.0, "measuring idle power for %.1f s" % args.idle_s)
         idle = measurer.idle_power(args.idle_s)
 
-    configs = [(name, cfg, b, s) for name, cfg in specs for b in args.batch_sizes for s in args.seq_lens]
+    shapes = args.shapes or [(b, q) for b in args.batch_sizes for q in args.seq_lens]
+    configs = [(name, cfg, b, q) for name, cfg in specs for b, q in shapes]
     lines = []
     summary = []
     spreads = []
@@ -1499,6 +1527,9 @@ def run(args):
         base = ci / len(configs)
         span = 1.0 / len(configs)
         label = "%s %dx%d %s" % (name, bsz, seq, args.dtype)
+        max_pos = cfg.get("max_position_embeddings") or cfg.get("n_positions")
+        if isinstance(max_pos, int) and seq > max_pos:
+            raise HarnessError("BAD_SHAPE", "%s: sequence length %d is longer than its %d positions" % (name, seq, max_pos))
         progress(base, "%s: building the model" % label)
         model, builder = build_model(name, cfg, args.dtype, device, use_tf, args.seed)
         margs, mkwargs = make_inputs(cfg, bsz, seq, device, use_tf)

@@ -51,7 +51,8 @@ export function readBertSizes(cfg: ConfigReader, defaultAct = 'gelu'): BertLayer
   const act = cfg.str('hidden_act', defaultAct);
   activationFor(act, 'hidden_act', cfg.context);
   headDim(hidden, heads, 'hidden_size', 'num_attention_heads', cfg.context);
-  const pet = cfg.str('position_embedding_type', 'absolute');
+  // transformers 5 dropped the key (absolute only); older configs write "absolute"
+  const pet = cfg.has('position_embedding_type') ? cfg.str('position_embedding_type', 'absolute') : 'absolute';
   if (pet !== 'absolute') {
     throw new InvalidInputError(`${cfg.context}: position_embedding_type "${pet}" is not supported yet (only "absolute")`);
   }

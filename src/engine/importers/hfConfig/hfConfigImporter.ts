@@ -84,12 +84,12 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - start };
 }
 
-/** The display name from a path like `models/bert-base-uncased/config.json` (the folder), else the file name. */
+/** The display name from a path like `models/bert-base-uncased/config.json` (the folder), else the file name without `.json` / `.config.json`. */
 function nameFromPath(fileName: string): string | undefined {
   const parts = fileName.split(/[\\/]/).filter((p) => p !== '');
   const base = parts[parts.length - 1];
   if (base && /^config\.json$/i.test(base) && parts.length >= 2) return parts[parts.length - 2];
-  return base?.replace(/\.json$/i, '');
+  return base?.replace(/(\.config)?\.json$/i, '');
 }
 
 /** Importer for HF config.json files (id `hf-config`). */

@@ -116,6 +116,7 @@ test('sizes that cannot be split across heads, and unknown activations, are name
   const bert = JSON.parse(readFileSync(`${configsDir}bert.json`, 'utf8')) as Record<string, unknown>;
   assert.throws(() => buildTreeFromConfig({ ...bert, num_attention_heads: 7 }, opts), /hidden_size.*num_attention_heads/);
   assert.throws(() => buildTreeFromConfig({ ...bert, hidden_act: 'wiggle' }, opts), (e: unknown) => e instanceof MalformedFileError && /hidden_act "wiggle"/.test(e.message));
+  assert.throws(() => buildTreeFromConfig({ ...bert, position_embedding_type: 'relative_key' }, opts), /position_embedding_type "relative_key"/);
   const llama = JSON.parse(readFileSync(`${configsDir}llama.json`, 'utf8')) as Record<string, unknown>;
   assert.throws(() => buildTreeFromConfig({ ...llama, num_key_value_heads: 5 }, opts), /num_key_value_heads/);
 });

@@ -38,6 +38,9 @@ test('parse: bytes in, tree out; name from _name_or_path, else the folder', () =
     opts,
   );
   assert.equal(named.modelName, 'org/m');
+  const bare = '{"model_type": "gpt2", "n_embd": 64, "n_layer": 2, "n_head": 4, "vocab_size": 100}';
+  assert.equal(hfConfigImporter.parse({ fileName: 'fixtures/gpt2-tiny.config.json', bytes: enc.encode(bare) }, opts).modelName, 'gpt2-tiny');
+  assert.equal(hfConfigImporter.parse({ fileName: 'C:\\m\\my-model.json', bytes: enc.encode(bare) }, opts).modelName, 'my-model');
 });
 
 test('bundled examples all build, and bert-base-uncased has the measured values', () => {

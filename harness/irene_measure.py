@@ -517,6 +517,8 @@ def describe(x):
         return x
     if isinstance(x, (list, tuple)):
         return [describe(e) for e in x]
+    if isinstance(x, dict):
+        return {str(k): describe(v) for k, v in x.items()}
     if isinstance(x, (torch.dtype, torch.device)):
         return str(x)
     return type(x).__name__

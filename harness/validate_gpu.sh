@@ -20,7 +20,7 @@ s = m.NvmlSource(0, 'ctypes'); a = s.read(); time.sleep(0.3); b = s.read()
 print('ctypes NVML:', s.describe(), 'energy moved %.3f J in 0.3 s idle' % (b - a), s.gpu_stats())
 PYEOF
 BUILDER=""
-if ! timeout 90 "$PY" harness/irene_measure.py --model bert-base-uncased --model gpt2 --shapes 1x32 --dtype bf16 \
+if ! timeout 90 "$PY" harness/irene_measure.py --model bert-base-uncased --model gpt2 --shapes 1x128 --dtype bf16 \
     --structure-only --out "$OUT_DIR/structure.jsonl" > /dev/null 2> "$OUT_DIR/structure.err"; then
   echo "transformers path failed, falling back to the built-in definitions:"; tail -5 "$OUT_DIR/structure.err"
   BUILDER="--builtin"
@@ -28,7 +28,15 @@ fi
 timeout ${MEASURE_TIMEOUT:-280} "$PY" harness/irene_measure.py $BUILDER --model bert-base-uncased --model gpt2 \
   --shapes ${SHAPES:-1x128,8x256} --dtype bf16 --energy-source ${ENERGY_SOURCE:-nvml} --window-s ${WINDOW_S:-1.2} --node-window-s ${NODE_WINDOW_S:-0.25} \
   --repeats 3 --idle-s 2 --out "$OUT_DIR/gpu_trees.jsonl" > "$OUT_DIR/summary.json" 2> "$OUT_DIR/progress.log"
-echo "harness exit code $?"
+rc=$?
+echo "harness exit code $rc"
+if [ $rc -ne 0 ] && [ -z "$BUILDER" ]; then
+  echo "measuring with transformers failed; again with the built-in definitions:"; grep -v '"progress"' "$OUT_DIR/progress.log" | tail -5
+  timeout ${FALLBACK_TIMEOUT:-200} "$PY" harness/irene_measure.py --builtin --model bert-base-uncased --model gpt2 \
+    --shapes ${SHAPES:-1x128,8x256} --dtype bf16 --energy-source ${ENERGY_SOURCE:-nvml} --window-s ${WINDOW_S:-1.2} --node-window-s ${NODE_WINDOW_S:-0.25} \
+    --repeats 3 --idle-s 2 --out "$OUT_DIR/gpu_trees.jsonl" > "$OUT_DIR/summary.json" 2> "$OUT_DIR/progress.log"
+  echo "harness exit code $?"
+fi
 grep -v '"progress"' "$OUT_DIR/progress.log" | tail -20
 "$PY" - "$OUT_DIR" <<'PYEOF' 2>&1 | tee "$OUT_DIR/compare.txt"
 import json, sys

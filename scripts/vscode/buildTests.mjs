@@ -1,5 +1,5 @@
 // Bundles the code that runs inside the VS Code extension host (the
-// integration suites and the benchmark's in-host probe) to CommonJS under
+// integration suites and the benchmark's in-host probe in bench/) to CommonJS under
 // out/test/integration/, since the extension host loads JavaScript. `vscode`
 // is provided by the host; mocha stays external so the suites and the runner
 // in index.js share one mocha instance (its tdd globals).
@@ -20,7 +20,7 @@ function collect(dir) {
 }
 
 rmSync(outdir, { recursive: true, force: true });
-const entryPoints = collect(join(src, 'suite'));
+const entryPoints = [...collect(join(src, 'suite')), ...collect(join(src, 'bench'))];
 await esbuild.build({
   entryPoints,
   outdir,

@@ -8,7 +8,7 @@
 // the extension benchmark. Every process started here is killed on exit, every
 // wait has a timeout, and a failure says which step failed and where the logs
 // are.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -56,9 +56,10 @@ function withTimeout(promise, ms, what) {
  * Starts code-server on a port the OS picks (port 0, read back from its log,
  * so parallel runs never collide) with a private user-data and extensions dir.
  * `env` reaches the extension host (code-server spawns it with its own env).
+ * `keybindings` is written to the user's keybindings.json.
  * Returns { port, origin, logFile, stop() }.
  */
-export async function startCodeServer({ userDataDir, extensionsDir, env = {}, settings, logFile, timeoutMs = 60_000 } = {}) {
+export async function startCodeServer({ userDataDir, extensionsDir, env = {}, settings, keybindings = [], logFile, timeoutMs = 60_000 } = {}) {
   if (!codeServerAvailable()) {
     throw new Error(`code-server is not installed: run "sh scripts/vscode/setup.sh" (needs apt packages chromium and libkrb5-dev). Looked for ${codeServerEntry}, ${nodeBin} and a chromium.`);
   }
@@ -88,6 +89,9 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, se
     ...settings,
   };
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
+  // UI tests run commands by id through keybindings rather than by typing
+  // their (translatable, changeable) titles into the command palette.
+  writeFileSync(join(userDataDir, 'User', 'keybindings.json'), JSON.stringify(keybindings, null, 2));
   const configFile = join(base, 'config.yaml');
   writeFileSync(configFile, 'auth: none\n');
 
@@ -222,18 +226,4 @@ function isWorkbenchChatter(text) {
 
 function safeTail(file) {
   try { return readFileSync(file, 'utf8').slice(-3000); } catch { return '(no log)'; }
-}
-
-/** Process ids still running under this module's code-servers (for tests of the cleanup itself). */
-export function livePids() {
-  return [...live].map((c) => c.pid);
-}
-
-/** `git`-free check used by setup.sh's self-test: prints versions. */
-export function versions() {
-  return {
-    node: execFileSync(nodeBin, ['--version']).toString().trim(),
-    codeServer: JSON.parse(readFileSync(join(dirname(codeServerEntry), '..', '..', 'package.json'), 'utf8')).version,
-    chromium: chromiumPath(),
-  };
 }

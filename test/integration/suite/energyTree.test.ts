@@ -2,7 +2,10 @@
 // workspace, children that are the model's modules with their energy.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { EnergyTreeElement } from '../../../src/extension/energyTreeProvider.js';
 import { activateIrene, BERT_CONFIG, energyInText, fixture, TINY_ONNX, waitFor, type IreneApiView } from './helpers';
+
+type Row = { element: EnergyTreeElement; item: vscode.TreeItem };
 
 function labelOf(item: vscode.TreeItem): string {
   return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
@@ -15,15 +18,15 @@ suite('Energy Tree view', () => {
     api = await activateIrene();
   });
 
-  async function roots(): Promise<{ element: unknown; item: vscode.TreeItem }[]> {
+  async function roots(): Promise<Row[]> {
     const p = api.energyTreeProvider;
     const elements = (await p.getChildren(undefined)) ?? [];
     return Promise.all(elements.map(async (element) => ({ element, item: await p.getTreeItem(element) })));
   }
 
-  function rootFor(all: { element: unknown; item: vscode.TreeItem }[], uri: vscode.Uri) {
-    return all.find(({ item }) => item.resourceUri?.toString() === uri.toString() || (item.tooltip?.toString() ?? '').includes(uri.fsPath)
-      || (labelOf(item) + ' ' + String(item.description ?? '')).includes(uri.path.split('/').slice(-2).join('/')));
+  function rootFor(all: Row[], uri: vscode.Uri): Row | undefined {
+    // Roots are labelled with the file name; resourceUri says which file.
+    return all.find(({ item }) => item.resourceUri?.toString() === uri.toString());
   }
 
   test('has a root for each model file in the workspace', async () => {

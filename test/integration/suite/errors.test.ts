@@ -50,3 +50,19 @@ suite('broken files', () => {
     assert.ok(p.energyJ > 0);
   });
 });
+
+suite('broken files in the Energy Tree', () => {
+  test('the unknown model_type root says why it cannot predict and does not expand', async () => {
+    const api = await activateIrene();
+    const uri = fixture(...BROKEN_CONFIG);
+    const item = await waitFor('the broken config root to show its error', async () => {
+      for (const el of (await api.energyTreeProvider.getChildren(undefined)) ?? []) {
+        const it = await api.energyTreeProvider.getTreeItem(el);
+        if (it.resourceUri?.toString() === uri.toString() && /⚠/.test(String(it.description ?? ''))) return it;
+      }
+      return undefined;
+    });
+    assert.match(String(item.description), /frobnicator-9000|model_type|unknown|unsupported/i);
+    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
+  });
+});

@@ -5,23 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { IreneApi } from '../../../src/extension/extensionApi.js';
 
 export const EXTENSION_ID = 'irene-energy.irene-energy';
 
-/** The subset of the extension's API (src/extension/extensionApi.ts) the suites use. */
-export interface PredictionLikeView {
-  modelName: string;
-  batchSize: number;
-  seqLen: number;
-  energyJ: number;
-  root: { node: { scope: string; children: unknown[] }; energyJ: number; children: unknown[] };
-}
-export interface IreneApiView {
-  predictionService: unknown;
-  energyTreeProvider: vscode.TreeDataProvider<unknown>;
-  getPrediction(uri: vscode.Uri): Promise<PredictionLikeView | undefined>;
-  settings: unknown;
-}
+/** The extension's API (what activate() returns). */
+export type IreneApiView = IreneApi;
 
 export function workspaceRoot(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];

@@ -55,6 +55,31 @@ suite('prediction surfaces', () => {
     assert.ok(shown.joules > 0.3 * p.energyJ && shown.joules < p.energyJ * 1.005, `hover shows ${shown.shown} of a ${p.energyJ} J model:\n${hoverText(hovers)}`);
   });
 
+  test('the num_hidden_layers hover predicts one layer more and one less', async () => {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const layers = (JSON.parse(doc.getText()) as { num_hidden_layers: number }).num_hidden_layers;
+    const text = await waitFor('the ±1 layer what-if lines', async () => {
+      const hs = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, positionOf(doc, '"num_hidden_layers"', 3));
+      const t = hoverText(hs ?? []);
+      return t.includes(`num_hidden_layers: ${layers + 1}`) && t.includes(`num_hidden_layers: ${layers - 1}`) ? t : undefined;
+    });
+    const controlled = energyInText(text)!.joules;
+    const delta = (n: number): number => {
+      const line = text.split('\n').find((l) => l.includes(`num_hidden_layers: ${n}`))!;
+      const after = line.slice(line.indexOf('→'));
+      const e = energyInText(after);
+      assert.ok(e, `no energy in "${line}"`);
+      return /−|-/.test(after.slice(0, after.search(/\d/))) ? -e.joules : e.joules;
+    };
+    // bert's layers are identical, so one more (or fewer) costs about one
+    // layer's share of what the key controls.
+    const perLayer = controlled / layers;
+    const up = delta(layers + 1);
+    const down = delta(layers - 1);
+    assert.ok(up > 0.5 * perLayer && up < 2 * perLayer, `+1 layer: ${up} J, one layer ≈ ${perLayer} J`);
+    assert.ok(down < -0.5 * perLayer && down > -2 * perLayer, `-1 layer: ${down} J, one layer ≈ ${perLayer} J`);
+  });
+
   test('a key that is not in the model has no energy hover', async () => {
     await waitFor('a prediction', () => api.getPrediction(uri));
     const doc = await vscode.workspace.openTextDocument(uri);

@@ -1,0 +1,48 @@
+// Runs inside the extension host for bench/extension.bench.ts (as the
+// extensionTestsPath): measures how long the extension takes to activate and
+// how long until the first prediction is shown for a bert-base config.json,
+// then writes the numbers as JSON to $IRENE_BENCH_OUT.
+//
+// The workspace the benchmark opens is empty, so nothing has activated the
+// extension before this runs: the activate() timed here is the real one
+// (module load + activate()).
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'irene-energy.irene-energy';
+
+export async function run(): Promise<void> {
+  const out = process.env.IRENE_BENCH_OUT;
+  const configPath = process.env.IRENE_BENCH_CONFIG;
+  if (!out || !configPath) throw new Error('IRENE_BENCH_OUT and IRENE_BENCH_CONFIG must be set');
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
+  const wasActive = ext.isActive;
+
+  const t0 = performance.now();
+  await ext.activate();
+  const activationMs = performance.now() - t0;
+
+  // First prediction shown: from asking VS Code to open the file until the
+  // code lens provider returns a lens with an energy in it (what the editor
+  // draws above the first line).
+  const uri = vscode.Uri.file(configPath);
+  const t1 = performance.now();
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+  let lensTitle = '';
+  const deadline = t1 + 30_000;
+  while (performance.now() < deadline) {
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+    const hit = lenses.find((l) => /\d\s*m?J\b/.test(l.command?.title ?? ''));
+    if (hit) {
+      lensTitle = hit.command!.title;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const firstPredictionMs = lensTitle ? performance.now() - t1 : Number.NaN;
+
+  writeFileSync(out, JSON.stringify({ wasActive, activationMs, firstPredictionMs, lensTitle, vscodeVersion: vscode.version, node: process.version }));
+  if (!lensTitle) throw new Error('no energy code lens within 30 s');
+}

@@ -1,0 +1,304 @@
+/**
+ * Builds the model tree of one model class of an analysed Python file, with
+ * real numbers: constructor arguments are evaluated statically (literals,
+ * arithmetic, module constants, defaults, dataclass/dict configs, a config
+ * file beside the source), shapes flow from token ids through `forward`, and
+ * every node links back to the source line that creates or calls it.
+ */
+import { parse as parseYaml } from 'yaml';
+import { InvalidInputError, MalformedFileError, throwIfAborted } from '../../errors.js';
+import type { ModelNode, ModelTree } from '../../tree/modelNode.js';
+import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
+import type { ImportOptions } from '../importer.js';
+import { dottedName, type PyExpr } from './pyAst.js';
+import { PythonInterpreter } from './pythonInterpreter.js';
+import type { PythonAnalysis, PythonClass } from './pythonModelAnalyzer.js';
+import { IDENTITY_LAYERS } from './torchCatalog.js';
+import { NONE, fromJson, unknown, type ClassRef, type ModuleInst, type Value } from './pythonValue.js';
+
+/** Options of `buildPythonModelTree`. */
+export interface BuildPythonTreeOptions extends ImportOptions {
+  /** File name or URI of the analysed source (written into node sources). */
+  fileName: string;
+  /** Text of the `config.json` (or `.yaml`) beside the file; its values resolve `config.x`. */
+  configText?: string;
+  /** Name of that config file, to tell YAML from JSON (JSON when omitted and the text parses as JSON). */
+  configFileName?: string;
+  /**
+   * The tree the HF config importer built from the same config (HF modelling
+   * files): when given, its numbers are kept and this file's source lines are
+   * attached to its nodes by scope, class name and attribute path.
+   */
+  configTree?: ModelTree;
+}
+
+/**
+ * The model tree of `className` in `analysis` for one inference of
+ * batchSize x seqLen tokens. Unresolvable dimensions are reported in
+ * `node.unresolved` and the tree's warnings, never guessed.
+ * @throws InvalidInputError when the class is not a model class of the file.
+ * @throws MalformedFileError when `configText` is neither JSON nor YAML.
+ */
+export function buildPythonModelTree(analysis: PythonAnalysis, className: string, options: BuildPythonTreeOptions): ModelTree {
+  throwIfAborted(options.signal);
+  const cls = analysis.classes.find((c) => c.name === className);
+  if (!cls) {
+    throw new InvalidInputError(`${options.fileName}: no class "${className}" (model classes here: ${analysis.modelClasses.join(', ') || 'none'})`);
+  }
+  if (!cls.isModel) {
+    throw new InvalidInputError(`${options.fileName}: ${className} does not derive from nn.Module or PreTrainedModel, so it is not a model`);
+  }
+  const config = options.configText !== undefined ? parseConfig(options.configText, options.configFileName ?? 'config') : undefined;
+  const interp = new PythonInterpreter(analysis, {
+    batchSize: options.batchSize,
+    seqLen: options.seqLen,
+    dtype: options.dtype,
+    fileName: options.fileName,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const ref: ClassRef = { cls, analysis };
+  const { args, kwargs } = constructorArgs(interp, ref, config);
+  const rootModule = interp.instantiate(ref, args, kwargs, cls.nameRange);
+  rootModule.range = cls.nameRange;
+  const { inputs, inputKw } = forwardInputs(interp, ref, options);
+  const root = interp.runRoot(rootModule, inputs, inputKw);
+  finishNodes(root, rootModule);
+  const warnings = [...interp.warnings];
+  reportUncalled(rootModule, root, warnings);
+  warnings.push(...unresolvedWarnings(root));
+  const built: ModelTree = {
+    modelName: className,
+    format: 'python',
+    batchSize: options.batchSize,
+    seqLen: options.seqLen,
+    dtype: options.dtype,
+    root,
+    warnings,
+  };
+  if (options.configTree) return attachSource(options.configTree, built, analysis, options.fileName);
+  return built;
+}
+
+/** One warning per unresolved node, repeated layers (`h.0` ... `h.11`) collapsed into one line with a count. */
+function unresolvedWarnings(root: ModelNode): string[] {
+  const groups = new Map<string, { node: ModelNode; count: number }>();
+  for (const { node } of walkTree(root)) {
+    if (!node.unresolved?.length) continue;
+    const key = `${node.scope.replace(/\.\d+(?=\.|$)/g, '.*')}|${node.unresolved.join(',')}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { node, count: 1 });
+  }
+  return [...groups.values()].map(({ node, count }) => {
+    const line = node.source?.line !== undefined ? `, line ${node.source.line + 1}` : '';
+    const scope = count > 1 ? `${node.scope.replace(/\.\d+(?=\.|$)/g, '.*')} (${count} nodes, ` : `${node.scope} (`;
+    return `${scope}${node.instanceType}${line}): cannot resolve ${node.unresolved!.join(', ')}; its numbers are incomplete`;
+  });
+}
+
+/** Parses the config beside the file: JSON first (config.json), else YAML. */
+function parseConfig(text: string, fileName: string): Value {
+  const isYaml = /\.ya?ml$/i.test(fileName);
+  if (!isYaml) {
+    try {
+      return fromJson(JSON.parse(text) as unknown);
+    } catch (err) {
+      if (/\.json$/i.test(fileName)) throw new MalformedFileError(`${fileName}: not valid JSON (${(err as Error).message}); fix it or remove it so the model's defaults are used`);
+    }
+  }
+  try {
+    return fromJson(parseYaml(text) as unknown);
+  } catch (err) {
+    throw new MalformedFileError(`${fileName}: not valid YAML (${(err as Error).message}); fix it or remove it so the model's defaults are used`);
+  }
+}
+
+/**
+ * Arguments for the root class: a module-level instantiation in the file
+ * (`model = GPT(GPTConfig(n_layer=12))`) wins; else each `__init__` parameter
+ * gets its default, the config file's values (config-like parameters), a
+ * dataclass config of the file, or stays unresolved.
+ */
+function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value | undefined): { args: Value[]; kwargs: Map<string, Value> } {
+  const a = ref.analysis;
+  for (const expr of Object.values(a.constants)) {
+    if (expr.k === 'call' && dottedName(expr.fn) === ref.cls.name) {
+      const args: Value[] = [];
+      const kwargs = new Map<string, Value>();
+      for (const arg of expr.args) {
+        const v = interp.evalExpr(arg.value, new Map(), a);
+        if (arg.name) kwargs.set(arg.name, v);
+        else if (!arg.star) args.push(v);
+      }
+      return { args, kwargs: overlayConfig(interp, args, kwargs, config) };
+    }
+  }
+  const init = interp.findMethod(ref, '__init__');
+  const kwargs = new Map<string, Value>();
+  if (!init) return { args: [], kwargs };
+  for (const p of init.f.params.slice(1)) {
+    if (p.star) continue;
+    const configClass = configClassFor(interp, p.annotation, p.name, a);
+    const configLike = /^(config|cfg|conf|args|hparams|params|model_args|opt|options|settings)$/i.test(p.name) || configClass !== undefined || /config/i.test(p.annotation ?? '');
+    if (configLike) {
+      let v: Value | undefined;
+      if (configClass) v = interp.evalExpr(callOf(configClass.cls.name), new Map(), configClass.analysis);
+      if (config) v = v ? merge(v, config) : config;
+      kwargs.set(p.name, v ?? unknown(p.name));
+      continue;
+    }
+    if (config?.t === 'obj' && config.attrs.has(p.name)) kwargs.set(p.name, config.attrs.get(p.name)!);
+    else if (p.default) kwargs.set(p.name, interp.evalExpr(p.default, new Map(), init.owner.analysis));
+    else kwargs.set(p.name, unknown(p.name));
+  }
+  return { args: [], kwargs };
+}
+
+/** When the file instantiates the model itself and a config file is given too, the file's explicit values win over the file's defaults only. */
+function overlayConfig(_interp: PythonInterpreter, _args: Value[], kwargs: Map<string, Value>, _config: Value | undefined): Map<string, Value> {
+  return kwargs;
+}
+
+/** A synthetic `Name()` call expression. */
+function callOf(name: string): PyExpr {
+  const range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+  return { k: 'call', fn: { k: 'name', id: name, range }, args: [], range };
+}
+
+/** The config class a parameter refers to: its annotation, else a `*Config` class of the file. */
+function configClassFor(interp: PythonInterpreter, annotation: string | undefined, paramName: string, a: PythonAnalysis): ClassRef | undefined {
+  if (annotation) {
+    const r = interp.classRef(annotation.split('.').pop()!);
+    if (r && !r.cls.isModel) return r;
+  }
+  if (!/^(config|cfg|conf|args|hparams)$/i.test(paramName)) return undefined;
+  const candidates = a.classes.filter((c) => !c.isModel && /(Config|Cfg|Args|Params|HParams)$/.test(c.name) && !isHfConfigClass(c));
+  return candidates.length === 1 ? { cls: candidates[0]!, analysis: a } : undefined;
+}
+
+function isHfConfigClass(c: PythonClass): boolean {
+  return c.bases.some((b) => /PretrainedConfig|PreTrainedConfig/.test(b));
+}
+
+/** Overlays config-file values on an object (a dataclass instance). */
+function merge(base: Value, over: Value): Value {
+  if (base.t !== 'obj' || over.t !== 'obj') return over;
+  const attrs = new Map(base.attrs);
+  for (const [k, v] of over.attrs) attrs.set(k, v);
+  return { t: 'obj', name: base.name, attrs };
+}
+
+/** The root forward's inputs: token ids (batch x seq) for an ids-like first parameter, else hidden states whose width the first layer fixes. */
+function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: ImportOptions): { inputs: Value[]; inputKw: Map<string, Value> } {
+  const fwd = interp.findMethod(ref, 'forward');
+  const inputKw = new Map<string, Value>();
+  if (!fwd) return { inputs: [], inputKw };
+  const params = fwd.f.params.slice(1).filter((p) => !p.star);
+  const inputs: Value[] = [];
+  params.forEach((p, i) => {
+    if (i === 0) {
+      const ids = /(ids|idx|tokens?|input)$/i.test(p.name) || p.name === 'x' && false;
+      inputs.push(
+        ids
+          ? { t: 'tensor', shape: [options.batchSize, options.seqLen], int: true }
+          : { t: 'tensor', shape: [options.batchSize, options.seqLen, undefined], why: `width of ${p.name}` },
+      );
+      return;
+    }
+    if (p.default) inputKw.set(p.name, interp.evalExpr(p.default, new Map(), fwd.owner.analysis));
+    else if (/mask/i.test(p.name)) inputKw.set(p.name, NONE);
+    else inputKw.set(p.name, unknown(p.name));
+  });
+  return { inputs, inputKw };
+}
+
+/** Orders children (modules in registration order, then functional ops in call order) and rolls totals up. */
+function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
+  // Registration order over the whole module tree (depth-first), so that container items keep their place among siblings.
+  const orderByScope = new Map<string, number>();
+  let counter = 0;
+  const visit = (m: ModuleInst): void => {
+    for (const [, c] of m.children) {
+      if (c.scope) orderByScope.set(c.scope, counter++);
+      visit(c);
+    }
+  };
+  visit(rootModule);
+  const sortRec = (n: ModelNode): void => {
+    const modules = n.children.filter((c) => orderByScope.has(c.scope));
+    const ops = n.children.filter((c) => !orderByScope.has(c.scope));
+    modules.sort((a, b) => orderByScope.get(a.scope)! - orderByScope.get(b.scope)!);
+    n.children = [...modules, ...ops];
+    for (const c of n.children) sortRec(c);
+    if (n.type === 'module' && n.children.length === 0 && n.calls > 0) n.type = 'module';
+  };
+  sortRec(root);
+  root.calls = Math.max(1, root.calls);
+  rollUpTotals(root);
+}
+
+function reportUncalled(m: ModuleInst, root: ModelNode, warnings: string[]): void {
+  const scopes = new Set<string>();
+  for (const { node } of walkTree(root)) scopes.add(node.scope);
+  const visit = (x: ModuleInst): void => {
+    for (const [, c] of x.children) {
+      const skip = c.kind === 'container' && c.className !== 'Sequential';
+      if (!skip && c.scope && !scopes.has(c.scope) && !IDENTITY_LAYERS.has(c.className)) {
+        const line = c.range ? ` (line ${c.range.start.line + 1})` : '';
+        warnings.push(`${c.scope}${line}: ${c.className} is never called in forward; not counted`);
+      }
+      visit(c);
+    }
+  };
+  visit(m);
+}
+
+/**
+ * HF modelling files: keeps the config importer's tree (its numbers) and
+ * attaches this file's source lines to exactly its nodes: first by scope from
+ * the tree built here, then by class name and attribute path.
+ */
+function attachSource(configTree: ModelTree, fromSource: ModelTree, analysis: PythonAnalysis, fileName: string): ModelTree {
+  const byScope = new Map<string, ModelNode>();
+  for (const { node } of walkTree(fromSource.root)) byScope.set(node.scope, node);
+  const classes = new Map(analysis.classes.map((c) => [c.name, c]));
+  const unmatched = new Set<string>();
+  const out = structuredClone(configTree);
+  for (const { node, parent } of walkTree(out.root)) {
+    const mine = byScope.get(node.scope);
+    if (mine?.source) {
+      node.source = { ...node.source, ...mine.source };
+      continue;
+    }
+    // Class definition for module nodes whose class is in this file.
+    const cls = classes.get(node.instanceType);
+    if (cls && node.type !== 'ml') {
+      node.source = { ...node.source, file: fileName, line: cls.nameRange.start.line, column: cls.nameRange.start.column };
+      continue;
+    }
+    // Attribute of the parent's class (`query` in BertSelfAttention).
+    if (parent) {
+      const parentCls = classes.get(parent.instanceType);
+      const attr = node.scope.slice(parent.scope.length + 1);
+      const layer = parentCls?.layers.find((l) => l.path === attr || l.path === attr.split('.')[0]);
+      if (layer) {
+        node.source = { ...node.source, file: fileName, line: layer.range.start.line, column: layer.range.start.column };
+        continue;
+      }
+      if (parentCls && node.type === 'ml') unmatched.add(`${parent.instanceType}.${attr}`);
+    }
+  }
+  const warnings = [...out.warnings];
+  for (const w of fromSource.warnings) if (!w.includes('cannot resolve')) warnings.push(`source: ${w}`);
+  // Layers of this file the config tree has no node for (user modifications).
+  const configScopes = new Set<string>();
+  for (const { node } of walkTree(out.root)) configScopes.add(node.scope);
+  for (const { node } of walkTree(fromSource.root)) {
+    if (node.type !== 'ml' || configScopes.has(node.scope) || /\.\w+\.\d+$/.test(node.scope) && !/\.(\d+)$/.test(node.scope.replace(/\.[a-z_]+\.\d+$/, ''))) continue;
+    if (!/\.(matmul|softmax|add|sub|mul|div|neg|cat|contiguous|where|masked_fill|pow|mean|rsqrt|sqrt|exp|gelu|silu|relu|tanh|sigmoid|scaled_dot_product_attention|layer_norm|rms_norm)\.\d+$/.test(node.scope)) {
+      warnings.push(`${node.scope} (${node.instanceType}, line ${(node.source?.line ?? 0) + 1}) is in the source but not in the tree built from the config; it is not counted`);
+    }
+  }
+  void unmatched;
+  return { ...out, format: `${out.format}+python`, warnings };
+}

@@ -1,0 +1,597 @@
+/**
+ * Static analysis of PyTorch source: which classes are models (nn.Module
+ * subclasses, directly or through other classes of this or other files), the
+ * layers each one owns, and the functional primitives its methods call. Works
+ * on broken files (lezer recovers from syntax errors) and re-parses
+ * incrementally when given the previous analysis of the same document.
+ */
+import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
+import { parser } from '@lezer/python';
+import { throwIfAborted } from '../../errors.js';
+import { AstConverter, children, dottedName, type PyExpr, type PyFunction, type PyStmt, type SourceRange } from './pyAst.js';
+import { classifyCallee } from './torchCatalog.js';
+
+export type { SourcePos, SourceRange } from './pyAst.js';
+export { buildPythonModelTree, type BuildPythonTreeOptions } from './buildPythonModelTree.js';
+
+/** A layer a model class owns: an attribute assigned a module in `__init__`. */
+export interface PythonLayer {
+  /** Attribute path below the owning class: `query`, `layers`, `mlp.0` (Sequential items), `heads.key` (ModuleDict). */
+  path: string;
+  /** Class of the layer as written, resolved to its short name: `Linear`, `ModuleList`, `BertSelfAttention`. */
+  layerType: string;
+  /** `torch`: a torch.nn (or transformers) primitive; `container`: ModuleList/Sequential/ModuleDict; `model`: another model class; `activation`: ACT2FN-style lookup. */
+  category: 'torch' | 'container' | 'model' | 'activation';
+  /** The assignment statement (or the container item) in the source. */
+  range: SourceRange;
+  /** True when assigned under an `if`/`for`/`with` in `__init__`. */
+  conditional: boolean;
+  /** For containers: their items (a comprehension counts as one item repeated `repeat` times). */
+  items?: PythonLayer[];
+  /** For comprehension items: the `range(...)` argument as written (`config.n_layer`). */
+  repeat?: string;
+}
+
+/** A functional primitive called in a method (`torch.matmul`, `@`, `F.softmax`, `x.softmax`, `+` ...). */
+export interface PythonFunctionalOp {
+  /** Normalised op name as the trees write it: `matmul`, `softmax`, `add`, `gelu`, `scaled_dot_product_attention`. */
+  op: string;
+  /** The callee or operator as written: `torch.matmul`, `@`, `F.softmax`. */
+  callee: string;
+  /** Method it appears in (`forward`, or a helper such as `_attn`). */
+  method: string;
+  range: SourceRange;
+}
+
+/** One class of the file. */
+export interface PythonClass {
+  name: string;
+  /** Whole definition, decorators included. */
+  range: SourceRange;
+  /** The class name token. */
+  nameRange: SourceRange;
+  /** Base classes as written (`nn.Module`, `BertPreTrainedModel`). */
+  bases: string[];
+  decorators: string[];
+  /** Derives from nn.Module / PreTrainedModel, directly or through known classes. */
+  isModel: boolean;
+  /** The chain from this class to the torch/transformers base that made it a model (`['GPT2Block', 'nn.Module']`). */
+  modelChain: string[];
+  /** Class-level assignments (dataclass fields, class constants). */
+  fields: { name: string; value?: PyExpr; annotation?: string; range: SourceRange }[];
+  methods: Record<string, PyFunction>;
+  /** Layers assigned in `__init__`, in order. */
+  layers: PythonLayer[];
+  /** Functional primitives called in methods other than `__init__`, in source order. */
+  functionalOps: PythonFunctionalOp[];
+  /** Base classes that are neither known bases nor classes of the analysed files (their layers are missing). */
+  unresolvedBases: string[];
+}
+
+/** A syntax error lezer recovered from. */
+export interface PythonSyntaxError {
+  range: SourceRange;
+  message: string;
+}
+
+/** Something the analysis could not resolve; never fatal. */
+export interface PythonUnresolved {
+  /** The class it concerns, when any. */
+  className?: string;
+  /** What is missing, as written in the source (`config.hidden_size`, base `MyBase`). */
+  what: string;
+  range: SourceRange;
+  message: string;
+}
+
+/** Result of `analyzePythonModels`: plain data except `parseState`. */
+export interface PythonAnalysis {
+  /** Text that was analysed. */
+  text: string;
+  /** File name or URI given by the caller (source links of nodes built from this file). */
+  fileName?: string;
+  /** Local name -> dotted import path (`nn` -> `torch.nn`, `F` -> `torch.nn.functional`). */
+  imports: Record<string, string>;
+  /** Module-level assignments, last one wins. */
+  constants: Record<string, PyExpr>;
+  /** Module-level functions (helpers such as `rotate_half`). */
+  functions: Record<string, PyFunction>;
+  classes: PythonClass[];
+  /** Names of the model classes, in source order. */
+  modelClasses: string[];
+  syntaxErrors: PythonSyntaxError[];
+  unresolved: PythonUnresolved[];
+  /** Analyses of other workspace files whose classes may be bases or submodules here. */
+  otherFiles: PythonAnalysis[];
+  /** Opaque lezer state for the next incremental parse; do not send across threads (drop it first). */
+  parseState?: { tree: Tree; fragments: readonly TreeFragment[] };
+}
+
+/** Options of `analyzePythonModels`. */
+export interface AnalyzePythonOptions {
+  /** File name or URI of the text, written into node sources. */
+  fileName?: string;
+  /** The analysis of the previous version of the same document: its syntax tree is reused (incremental parse). */
+  previous?: PythonAnalysis;
+  /** Analyses of other files of the workspace (cross-file base classes and submodules). */
+  otherFiles?: PythonAnalysis[];
+  signal?: AbortSignal;
+}
+
+/**
+ * Finds the model classes of a Python file and what they own.
+ * Never throws on bad Python: syntax errors are listed and the classes that
+ * parse are still returned.
+ * @param text whole file contents
+ */
+export function analyzePythonModels(text: string, options: AnalyzePythonOptions = {}): PythonAnalysis {
+  throwIfAborted(options.signal);
+  const tree = parseIncremental(text, options.previous);
+  throwIfAborted(options.signal);
+  const conv = new AstConverter(text);
+  const analysis: PythonAnalysis = {
+    text,
+    ...(options.fileName ? { fileName: options.fileName } : {}),
+    imports: {},
+    constants: {},
+    functions: {},
+    classes: [],
+    modelClasses: [],
+    syntaxErrors: [],
+    unresolved: [],
+    otherFiles: options.otherFiles ?? [],
+    parseState: { tree, fragments: TreeFragment.addTree(tree) },
+  };
+  collectSyntaxErrors(tree, conv, analysis.syntaxErrors);
+  const top = tree.topNode;
+  for (const stmt of children(top)) {
+    throwIfAborted(options.signal);
+    readTopLevel(stmt, conv, analysis, []);
+  }
+  resolveModels(analysis);
+  return analysis;
+}
+
+/** Re-parses reusing the previous tree for the unchanged prefix and suffix of the text. */
+function parseIncremental(text: string, previous: PythonAnalysis | undefined): Tree {
+  const prev = previous?.parseState;
+  if (!prev || previous.text === undefined) return parser.parse(text);
+  if (previous.text === text) return prev.tree;
+  const old = previous.text;
+  let start = 0;
+  const minLen = Math.min(old.length, text.length);
+  while (start < minLen && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+  let endOld = old.length;
+  let endNew = text.length;
+  while (endOld > start && endNew > start && old.charCodeAt(endOld - 1) === text.charCodeAt(endNew - 1)) {
+    endOld--;
+    endNew--;
+  }
+  const fragments = TreeFragment.applyChanges(prev.fragments, [{ fromA: start, toA: endOld, fromB: start, toB: endNew }]);
+  return parser.parse(text, fragments);
+}
+
+function collectSyntaxErrors(tree: Tree, conv: AstConverter, out: PythonSyntaxError[]): void {
+  tree.iterate({
+    enter: (n) => {
+      if (!n.type.isError) return;
+      const parent = n.node.parent;
+      const context = parent ? ` in ${describeNode(parent.name)}` : '';
+      const near = conv.src({ from: n.from, to: Math.min(n.to, n.from + 20) }).trim();
+      out.push({
+        range: conv.range(n.to > n.from ? n : { from: n.from, to: n.from }),
+        message: near ? `syntax error${context} near "${near}"` : `syntax error${context}: something is missing here`,
+      });
+      return false;
+    },
+  });
+}
+
+function describeNode(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function readTopLevel(stmt: SyntaxNode, conv: AstConverter, a: PythonAnalysis, decorators: string[]): void {
+  switch (stmt.name) {
+    case 'ImportStatement':
+      readImport(stmt, conv, a.imports);
+      break;
+    case 'AssignStatement': {
+      const s = conv.stmt(stmt);
+      if (s.k === 'assign') {
+        for (const t of s.targets) if (t.k === 'name') a.constants[t.id] = s.value;
+      }
+      break;
+    }
+    case 'FunctionDefinition': {
+      const f = conv.func(stmt);
+      if (f) a.functions[f.name] = f;
+      break;
+    }
+    case 'DecoratedStatement': {
+      const decos: string[] = [];
+      let inner: SyntaxNode | undefined;
+      for (const c of children(stmt)) {
+        if (c.name === 'Decorator') {
+          const name = children(c).filter((n) => n.name === 'VariableName' || n.name === 'PropertyName' || n.name === '.');
+          decos.push(name.map((n) => conv.src(n)).join(''));
+        } else inner = c;
+      }
+      if (inner) {
+        if (inner.name === 'ClassDefinition') a.classes.push(readClass(inner, conv, decos, stmt));
+        else readTopLevel(inner, conv, a, decos);
+      }
+      break;
+    }
+    case 'ClassDefinition':
+      a.classes.push(readClass(stmt, conv, decorators, stmt));
+      break;
+    case 'IfStatement':
+    case 'TryStatement':
+      // `if TYPE_CHECKING:` / `try: import x except ImportError:` blocks hold imports and classes too.
+      for (const body of children(stmt)) {
+        if (body.name === 'Body') for (const inner of children(body)) readTopLevel(inner, conv, a, []);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function readImport(stmt: SyntaxNode, conv: AstConverter, imports: Record<string, string>): void {
+  const kids = children(stmt);
+  const isFrom = kids[0]?.name === 'from';
+  let i = 1;
+  let fromPath = '';
+  if (isFrom) {
+    const parts: string[] = [];
+    while (i < kids.length && kids[i]!.name !== 'import') parts.push(conv.src(kids[i++]!));
+    fromPath = parts.join('');
+    i++; // 'import'
+  }
+  // Names separated by commas; `a.b as c`.
+  let current: string[] = [];
+  const flush = (alias?: string): void => {
+    if (current.length === 0) return;
+    const dotted = current.join('.');
+    if (isFrom) imports[alias ?? dotted] = fromPath.endsWith('.') ? `${fromPath}${dotted}` : `${fromPath}.${dotted}`;
+    else imports[alias ?? current[0]!] = alias ? dotted : current[0]!;
+    current = [];
+  };
+  for (; i < kids.length; i++) {
+    const c = kids[i]!;
+    if (c.name === 'VariableName') current.push(conv.src(c));
+    else if (c.name === 'as' && kids[i + 1]) {
+      flush(conv.src(kids[i + 1]!));
+      i++;
+    } else if (c.name === ',') flush();
+  }
+  flush();
+}
+
+function readClass(node: SyntaxNode, conv: AstConverter, decorators: string[], outer: SyntaxNode): PythonClass {
+  const kids = children(node);
+  const nameNode = kids.find((c) => c.name === 'VariableName');
+  const argList = kids.find((c) => c.name === 'ArgList');
+  const body = kids.find((c) => c.name === 'Body');
+  const bases: string[] = [];
+  if (argList) {
+    for (const c of children(argList)) {
+      if (c.name === '(' || c.name === ')' || c.name === ',') continue;
+      const d = dottedName(conv.expr(c));
+      if (d) bases.push(d);
+    }
+  }
+  const cls: PythonClass = {
+    name: nameNode ? conv.src(nameNode) : '<anonymous>',
+    range: conv.range(outer),
+    nameRange: conv.range(nameNode ?? node),
+    bases,
+    decorators,
+    isModel: false,
+    modelChain: [],
+    fields: [],
+    methods: {},
+    layers: [],
+    functionalOps: [],
+    unresolvedBases: [],
+  };
+  for (const stmt of body ? children(body) : []) {
+    let target = stmt;
+    if (stmt.name === 'DecoratedStatement') target = children(stmt).find((c) => c.name === 'FunctionDefinition') ?? stmt;
+    if (target.name === 'FunctionDefinition') {
+      const f = conv.func(target);
+      if (f) cls.methods[f.name] = f;
+    } else if (target.name === 'AssignStatement') {
+      const ks = children(target);
+      const nameN = ks[0];
+      if (nameN?.name !== 'VariableName') continue;
+      const typeDef = ks.find((c) => c.name === 'TypeDef');
+      const annNode = typeDef ? children(typeDef).find((c) => c.name !== ':') : undefined;
+      const annotation = annNode ? dottedName(conv.expr(annNode)) : undefined;
+      const s = conv.stmt(target);
+      cls.fields.push({
+        name: conv.src(nameN),
+        ...(s.k === 'assign' ? { value: s.value } : {}),
+        ...(annotation ? { annotation } : {}),
+        range: conv.range(target),
+      });
+    } else if (target.name === 'ExpressionStatement') {
+      // A bare annotated field `n: int` parses as an expression statement in some grammars; ignore.
+    }
+  }
+  return cls;
+}
+
+/** Marks model classes (fixpoint over same-file and other-file bases), then lists their layers and ops. */
+function resolveModels(a: PythonAnalysis): void {
+  const local = new Map(a.classes.map((c) => [c.name, c]));
+  const external = new Map<string, PythonClass>();
+  for (const other of a.otherFiles) for (const c of other.classes) if (!external.has(c.name)) external.set(c.name, c);
+  const chainOf = new Map<string, string[] | null>();
+  const visit = (cls: PythonClass, seen: Set<string>): string[] | null => {
+    const memo = chainOf.get(cls.name);
+    if (memo !== undefined) return memo;
+    if (seen.has(cls.name)) return null;
+    seen.add(cls.name);
+    let chain: string[] | null = null;
+    for (const base of cls.bases) {
+      if (isTorchModelBase(base, a.imports)) {
+        chain = [cls.name, base];
+        break;
+      }
+      const short = base.split('.').pop()!;
+      const baseCls = local.get(short) ?? external.get(short);
+      if (baseCls && baseCls !== cls) {
+        const sub = baseCls.isModel ? baseCls.modelChain : visit(baseCls, seen);
+        if (sub) {
+          chain = [cls.name, ...sub];
+          break;
+        }
+      }
+    }
+    chainOf.set(cls.name, chain);
+    return chain;
+  };
+  for (const cls of a.classes) {
+    const chain = visit(cls, new Set());
+    cls.isModel = chain !== null;
+    cls.modelChain = chain ?? [];
+    for (const base of cls.bases) {
+      const short = base.split('.').pop()!;
+      if (isTorchModelBase(base, a.imports) || local.has(short) || external.has(short) || KNOWN_NON_MODEL_BASES.has(short)) continue;
+      cls.unresolvedBases.push(base);
+      a.unresolved.push({
+        className: cls.name,
+        what: base,
+        range: cls.nameRange,
+        message: `${cls.name}: base class ${base} is not defined in this file${a.otherFiles.length ? ' or the other files given' : ''}; open the file that defines it so that its layers are counted`,
+      });
+    }
+  }
+  const isModelClass = (name: string): boolean => (local.get(name) ?? external.get(name))?.isModel ?? false;
+  for (const cls of a.classes) {
+    if (!cls.isModel) continue;
+    a.modelClasses.push(cls.name);
+    const init = cls.methods['__init__'];
+    if (init) collectLayers(init.body, false, cls.layers, a.imports, isModelClass);
+    for (const [name, m] of Object.entries(cls.methods)) {
+      if (name === '__init__') continue;
+      collectOps(m.body, name, cls.functionalOps, a.imports);
+    }
+    cls.functionalOps.sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
+  }
+}
+
+/** Bases that are not models and need not be resolved (mixins, dataclass bases, Python builtins). */
+const KNOWN_NON_MODEL_BASES = new Set(['object', 'Enum', 'IntEnum', 'NamedTuple', 'TypedDict', 'ABC', 'GenerationMixin', 'PretrainedConfig', 'PreTrainedConfig', 'Generic', 'Protocol', 'dict', 'Exception', 'ModelOutput']);
+
+/** nn.Module, torch.nn.Module, Module, PreTrainedModel and its *PreTrainedModel friends. */
+export function isTorchModelBase(base: string, imports: Record<string, string>): boolean {
+  const head = base.split('.')[0]!;
+  const full = imports[head] ? [imports[head], ...base.split('.').slice(1)].join('.') : base;
+  const last = full.split('.').pop()!;
+  if (last === 'Module') return full === 'Module' || full.startsWith('torch.') || full.startsWith('nn.') || full === 'torch.nn.Module';
+  if (last === 'PreTrainedModel' || last === 'ModelMixin') return true;
+  // A *PreTrainedModel imported from transformers (BertPreTrainedModel) is a model base; a local one is resolved as a class.
+  return last.endsWith('PreTrainedModel') && (full.startsWith('transformers') || full.includes('modeling_'));
+}
+
+function collectLayers(
+  body: PyStmt[],
+  conditional: boolean,
+  out: PythonLayer[],
+  imports: Record<string, string>,
+  isModelClass: (name: string) => boolean,
+): void {
+  for (const s of body) {
+    if (s.k === 'assign') {
+      for (const t of s.targets) {
+        if (t.k !== 'attr' || t.obj.k !== 'name' || t.obj.id !== 'self') continue;
+        const layer = layerOf(s.value, t.name, s.range, conditional, imports, isModelClass);
+        if (layer) out.push(layer);
+      }
+    } else if (s.k === 'expr' && s.value.k === 'call' && s.value.fn.k === 'attr' && s.value.fn.name === 'append') {
+      // self.layers.append(Block(cfg)) in a loop
+      const owner = s.value.fn.obj;
+      const arg = s.value.args[0]?.value;
+      if (owner.k === 'attr' && owner.obj.k === 'name' && owner.obj.id === 'self' && arg) {
+        const container = out.find((l) => l.path === owner.name && l.category === 'container');
+        const item = layerOf(arg, `${owner.name}.${container?.items?.length ?? 0}`, s.range, true, imports, isModelClass);
+        if (item && container) (container.items ??= []).push(item);
+      }
+    } else if (s.k === 'if') {
+      for (const b of s.branches) collectLayers(b.body, true, out, imports, isModelClass);
+    } else if (s.k === 'for' || s.k === 'with') {
+      collectLayers(s.body, true, out, imports, isModelClass);
+    }
+  }
+}
+
+function layerOf(
+  value: PyExpr,
+  path: string,
+  range: SourceRange,
+  conditional: boolean,
+  imports: Record<string, string>,
+  isModelClass: (name: string) => boolean,
+): PythonLayer | undefined {
+  if (value.k === 'sub') {
+    // ACT2FN[config.hidden_act]
+    const d = dottedName(value.obj);
+    if (d && /^(ACT2FN|ACT2CLS)$/.test(d.split('.').pop()!)) return { path, layerType: 'activation', category: 'activation', range, conditional };
+    return undefined;
+  }
+  if (value.k === 'cond') return layerOf(value.then, path, range, true, imports, isModelClass) ?? layerOf(value.orelse, path, range, true, imports, isModelClass);
+  if (value.k !== 'call') return undefined;
+  const callee = dottedName(value.fn);
+  if (!callee) return undefined;
+  const c = classifyCallee(callee, imports);
+  const short = callee.split('.').pop()!;
+  if (c.category === 'container') {
+    const layer: PythonLayer = { path, layerType: c.name, category: 'container', range, conditional, items: [] };
+    const first = value.args[0]?.value;
+    const itemExprs: PyExpr[] =
+      c.name === 'Sequential' ? value.args.filter((a) => !a.name && !a.star).map((a) => a.value) : first?.k === 'list' || first?.k === 'tuple' ? first.items : first ? [first] : [];
+    itemExprs.forEach((e, i) => {
+      if (e.k === 'comp') {
+        const item = layerOf(e.elt, `${path}.${i}`, e.elt.range, conditional, imports, isModelClass);
+        if (item) {
+          const it = e.iter;
+          if (it.k === 'call' && dottedName(it.fn) === 'range') {
+            const last = it.args[it.args.length - 1];
+            if (last) item.repeat = sourceText(last.value);
+          }
+          layer.items!.push(item);
+        }
+      } else if (e.k === 'dict') {
+        for (const en of e.entries) {
+          const key = en.key?.k === 'str' ? en.key.value : `${layer.items!.length}`;
+          const item = layerOf(en.value, `${path}.${key}`, en.value.range, conditional, imports, isModelClass);
+          if (item) layer.items!.push(item);
+        }
+      } else {
+        const item = layerOf(e, `${path}.${i}`, e.range, conditional, imports, isModelClass);
+        if (item) layer.items!.push(item);
+      }
+    });
+    return layer;
+  }
+  if (c.category === 'layer') return { path, layerType: c.name, category: 'torch', range, conditional };
+  if (c.category === 'activation') return { path, layerType: 'activation', category: 'activation', range, conditional };
+  if (isModelClass(short)) return { path, layerType: short, category: 'model', range, conditional };
+  return undefined;
+}
+
+/** Short source-like text of an expression (for messages and `repeat`). */
+export function sourceText(e: PyExpr): string {
+  switch (e.k) {
+    case 'num':
+      return String(e.value);
+    case 'str':
+      return JSON.stringify(e.value);
+    case 'bool':
+      return e.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    case 'name':
+      return e.id;
+    case 'attr':
+      return `${sourceText(e.obj)}.${e.name}`;
+    case 'sub':
+      return `${sourceText(e.obj)}[...]`;
+    case 'call':
+      return `${sourceText(e.fn)}(...)`;
+    case 'bin':
+      return `${sourceText(e.left)} ${e.op} ${sourceText(e.right)}`;
+    case 'unary':
+      return `${e.op}${e.op === 'not' ? ' ' : ''}${sourceText(e.operand)}`;
+    case 'unknown':
+      return e.text;
+    default:
+      return '...';
+  }
+}
+
+function collectOps(body: PyStmt[], method: string, out: PythonFunctionalOp[], imports: Record<string, string>): void {
+  const visitExpr = (e: PyExpr | undefined): void => {
+    if (!e) return;
+    switch (e.k) {
+      case 'call': {
+        const callee = dottedName(e.fn);
+        if (callee) {
+          const c = classifyCallee(callee, imports);
+          if (c.category === 'functional') out.push({ op: c.name, callee, method, range: e.range });
+        } else if (e.fn.k === 'attr') {
+          const c = classifyCallee(`<tensor>.${e.fn.name}`, imports);
+          if (c.category === 'functional') out.push({ op: c.name, callee: `.${e.fn.name}`, method, range: e.range });
+        }
+        if (e.fn.k === 'attr') visitExpr(e.fn.obj);
+        for (const a of e.args) visitExpr(a.value);
+        break;
+      }
+      case 'bin': {
+        const op = BINARY_OPS[e.op];
+        if (op) out.push({ op, callee: e.op, method, range: e.range });
+        visitExpr(e.left);
+        visitExpr(e.right);
+        break;
+      }
+      case 'unary':
+        if (e.op === '-') out.push({ op: 'neg', callee: '-', method, range: e.range });
+        visitExpr(e.operand);
+        break;
+      case 'attr':
+        visitExpr(e.obj);
+        break;
+      case 'sub':
+        visitExpr(e.obj);
+        break;
+      case 'tuple':
+      case 'list':
+        e.items.forEach(visitExpr);
+        break;
+      case 'cond':
+        visitExpr(e.test);
+        visitExpr(e.then);
+        visitExpr(e.orelse);
+        break;
+      case 'starred':
+        visitExpr(e.value);
+        break;
+      default:
+        break;
+    }
+  };
+  for (const s of body) {
+    switch (s.k) {
+      case 'assign':
+        visitExpr(s.value);
+        break;
+      case 'augassign': {
+        const op = BINARY_OPS[s.op];
+        if (op) out.push({ op, callee: `${s.op}=`, method, range: s.range });
+        visitExpr(s.value);
+        break;
+      }
+      case 'expr':
+        visitExpr(s.value);
+        break;
+      case 'return':
+        visitExpr(s.value);
+        break;
+      case 'if':
+        for (const b of s.branches) collectOps(b.body, method, out, imports);
+        break;
+      case 'for':
+      case 'with':
+        collectOps(s.body, method, out, imports);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Python operators that are tensor primitives when applied to tensors. */
+export const BINARY_OPS: Readonly<Record<string, string>> = { '@': 'matmul', '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' };

@@ -1,0 +1,143 @@
+/**
+ * Values of the static Python evaluator. Anything the evaluator cannot know
+ * is an `unknown` value that names what is missing (`config.hidden_size`), so
+ * that the tree can show it as unresolved instead of guessing.
+ */
+import type { PyFunction, SourceRange } from './pyAst.js';
+import type { PythonAnalysis, PythonClass } from './pythonModelAnalyzer.js';
+
+/** A tensor dimension: a number of elements, or undefined when it could not be resolved. */
+export type Dim = number | undefined;
+
+/** A class of an analysed file. */
+export interface ClassRef {
+  cls: PythonClass;
+  analysis: PythonAnalysis;
+}
+
+/** An nn.Module instance built while evaluating constructors. */
+export interface ModuleInst {
+  className: string;
+  /** `layer`: a torch primitive; `user`: a model class of the analysed files; `container`: ModuleList / Sequential / ModuleDict; `activation`: an ACT2FN entry. */
+  kind: 'layer' | 'user' | 'container';
+  /** Bound constructor arguments of a layer. */
+  args: Map<string, Value>;
+  /** Attributes set on `self` (user modules). */
+  attrs: Map<string, Value>;
+  /** Child modules in registration order (attribute name or container key). */
+  children: [string, ModuleInst][];
+  cls?: ClassRef;
+  /** Where the module was created (assignment to `self.x` when there is one). */
+  range?: SourceRange;
+  /** Analysis of the file the module was created in (for the source link). */
+  file?: PythonAnalysis;
+  /** Names that could not be resolved while constructing it. */
+  unresolved: string[];
+  /** Parameters owned directly (nn.Parameter attributes), count; undefined dims make it unresolved. */
+  ownParameters: number;
+  /** Dotted scope, assigned after construction. */
+  scope?: string;
+  /** Registration index among its parent's children (for ordering tree nodes). */
+  order?: number;
+}
+
+/** Values of the evaluator. */
+export type Value =
+  | { t: 'num'; v: number }
+  | { t: 'str'; v: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'none' }
+  | { t: 'seq'; kind: 'tuple' | 'list'; items: Value[] }
+  | { t: 'dict'; map: Map<string, Value> }
+  /** An object with attributes: a config (from JSON/YAML or a dataclass), a namespace. */
+  | { t: 'obj'; name: string; attrs: Map<string, Value> }
+  /** A tensor; `shape` undefined when even the rank is unknown. `why` names what made dims unknown. */
+  | { t: 'tensor'; shape: Dim[] | undefined; int?: boolean; param?: boolean; why?: string }
+  | { t: 'module'; m: ModuleInst }
+  | { t: 'class'; ref: ClassRef }
+  /** A function of an analysed file, or a method bound to `self`. */
+  | { t: 'func'; f: PyFunction; file: PythonAnalysis; self?: Value; owner?: ClassRef }
+  /** `super()` inside a method of `owner`. */
+  | { t: 'super'; self: Value; owner: ClassRef }
+  /** A dotted path into an imported library (`torch.nn`, `math`, `F`). */
+  | { t: 'ref'; path: string }
+  | { t: 'unknown'; why: string };
+
+export const NONE: Value = { t: 'none' };
+
+/** An unknown value naming what is missing. */
+export function unknown(why: string): Value {
+  return { t: 'unknown', why };
+}
+
+export function num(v: number): Value {
+  return { t: 'num', v };
+}
+
+/** The number a value holds (bools count as 0/1), if it is one. */
+export function asNumber(v: Value | undefined): number | undefined {
+  if (!v) return undefined;
+  if (v.t === 'num') return v.v;
+  if (v.t === 'bool') return v.v ? 1 : 0;
+  return undefined;
+}
+
+/** Truthiness of a value, undefined when unknown. */
+export function truthy(v: Value): boolean | undefined {
+  switch (v.t) {
+    case 'num':
+      return v.v !== 0;
+    case 'str':
+      return v.v.length > 0;
+    case 'bool':
+      return v.v;
+    case 'none':
+      return false;
+    case 'seq':
+      return v.items.length > 0;
+    case 'dict':
+      return v.map.size > 0;
+    case 'unknown':
+      return undefined;
+    case 'tensor':
+      return undefined;
+    default:
+      return true;
+  }
+}
+
+/** The first unresolved name behind a value, for messages. */
+export function whyUnknown(v: Value | undefined): string | undefined {
+  if (!v) return undefined;
+  if (v.t === 'unknown') return v.why;
+  if (v.t === 'tensor' && (v.shape === undefined || v.shape.some((d) => d === undefined))) return v.why ?? 'tensor shape';
+  if (v.t === 'seq') {
+    for (const i of v.items) {
+      const w = whyUnknown(i);
+      if (w) return w;
+    }
+  }
+  return undefined;
+}
+
+/** A shape whose every dim is known, or undefined. */
+export function knownShape(v: Value | undefined): number[] | undefined {
+  if (v?.t !== 'tensor' || !v.shape) return undefined;
+  if (v.shape.some((d) => d === undefined)) return undefined;
+  return v.shape as number[];
+}
+
+/** Converts plain JSON/YAML data to values (objects become attribute objects, so `config.x` and `config["x"]` both work). */
+export function fromJson(data: unknown, name = 'config'): Value {
+  if (data === null || data === undefined) return NONE;
+  if (typeof data === 'number') return num(data);
+  if (typeof data === 'string') return { t: 'str', v: data };
+  if (typeof data === 'boolean') return { t: 'bool', v: data };
+  if (Array.isArray(data)) return { t: 'seq', kind: 'list', items: data.map((d) => fromJson(d, name)) };
+  if (typeof data === 'object') {
+    const attrs = new Map<string, Value>();
+    for (const [k, v] of Object.entries(data as Record<string, unknown>)) attrs.set(k, fromJson(v, `${name}.${k}`));
+    return { t: 'obj', name, attrs };
+  }
+  return unknown(name);
+}

@@ -1,0 +1,216 @@
+/**
+ * From a decoded ONNX model to the IrEne model tree: prepare the graph,
+ * infer shapes, group nodes into primitives, recover module scopes, and
+ * assemble module and ml nodes with FLOPs and bytes rolled up.
+ */
+import { throwIfAborted } from '../../errors.js';
+import { primitiveKindOf } from '../../tree/primitiveKind.js';
+import type { ModelNode, ModelTree, PrimitiveKind } from '../../tree/modelNode.js';
+import { rollUpTotals } from '../../tree/treeWalk.js';
+import type { ImportOptions } from '../importer.js';
+import { formOnnxUnits, type OnnxUnit } from './formOnnxUnits.js';
+import { inferOnnxShapes, type TensorInfo } from './inferOnnxShapes.js';
+import type { OnnxModel, OnnxNode, OnnxTensor } from './onnxModel.js';
+import { prepareOnnxGraph } from './prepareOnnxGraph.js';
+import { guessClassName, parsePyList, recoverOnnxScopes, type ScopeAssignment } from './recoverOnnxScopes.js';
+
+/** Import options of the ONNX importer: the HF config the model was exported from, when known, names classes. */
+export type OnnxImportOptions = ImportOptions & { config?: Record<string, unknown> };
+
+/** Where each ONNX node ended up, for the text rendering. */
+export interface OnnxLayout {
+  nodes: OnnxNode[];
+  tensors: Map<string, TensorInfo>;
+  initializers: Map<string, OnnxTensor>;
+  /** Tree scope of the module each node belongs to (`root.encoder.layer.0.attention.self`). */
+  nodeModule: string[];
+  /** Tree scope of the ml node a node was folded into; undefined for views and constants. */
+  nodeMl: (string | undefined)[];
+  scopes: ScopeAssignment;
+}
+
+/** The tree plus the layout of the graph behind it. */
+export interface OnnxTreeResult {
+  tree: ModelTree;
+  layout: OnnxLayout;
+}
+
+const ROOT = 'root';
+
+function treeScope(path: string): string {
+  return path === '' ? ROOT : `${ROOT}.${path}`;
+}
+
+/** Parent module path, skipping ModuleList containers (`encoder.layer` of `encoder.layer.0`), as the config trees do. */
+function moduleParent(path: string): string {
+  const segs = path.split('.');
+  const own = segs.pop() ?? '';
+  if (/^\d+$/.test(own) && segs.length > 0 && !/^\d+$/.test(segs[segs.length - 1]!)) segs.pop();
+  return segs.join('.');
+}
+
+/**
+ * Builds the tree of a decoded model.
+ * @param fileName for the model name and messages.
+ */
+export function buildOnnxTree(model: OnnxModel, options: OnnxImportOptions, fileName: string): OnnxTreeResult {
+  const signal = options.signal;
+  const graph = prepareOnnxGraph(model, fileName, signal);
+  throwIfAborted(signal);
+  const inference = inferOnnxShapes(model.graph, graph.nodes, options);
+  throwIfAborted(signal);
+  const initializers = new Map<string, OnnxTensor>();
+  for (const t of model.graph.initializers) initializers.set(t.name, t);
+  const units = formOnnxUnits({ graph, tensors: inference.tensors, initializers, dtype: options.dtype });
+  throwIfAborted(signal);
+
+  const foldedFrom = new Map<string, string>();
+  for (const v of [...model.graph.valueInfo, ...model.graph.inputs]) {
+    const f = v.metadata['pkg.onnxscript.optimizer.folded_from'];
+    if (f) foldedFrom.set(v.name, f);
+  }
+  const originalName = (t: OnnxTensor): string | undefined => {
+    const f = t.metadata['pkg.onnxscript.optimizer.folded_from'] ?? foldedFrom.get(t.name);
+    const list = parsePyList(f);
+    if (list) {
+      const weights = list.filter((s) => s.endsWith('.weight'));
+      return weights.length === 1 ? weights[0] : undefined;
+    }
+    return t.name.includes('.') ? t.name : undefined;
+  };
+  const modelType = typeof options.config?.model_type === 'string' ? options.config.model_type : undefined;
+  const scopes = recoverOnnxScopes({ graph, units, originalName, modelType });
+
+  const warnings = [...graph.warnings, ...inference.warnings];
+  if (inference.unknownOps.size > 0) {
+    warnings.push(
+      `unknown operators ${[...inference.unknownOps].sort().join(', ')}: kept in the tree without a cost, shapes after them may be missing`,
+    );
+  }
+  const assembled = assemble(units, scopes, graph.nodes, options, warnings);
+  const name = modelName(model, options, fileName);
+  const tree: ModelTree = {
+    modelName: name,
+    format: 'onnx',
+    batchSize: options.batchSize,
+    seqLen: options.seqLen,
+    dtype: options.dtype,
+    root: assembled.root,
+    warnings,
+  };
+  return {
+    tree,
+    layout: { nodes: graph.nodes, tensors: inference.tensors, initializers, nodeModule: assembled.nodeModule, nodeMl: assembled.nodeMl, scopes },
+  };
+}
+
+function modelName(model: OnnxModel, options: OnnxImportOptions, fileName: string): string {
+  const fromConfig = options.config?._name_or_path;
+  if (typeof fromConfig === 'string' && fromConfig !== '') return fromConfig;
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  return base.replace(/\.onnx$/i, '') || model.graph.name || 'onnx model';
+}
+
+function assemble(
+  units: OnnxUnit[],
+  scopes: ScopeAssignment,
+  nodes: OnnxNode[],
+  options: OnnxImportOptions,
+  warnings: string[],
+): { root: ModelNode; nodeModule: string[]; nodeMl: (string | undefined)[] } {
+  const newNode = (scope: string, type: ModelNode['type'], instanceType: string, kind?: PrimitiveKind): ModelNode => ({
+    scope,
+    type,
+    instanceType,
+    ...(kind ? { kind } : {}),
+    inputShapes: [],
+    dtype: options.dtype,
+    calls: 1,
+    parameters: 0,
+    flops: 0,
+    memBytes: 0,
+    children: [],
+    source: { onnxNodes: [] },
+  });
+  const root = newNode(ROOT, 'model', scopes.classes.get('') ?? guessClassName('', ''));
+  const modules = new Map<string, ModelNode>([['', root]]);
+  const ensureModule = (path: string): ModelNode => {
+    const found = modules.get(path);
+    if (found) return found;
+    const parent = ensureModule(moduleParent(path));
+    const m = newNode(treeScope(path), 'module', scopes.classes.get(path) ?? guessClassName(path, ''));
+    parent.children.push(m);
+    modules.set(path, m);
+    return m;
+  };
+  const leaves = new Map<string, { node: ModelNode; live: boolean }>();
+  const counters = new Map<string, number>();
+  const nodeModule: string[] = new Array<string>(nodes.length).fill(ROOT);
+  const nodeMl: (string | undefined)[] = new Array<string | undefined>(nodes.length).fill(undefined);
+  const nodeNames = (u: OnnxUnit): string[] => u.nodes.map((k) => nodes[k]!.name || `${nodes[k]!.opType}_${k}`);
+
+  units.forEach((u, i) => {
+    const leafPath = scopes.leaf[i];
+    const modPath = leafPath !== undefined ? moduleParent(leafPath) : scopes.module[i]!;
+    const mod = ensureModule(modPath);
+    for (const k of u.nodes) nodeModule[k] = mod.scope;
+    if (leafPath !== undefined) {
+      let entry = leaves.get(leafPath);
+      if (!entry) {
+        const cls = scopes.classes.get(leafPath) ?? u.className ?? u.op;
+        const byClass = primitiveKindOf(cls);
+        const kind: PrimitiveKind = byClass !== 'other' ? byClass : u.kind === 'drop' ? 'other' : u.kind;
+        entry = { node: newNode(treeScope(leafPath), 'ml', cls, kind), live: false };
+        // Placed on first sight so that children keep execution order.
+        mod.children.push(entry.node);
+        leaves.set(leafPath, entry);
+      }
+      const n = entry.node;
+      n.source!.onnxNodes!.push(...nodeNames(u));
+      for (const k of u.nodes) nodeMl[k] = n.scope;
+      if (u.kind !== 'drop') {
+        if (!entry.live) n.inputShapes = u.inputShapes;
+        entry.live = true;
+        n.flops += u.cost.flops;
+        n.memBytes += u.cost.memBytes;
+        n.parameters += u.cost.parameters;
+        if (n.kind === 'other' && u.kind !== 'other') n.kind = u.kind;
+      }
+      return;
+    }
+    if (u.kind === 'drop') {
+      mod.source!.onnxNodes!.push(...nodeNames(u));
+      return;
+    }
+    const c = counters.get(mod.scope) ?? 0;
+    counters.set(mod.scope, c + 1);
+    const n = newNode(`${mod.scope}.${u.op}.${c}`, 'ml', u.op, u.kind);
+    n.inputShapes = u.inputShapes;
+    n.flops = u.cost.flops;
+    n.memBytes = u.cost.memBytes;
+    n.parameters = u.cost.parameters;
+    n.source!.onnxNodes = nodeNames(u);
+    for (const k of u.nodes) nodeMl[k] = n.scope;
+    mod.children.push(n);
+  });
+  // Leaves whose nodes are all views or constants (a rotary table, a dropout) stay only when their class says they compute.
+  for (const { node, live } of leaves.values()) {
+    if (live || (node.kind !== 'other' && node.kind !== 'memory')) continue;
+    for (const m of modules.values()) {
+      const k = m.children.indexOf(node);
+      if (k >= 0) m.children.splice(k, 1);
+    }
+  }
+  pruneEmpty(root);
+  rollUpTotals(root);
+  if (scopes.mode === 'weight-names' && root.children.every((c) => c.type === 'ml')) {
+    warnings.push('no module scopes in the file (no scope metadata, node names or parameter names): ops are listed under the model');
+  }
+  return { root, nodeModule, nodeMl };
+}
+
+/** Drops module nodes left without any ml descendant (only views and constants sat in them). */
+function pruneEmpty(node: ModelNode): boolean {
+  node.children = node.children.filter((c) => c.type === 'ml' || pruneEmpty(c));
+  return node.children.length > 0;
+}

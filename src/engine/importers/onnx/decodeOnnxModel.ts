@@ -1,0 +1,600 @@
+/**
+ * Streaming decode of an ONNX ModelProto with a protobufjs Reader. Only the
+ * structure is read: each TensorProto's payload (raw_data, typed data
+ * fields, external data) is skipped by its declared length, so a 2 GB model
+ * with embedded weights costs memory in proportion to its node count, not its
+ * weights. Field numbers follow onnx.proto3 up to IR version 10 (onnx-proto's
+ * generated classes stop at IR 7 and drop node metadata_props, which the
+ * PyTorch exporter uses for module scopes).
+ */
+import protobuf from 'protobufjs/minimal.js';
+import { MalformedFileError, throwIfAborted } from '../../errors.js';
+import type {
+  OnnxAttribute,
+  OnnxDim,
+  OnnxFunction,
+  OnnxGraph,
+  OnnxModel,
+  OnnxNode,
+  OnnxTensor,
+  OnnxTensorType,
+  OnnxValueInfo,
+} from './onnxModel.js';
+import { onnxDtypeBytes } from './onnxModel.js';
+
+type Reader = protobuf.Reader;
+
+/** Tensors with at most this many elements keep their values (shape constants, scalars). */
+export const SMALL_TENSOR_ELEMENTS = 1024;
+
+/** Deepest sub-graph nesting accepted (If inside Loop inside ...); real exports use 2-3. */
+export const MAX_GRAPH_DEPTH = 16;
+
+/** Deepest TypeProto nesting accepted (sequence of optional of ...). */
+const MAX_TYPE_DEPTH = 8;
+
+/** Wire types used by proto3. Groups (3, 4) never appear in ONNX files. */
+const VARINT = 0;
+const FIXED64 = 1;
+const LEN = 2;
+const FIXED32 = 5;
+
+class Decoder {
+  private nodesSeen = 0;
+
+  constructor(
+    private readonly r: Reader,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** Reads a tag; returns [field, wireType]. */
+  private tag(): [number, number] {
+    const t = this.r.uint32();
+    const field = t >>> 3;
+    const wire = t & 7;
+    if (field === 0) throw new WireError('field number 0');
+    return [field, wire];
+  }
+
+  /** End offset of a length-delimited field starting at the current position. */
+  private lenEnd(wire: number, end: number): number {
+    if (wire !== LEN) throw new WireError(`wire type ${wire} where a length-delimited field was expected`);
+    const len = this.r.uint32();
+    const stop = this.r.pos + len;
+    if (stop > end) throw new WireError(`a field declares ${len} bytes but only ${end - this.r.pos} remain`);
+    return stop;
+  }
+
+  private skip(wire: number, end: number): void {
+    const r = this.r;
+    switch (wire) {
+      case VARINT:
+        r.uint64();
+        break;
+      case FIXED64:
+        r.skip(8);
+        break;
+      case LEN: {
+        const stop = this.lenEnd(wire, end);
+        r.pos = stop;
+        break;
+      }
+      case FIXED32:
+        r.skip(4);
+        break;
+      default:
+        throw new WireError(`invalid wire type ${wire}`);
+    }
+    if (r.pos > end) throw new WireError('a field runs past the end of its message');
+  }
+
+  private str(wire: number, end: number): string {
+    const stop = this.lenEnd(wire, end);
+    const s = protobuf.util.utf8.read(this.r.buf, this.r.pos, stop);
+    this.r.pos = stop;
+    return s;
+  }
+
+  private int(wire: number): number {
+    if (wire !== VARINT) throw new WireError(`wire type ${wire} where an integer was expected`);
+    return Number(this.r.int64());
+  }
+
+  /** A repeated int64 field, packed or not. */
+  private ints(wire: number, end: number, out: number[]): void {
+    if (wire === VARINT) {
+      out.push(Number(this.r.int64()));
+      return;
+    }
+    const stop = this.lenEnd(wire, end);
+    while (this.r.pos < stop) out.push(Number(this.r.int64()));
+    if (this.r.pos !== stop) throw new WireError('packed integers overrun their field');
+  }
+
+  /** A repeated float field, packed or not. */
+  private floats(wire: number, end: number, out: number[]): void {
+    if (wire === FIXED32) {
+      out.push(this.r.float());
+      return;
+    }
+    const stop = this.lenEnd(wire, end);
+    if ((stop - this.r.pos) % 4 !== 0) throw new WireError('packed floats of odd length');
+    while (this.r.pos < stop) out.push(this.r.float());
+  }
+
+  model(end: number): OnnxModel {
+    const m: OnnxModel = {
+      irVersion: 0,
+      opsets: {},
+      producerName: '',
+      producerVersion: '',
+      domain: '',
+      modelVersion: 0,
+      metadata: {},
+      graph: emptyGraph(),
+      functions: [],
+    };
+    let sawGraph = false;
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      switch (f) {
+        case 1:
+          m.irVersion = this.int(w);
+          break;
+        case 2:
+          m.producerName = this.str(w, end);
+          break;
+        case 3:
+          m.producerVersion = this.str(w, end);
+          break;
+        case 4:
+          m.domain = this.str(w, end);
+          break;
+        case 5:
+          m.modelVersion = this.int(w);
+          break;
+        case 7:
+          m.graph = this.graph(this.lenEnd(w, end), 0);
+          sawGraph = true;
+          break;
+        case 8: {
+          const stop = this.lenEnd(w, end);
+          let domain = '';
+          let version = 0;
+          while (this.r.pos < stop) {
+            const [g, gw] = this.tag();
+            if (g === 1) domain = this.str(gw, stop);
+            else if (g === 2) version = this.int(gw);
+            else this.skip(gw, stop);
+          }
+          m.opsets[domain === 'ai.onnx' ? '' : domain] = version;
+          break;
+        }
+        case 14:
+          this.entry(this.lenEnd(w, end), m.metadata);
+          break;
+        case 25:
+          m.functions.push(this.func(this.lenEnd(w, end)));
+          break;
+        default:
+          this.skip(w, end);
+      }
+    }
+    if (!sawGraph) throw new WireError('no graph');
+    return m;
+  }
+
+  private entry(end: number, into: Record<string, string>): void {
+    let key = '';
+    let value = '';
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      if (f === 1) key = this.str(w, end);
+      else if (f === 2) value = this.str(w, end);
+      else this.skip(w, end);
+    }
+    into[key] = value;
+  }
+
+  graph(end: number, depth: number): OnnxGraph {
+    if (depth > MAX_GRAPH_DEPTH) throw new WireError(`sub-graphs nested deeper than ${MAX_GRAPH_DEPTH} levels`);
+    const g = emptyGraph();
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      switch (f) {
+        case 1:
+          g.nodes.push(this.node(this.lenEnd(w, end), depth));
+          if (++this.nodesSeen % 2048 === 0) throwIfAborted(this.signal);
+          break;
+        case 2:
+          g.name = this.str(w, end);
+          break;
+        case 5:
+          g.initializers.push(this.tensor(this.lenEnd(w, end)));
+          break;
+        case 11:
+          g.inputs.push(this.valueInfo(this.lenEnd(w, end)));
+          break;
+        case 12:
+          g.outputs.push(this.valueInfo(this.lenEnd(w, end)));
+          break;
+        case 13:
+          g.valueInfo.push(this.valueInfo(this.lenEnd(w, end)));
+          break;
+        default:
+          this.skip(w, end);
+      }
+    }
+    return g;
+  }
+
+  node(end: number, depth: number): OnnxNode {
+    const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [], metadata: {} };
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      switch (f) {
+        case 1:
+          n.inputs.push(this.str(w, end));
+          break;
+        case 2:
+          n.outputs.push(this.str(w, end));
+          break;
+        case 3:
+          n.name = this.str(w, end);
+          break;
+        case 4:
+          n.opType = this.str(w, end);
+          break;
+        case 5:
+          n.attributes.push(this.attribute(this.lenEnd(w, end), depth));
+          break;
+        case 7:
+          n.domain = this.str(w, end);
+          break;
+        case 9:
+          this.entry(this.lenEnd(w, end), n.metadata);
+          break;
+        default:
+          this.skip(w, end);
+      }
+    }
+    if (n.domain === 'ai.onnx') n.domain = '';
+    return n;
+  }
+
+  private attribute(end: number, depth: number): OnnxAttribute {
+    const a: OnnxAttribute = { name: '', type: 0 };
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      switch (f) {
+        case 1:
+          a.name = this.str(w, end);
+          break;
+        case 20:
+          a.type = this.int(w);
+          break;
+        case 2:
+          if (w !== FIXED32) throw new WireError('float attribute with a wrong wire type');
+          a.f = this.r.float();
+          break;
+        case 3:
+          a.i = this.int(w);
+          break;
+        case 4:
+          a.s = this.str(w, end);
+          break;
+        case 5:
+          a.t = this.tensor(this.lenEnd(w, end));
+          break;
+        case 6:
+          a.g = this.graph(this.lenEnd(w, end), depth + 1);
+          break;
+        case 7:
+          this.floats(w, end, (a.floats ??= []));
+          break;
+        case 8:
+          this.ints(w, end, (a.ints ??= []));
+          break;
+        case 9:
+          (a.strings ??= []).push(this.str(w, end));
+          break;
+        case 11:
+          (a.graphs ??= []).push(this.graph(this.lenEnd(w, end), depth + 1));
+          break;
+        default:
+          this.skip(w, end);
+      }
+    }
+    return a;
+  }
+
+  private valueInfo(end: number): OnnxValueInfo {
+    const v: OnnxValueInfo = { name: '', metadata: {} };
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      if (f === 1) v.name = this.str(w, end);
+      else if (f === 2) v.type = this.type(this.lenEnd(w, end), 0);
+      else if (f === 4) this.entry(this.lenEnd(w, end), v.metadata);
+      else this.skip(w, end);
+    }
+    return v;
+  }
+
+  /** TypeProto: tensor types are kept; sequence/optional unwrap to their element type. */
+  private type(end: number, depth: number): OnnxTensorType | undefined {
+    if (depth > MAX_TYPE_DEPTH) throw new WireError(`type nested deeper than ${MAX_TYPE_DEPTH} levels`);
+    let out: OnnxTensorType | undefined;
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      if (f === 1 || f === 8) out = this.tensorType(this.lenEnd(w, end));
+      else if (f === 4 || f === 9) {
+        const stop = this.lenEnd(w, end);
+        while (this.r.pos < stop) {
+          const [g, gw] = this.tag();
+          if (g === 1) out = this.type(this.lenEnd(gw, stop), depth + 1);
+          else this.skip(gw, stop);
+        }
+      } else this.skip(w, end);
+    }
+    return out;
+  }
+
+  private tensorType(end: number): OnnxTensorType {
+    const t: OnnxTensorType = { elemType: 0 };
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      if (f === 1) t.elemType = this.int(w);
+      else if (f === 2) {
+        const stop = this.lenEnd(w, end);
+        const shape: OnnxDim[] = [];
+        while (this.r.pos < stop) {
+          const [g, gw] = this.tag();
+          if (g !== 1) {
+            this.skip(gw, stop);
+            continue;
+          }
+          const dStop = this.lenEnd(gw, stop);
+          let dim: OnnxDim;
+          while (this.r.pos < dStop) {
+            const [h, hw] = this.tag();
+            if (h === 1) dim = this.int(hw);
+            else if (h === 2) dim = this.str(hw, dStop);
+            else this.skip(hw, dStop);
+          }
+          shape.push(dim);
+        }
+        t.shape = shape;
+      } else this.skip(w, end);
+    }
+    return t;
+  }
+
+  /** TensorProto without its payload: raw_data and typed data are measured and skipped unless tiny. */
+  tensor(end: number): OnnxTensor {
+    const r = this.r;
+    const t: OnnxTensor = { name: '', dataType: 0, dims: [], external: false, embeddedBytes: 0, metadata: {} };
+    let raw: [number, number] | undefined;
+    const typed: number[] = [];
+    let typedOverflow = false;
+    while (r.pos < end) {
+      const [f, w] = this.tag();
+      switch (f) {
+        case 1:
+          this.ints(w, end, t.dims);
+          break;
+        case 2:
+          t.dataType = this.int(w);
+          break;
+        case 8:
+          t.name = this.str(w, end);
+          break;
+        case 9: {
+          const stop = this.lenEnd(w, end);
+          raw = [r.pos, stop];
+          t.embeddedBytes += stop - r.pos;
+          r.pos = stop;
+          break;
+        }
+        case 4:
+        case 5:
+        case 7:
+        case 10:
+        case 11: {
+          // Typed payloads: decode only while small, else skip by length.
+          const start = r.pos;
+          if (w === LEN) {
+            const stop = this.lenEnd(w, end);
+            const bytes = stop - r.pos;
+            if (typedOverflow || bytes > SMALL_TENSOR_ELEMENTS * 10) {
+              typedOverflow = true;
+              r.pos = stop;
+            } else {
+              while (r.pos < stop) typed.push(readScalar(r, f));
+              if (r.pos !== stop) throw new WireError('packed tensor data overruns its field');
+            }
+          } else {
+            typed.push(readScalar(r, f));
+          }
+          t.embeddedBytes += r.pos - start;
+          if (typed.length > SMALL_TENSOR_ELEMENTS) typedOverflow = true;
+          break;
+        }
+        case 13: {
+          const kv: Record<string, string> = {};
+          this.entry(this.lenEnd(w, end), kv);
+          if (kv.location !== undefined) t.externalLocation = kv.location;
+          break;
+        }
+        case 14:
+          t.external = this.int(w) === 1;
+          break;
+        case 16:
+          this.entry(this.lenEnd(w, end), t.metadata);
+          break;
+        default:
+          this.skip(w, end);
+      }
+    }
+    for (const d of t.dims) {
+      if (!Number.isSafeInteger(d) || d < 0) throw new WireError(`tensor "${t.name}" has an invalid dimension ${d}`);
+    }
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    if (n <= SMALL_TENSOR_ELEMENTS) {
+      if (raw) t.values = decodeRaw(r.buf, raw[0], raw[1], t.dataType, n);
+      else if (!typedOverflow && typed.length === n) t.values = typed;
+    }
+    return t;
+  }
+
+  private func(end: number): OnnxFunction {
+    const fn: OnnxFunction = { name: '', domain: '', inputs: [], outputs: [], attributeNames: [], nodes: [] };
+    while (this.r.pos < end) {
+      const [f, w] = this.tag();
+      switch (f) {
+        case 1:
+          fn.name = this.str(w, end);
+          break;
+        case 4:
+          fn.inputs.push(this.str(w, end));
+          break;
+        case 5:
+          fn.outputs.push(this.str(w, end));
+          break;
+        case 6:
+          fn.attributeNames.push(this.str(w, end));
+          break;
+        case 7:
+          fn.nodes.push(this.node(this.lenEnd(w, end), 1));
+          break;
+        case 10:
+          fn.domain = this.str(w, end);
+          break;
+        default:
+          this.skip(w, end);
+      }
+    }
+    return fn;
+  }
+}
+
+function readScalar(r: Reader, field: number): number {
+  switch (field) {
+    case 4:
+      return r.float();
+    case 10:
+      return r.double();
+    case 5:
+      return r.int32();
+    default:
+      return Number(r.int64());
+  }
+}
+
+/** Decodes a small little-endian raw_data payload; undefined for types we do not fold. */
+function decodeRaw(buf: Uint8Array, start: number, stop: number, dataType: number, n: number): number[] | undefined {
+  const size = onnxDtypeBytes(dataType);
+  if (size < 1 || stop - start !== size * n) return undefined;
+  const view = new DataView(buf.buffer, buf.byteOffset + start, stop - start);
+  const out: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * size;
+    switch (dataType) {
+      case 1:
+        out[i] = view.getFloat32(o, true);
+        break;
+      case 11:
+        out[i] = view.getFloat64(o, true);
+        break;
+      case 6:
+        out[i] = view.getInt32(o, true);
+        break;
+      case 12:
+        out[i] = view.getUint32(o, true);
+        break;
+      case 7:
+        out[i] = Number(view.getBigInt64(o, true));
+        break;
+      case 13:
+        out[i] = Number(view.getBigUint64(o, true));
+        break;
+      case 2:
+      case 9:
+        out[i] = view.getUint8(o);
+        break;
+      case 3:
+        out[i] = view.getInt8(o);
+        break;
+      case 5:
+        out[i] = view.getInt16(o, true);
+        break;
+      case 4:
+        out[i] = view.getUint16(o, true);
+        break;
+      case 10:
+        out[i] = halfToFloat(view.getUint16(o, true));
+        break;
+      case 16:
+        out[i] = bf16ToFloat(view.getUint16(o, true));
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return out;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+function bf16ToFloat(b: number): number {
+  const v = new DataView(new ArrayBuffer(4));
+  v.setUint32(0, b << 16);
+  return v.getFloat32(0);
+}
+
+function emptyGraph(): OnnxGraph {
+  return { name: '', nodes: [], initializers: [], inputs: [], outputs: [], valueInfo: [] };
+}
+
+/** A structural problem found while decoding (turned into MalformedFileError with the offset). */
+class WireError extends Error {}
+
+/**
+ * Decodes the structure of an ONNX model without copying weights.
+ * @param bytes the whole file (views into it are kept for small constants only).
+ * @param fileName used in error messages.
+ * @throws MalformedFileError when the bytes are not a well-formed ModelProto.
+ */
+export function decodeOnnxModel(bytes: Uint8Array, fileName: string, signal?: AbortSignal): OnnxModel {
+  if (bytes.length === 0) throw new MalformedFileError(`${fileName}: the file is empty, not an ONNX model`);
+  // A ModelProto starts with a small varint/len field (ir_version = field 1 is usual).
+  const first = bytes[0]!;
+  const field = first >>> 3;
+  const wire = first & 7;
+  if (field === 0 || field > 25 || !(wire === VARINT || wire === LEN)) {
+    throw new MalformedFileError(`${fileName}: not an ONNX model (the first byte 0x${first.toString(16).padStart(2, '0')} is no ModelProto field)`);
+  }
+  const reader = protobuf.Reader.create(bytes);
+  const decoder = new Decoder(reader, signal);
+  try {
+    const model = decoder.model(bytes.length);
+    if (model.irVersion < 1 || model.irVersion > 64) {
+      throw new WireError(`implausible IR version ${model.irVersion}`);
+    }
+    return model;
+  } catch (err) {
+    if (err instanceof WireError || err instanceof RangeError || (err instanceof Error && !('code' in err))) {
+      const why = err instanceof WireError ? err.message : 'a field runs past the end of the file';
+      throw new MalformedFileError(
+        `${fileName}: not a valid ONNX model (${why} near byte ${reader.pos} of ${bytes.length}; truncated or corrupt file?)`,
+      );
+    }
+    throw err;
+  }
+}

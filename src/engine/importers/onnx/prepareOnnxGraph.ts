@@ -1,0 +1,154 @@
+/**
+ * Puts a decoded graph into the shape the tree builder needs: model-local
+ * functions inlined (their body nodes keep the call's module), nodes in
+ * topological order (a cycle is a malformed file), sub-graphs of If/Loop/Scan
+ * counted and reported.
+ */
+import { MalformedFileError, throwIfAborted } from '../../errors.js';
+import type { OnnxFunction, OnnxGraph, OnnxModel, OnnxNode } from './onnxModel.js';
+
+/** A graph ready for inference: nodes in execution order plus who produces and consumes each tensor. */
+export interface PreparedGraph {
+  nodes: OnnxNode[];
+  /** Index in `nodes` of the node producing each tensor. */
+  producer: Map<string, number>;
+  /** Indices of the nodes consuming each tensor. */
+  consumers: Map<string, number[]>;
+  /** Nodes inside If/Loop/Scan bodies (count), not costed. */
+  subgraphNodes: number;
+  warnings: string[];
+}
+
+/** Deepest chain of nested function calls expanded; deeper calls are left as opaque nodes. */
+const MAX_FUNCTION_DEPTH = 8;
+
+/**
+ * Inlines functions, orders the nodes and indexes producers and consumers.
+ * @throws MalformedFileError on a cyclic graph or a tensor produced twice.
+ */
+export function prepareOnnxGraph(model: OnnxModel, fileName: string, signal?: AbortSignal): PreparedGraph {
+  const warnings: string[] = [];
+  const functions = new Map<string, OnnxFunction>();
+  for (const f of model.functions) functions.set(`${f.domain}::${f.name}`, f);
+  let inlined = 0;
+  const expand = (nodes: OnnxNode[], depth: number): OnnxNode[] => {
+    const out: OnnxNode[] = [];
+    for (const n of nodes) {
+      const fn = functions.get(`${n.domain}::${n.opType}`);
+      if (!fn || depth >= MAX_FUNCTION_DEPTH) {
+        out.push(n);
+        continue;
+      }
+      inlined++;
+      const prefix = `${n.name || n.opType}/`;
+      const rename = new Map<string, string>();
+      fn.inputs.forEach((name, k) => rename.set(name, n.inputs[k] ?? ''));
+      fn.outputs.forEach((name, k) => rename.set(name, n.outputs[k] ?? ''));
+      const map = (name: string): string => (name === '' ? '' : (rename.get(name) ?? prefix + name));
+      const body = fn.nodes.map<OnnxNode>((b) => ({
+        ...b,
+        name: prefix + (b.name || b.opType),
+        inputs: b.inputs.map(map),
+        outputs: b.outputs.map(map),
+        // The call's metadata (module scope) wins over the body's, which has none from exporters.
+        metadata: { ...b.metadata, ...n.metadata },
+      }));
+      out.push(...expand(body, depth + 1));
+    }
+    return out;
+  };
+  const raw = model.functions.length > 0 ? expand(model.graph.nodes, 0) : model.graph.nodes;
+  if (inlined > 0) warnings.push(`${inlined} calls of model-local functions were expanded into their nodes`);
+
+  let subgraphNodes = 0;
+  let controlFlow = 0;
+  const countSub = (g: OnnxGraph): void => {
+    for (const n of g.nodes) {
+      subgraphNodes++;
+      for (const a of n.attributes) {
+        if (a.g) countSub(a.g);
+        for (const s of a.graphs ?? []) countSub(s);
+      }
+    }
+  };
+  for (const n of raw) {
+    for (const a of n.attributes) {
+      if (a.g || a.graphs) controlFlow++;
+      if (a.g) countSub(a.g);
+      for (const s of a.graphs ?? []) countSub(s);
+    }
+  }
+  if (controlFlow > 0) {
+    warnings.push(
+      `${controlFlow} control-flow nodes (If/Loop/Scan) hold ${subgraphNodes} nodes in sub-graphs: counted, but their cost is not predicted (it depends on data)`,
+    );
+  }
+
+  // Producers of the original order, for the topological sort.
+  const producerOf = new Map<string, number>();
+  raw.forEach((n, i) => {
+    for (const o of n.outputs) {
+      if (o === '') continue;
+      if (producerOf.has(o)) throw new MalformedFileError(`${fileName}: not a valid ONNX graph (tensor "${o}" is produced by two nodes)`);
+      producerOf.set(o, i);
+    }
+  });
+  let sorted = true;
+  for (let i = 0; i < raw.length && sorted; i++) {
+    for (const inp of raw[i]!.inputs) {
+      const p = producerOf.get(inp);
+      if (p !== undefined && p >= i) {
+        sorted = false;
+        break;
+      }
+    }
+  }
+  let nodes = raw;
+  if (!sorted) nodes = topoSort(raw, producerOf, fileName, signal);
+
+  const producer = new Map<string, number>();
+  const consumers = new Map<string, number[]>();
+  nodes.forEach((n, i) => {
+    for (const o of n.outputs) if (o !== '') producer.set(o, i);
+    for (const inp of n.inputs) {
+      if (inp === '') continue;
+      let list = consumers.get(inp);
+      if (!list) consumers.set(inp, (list = []));
+      list.push(i);
+    }
+  });
+  return { nodes, producer, consumers, subgraphNodes, warnings };
+}
+
+/** Kahn's algorithm, stable in the file's order; a node left over sits on a cycle. */
+function topoSort(raw: OnnxNode[], producerOf: Map<string, number>, fileName: string, signal?: AbortSignal): OnnxNode[] {
+  const indeg = new Array<number>(raw.length).fill(0);
+  const next: number[][] = raw.map(() => []);
+  raw.forEach((n, i) => {
+    const deps = new Set<number>();
+    for (const inp of n.inputs) {
+      const p = producerOf.get(inp);
+      if (p !== undefined) deps.add(p);
+    }
+    for (const p of deps) {
+      indeg[i]!++;
+      next[p]!.push(i);
+    }
+  });
+  const queue: number[] = [];
+  indeg.forEach((d, i) => d === 0 && queue.push(i));
+  const out: OnnxNode[] = [];
+  for (let q = 0; q < queue.length; q++) {
+    if (q % 4096 === 0) throwIfAborted(signal);
+    const i = queue[q]!;
+    out.push(raw[i]!);
+    for (const j of next[i]!) if (--indeg[j]! === 0) queue.push(j);
+  }
+  if (out.length !== raw.length) {
+    const stuck = raw.find((_, i) => indeg[i]! > 0)!;
+    throw new MalformedFileError(
+      `${fileName}: not a valid ONNX graph (cycle through node "${stuck.name || stuck.opType}"; ONNX graphs must be acyclic)`,
+    );
+  }
+  return out;
+}

@@ -144,6 +144,7 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
       let v: Value | undefined;
       if (configClass) v = interp.evalExpr(callOf(configClass.cls.name), new Map(), configClass.analysis);
       if (config) v = v ? merge(v, config) : config;
+      if (!v && p.default) v = interp.evalExpr(p.default, new Map(), init.owner.analysis);
       kwargs.set(p.name, v ?? unknown(p.name));
       continue;
     }

@@ -275,7 +275,7 @@ export class PythonInterpreter {
     const fwd = this.findMethod(ref, 'forward');
     const node = this.nodeOf(m, parentFrame?.node);
     node.calls++;
-    if (node.inputShapes.length === 0) node.inputShapes = args.map(knownShape).filter((s): s is number[] => s !== undefined);
+    if (node.inputShapes.length === 0) node.inputShapes = [...args, ...kwargs.values()].map(knownShape).filter((s): s is number[] => s !== undefined);
     if (!fwd) {
       this.warn(`${ref.cls.name}: no forward method found; its layers are not counted`);
       return unknown(`${ref.cls.name}.forward`);
@@ -952,6 +952,9 @@ export class PythonInterpreter {
         const child = m.children.find(([k]) => k === name);
         if (child) return { t: 'module', m: child[1] };
         if (m.kind === 'layer') return this.layerAttr(m, name, text);
+        if ((m.kind === 'container' && ['append', 'extend', 'insert'].includes(name)) || name === 'add_module' || name === 'register_module' || name === 'register_buffer' || name === 'register_parameter') {
+          return { t: 'func', f: TENSOR_METHOD, file: this.analysis, self: obj, owner: { cls: tensorMethodClass(name), analysis: this.analysis } };
+        }
         if (name === 'training') return { t: 'bool', v: false };
         if (m.cls) {
           const method = this.findMethod(m.cls, name);
@@ -1427,8 +1430,27 @@ export class PythonInterpreter {
         if (pos[0]?.t === 'obj' || pos[0]?.t === 'dict') return { t: 'bool', v: v.t !== 'unknown' };
         return v.t === 'unknown' ? unknown(why) : { t: 'bool', v: true };
       }
-      case 'isinstance':
-        return unknown(why);
+      case 'isinstance': {
+        const v = pos[0] ?? NONE;
+        const types = pos[1]?.t === 'seq' ? pos[1].items : pos[1] ? [pos[1]] : [];
+        if (v.t === 'unknown') return v;
+        let result = false;
+        for (const t of types) {
+          const tn = t.t === 'ref' ? t.path.split('.').pop()! : t.t === 'class' ? t.ref.cls.name : undefined;
+          if (tn === undefined) return unknown(why);
+          const match =
+            (tn === 'str' && v.t === 'str') ||
+            (tn === 'bool' && v.t === 'bool') ||
+            ((tn === 'int' || tn === 'float') && v.t === 'num' && (tn === 'float' || Number.isInteger(v.v))) ||
+            (tn === 'list' && v.t === 'seq' && v.kind === 'list') ||
+            (tn === 'tuple' && v.t === 'seq' && v.kind === 'tuple') ||
+            (tn === 'dict' && v.t === 'dict') ||
+            (tn === 'Tensor' && v.t === 'tensor') ||
+            (v.t === 'module' && (v.m.className === tn || tn === 'Module'));
+          if (match) result = true;
+        }
+        return { t: 'bool', v: result };
+      }
       case 'super': {
         // super() inside a method: the class is in the environment of the caller; resolved by the method's owner.
         void file;
@@ -1461,6 +1483,27 @@ export class PythonInterpreter {
       }
       if (name === 'index' || name === 'count') return unknown(name);
       return unknown(name);
+    }
+    if (self.t === 'module') {
+      const m = self.m;
+      const add = (key: string, v: Value | undefined): void => {
+        if (v?.t === 'module') {
+          if (!v.m.range) v.m.range = range;
+          m.children.push([key, v.m]);
+        } else if (v?.t === 'unknown') m.unresolved.push(v.why);
+      };
+      if (name === 'append') add(String(m.children.length), pos[0]);
+      else if (name === 'extend') for (const v of this.iterate(pos[0] ?? NONE) ?? []) add(String(m.children.length), v);
+      else if (name === 'insert') add(String(m.children.length), pos[1]);
+      else if ((name === 'add_module' || name === 'register_module') && pos[0]?.t === 'str') add(pos[0].v, pos[1]);
+      else if ((name === 'register_buffer' || name === 'register_parameter') && pos[0]?.t === 'str' && pos[1]) {
+        m.attrs.set(pos[0].v, pos[1]);
+        if (name === 'register_parameter') {
+          const shape = knownShape(pos[1]);
+          if (shape) m.ownParameters += numel(shape);
+        }
+      }
+      return NONE;
     }
     if (self.t === 'str') {
       if (name === 'lower') return { t: 'str', v: self.v.toLowerCase() };
@@ -1566,7 +1609,15 @@ export class PythonInterpreter {
       case 'half':
       case 'bfloat16':
       case 'type':
-      case 'type_as':
+      case 'type_as': {
+        // A dtype conversion copies the tensor (the measured trees show it as `cast`); a device move does not count.
+        const toDtype = name !== 'to' || pos.some((p) => p.t === 'ref' && /(float|half|bfloat16|dtype|int|long|bool)/.test(p.path)) || kw.has('dtype');
+        if (toDtype && !x.int) {
+          const s = knownShape(x);
+          this.recordOp('cast', [x], s ? memoryCost(numel(s), this.opts.dtype) : undefined, range, x.why);
+        }
+        return tensor(shape, x.why, name === 'float' || name === 'half' || name === 'bfloat16' ? false : x.int);
+      }
       case 'detach':
       case 'clone':
       case 'long':
@@ -1626,7 +1677,8 @@ function broadcastDims(shapes: Dim[][]): Dim[] {
   for (let i = 0; i < n; i++) {
     let d: Dim = 1;
     for (const s of shapes) {
-      const v = s[s.length - n + i] ?? 1;
+      const j = s.length - n + i;
+      const v = j < 0 ? 1 : s[j];
       if (v === undefined) d = d === 1 ? undefined : d;
       else if (v !== 1) d = v;
     }

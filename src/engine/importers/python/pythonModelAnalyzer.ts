@@ -594,4 +594,4 @@ function collectOps(body: PyStmt[], method: string, out: PythonFunctionalOp[], i
 }
 
 /** Python operators that are tensor primitives when applied to tensors. */
-export const BINARY_OPS: Readonly<Record<string, string>> = { '@': 'matmul', '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' };
+export const BINARY_OPS: Readonly<Record<string, string>> = { '@': 'matmul', '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '**': 'pow' };

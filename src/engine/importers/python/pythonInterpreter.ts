@@ -1632,7 +1632,7 @@ export class PythonInterpreter {
       case 'masked_fill_':
       case 'cpu':
       case 'cuda':
-        return tensor(shape, x.why, ['long', 'int', 'bool'].includes(name) ? true : name === 'float' || name === 'half' ? false : x.int);
+        return tensor(shape, x.why, ['long', 'int', 'bool'].includes(name) ? true : x.int);
       case 'new_zeros':
       case 'new_ones':
       case 'new_empty':

@@ -1,0 +1,83 @@
+/**
+ * Two lenses at the top of a model document: the whole model's energy
+ * (click: the Energy Tree) and the setting it is predicted for (click: change
+ * batch size, sequence length, dtype or profile). The energy lens is resolved
+ * lazily, so listing lenses never waits for the engine.
+ */
+import * as vscode from 'vscode';
+import type { DocumentModels } from './documentModels.js';
+import { lensTitle } from './energyText.js';
+import { COMMANDS } from './ids.js';
+import type { IreneLog } from './ireneLog.js';
+import type { PredictionService } from './predictionService.js';
+import type { SettingsService } from './settingsService.js';
+
+class EnergyLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly doc: vscode.TextDocument,
+    readonly role: 'energy' | 'settings',
+  ) {
+    super(range);
+  }
+}
+
+export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLens>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  private readonly subscriptions: vscode.Disposable[];
+  readonly onDidChangeCodeLenses = this.emitter.event;
+
+  constructor(
+    private readonly docs: DocumentModels,
+    private readonly service: PredictionService,
+    private readonly settings: SettingsService,
+    private readonly log: IreneLog,
+  ) {
+    this.subscriptions = [service.onDidChangePredictions(() => this.emitter.fire())];
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): EnergyLens[] {
+    try {
+      if (!this.docs.refOf(doc)) return [];
+      const top = new vscode.Range(0, 0, 0, 0);
+      return [new EnergyLens(top, doc, 'energy'), new EnergyLens(top, doc, 'settings')];
+    } catch (err) {
+      this.log.error(`code lenses of ${doc.uri.toString()}`, err);
+      return [];
+    }
+  }
+
+  async resolveCodeLens(lens: EnergyLens, token: vscode.CancellationToken): Promise<EnergyLens> {
+    const s = this.settings.current;
+    if (lens.role === 'settings') {
+      lens.command = {
+        title: `$(settings-gear) batch ${s.batchSize} · seq ${s.seqLen} · ${s.dtype} · ${s.profile || 'default profile'}`,
+        command: COMMANDS.changeSetting,
+        tooltip: 'Change the batch size, sequence length, dtype or device profile IrEne predicts for',
+      };
+      return lens;
+    }
+    const resolved = await this.log.guard(`code lens of ${lens.doc.uri.toString()}`, () => this.docs.resolve(lens.doc, token));
+    const ref = this.docs.refOf(lens.doc);
+    if (resolved) {
+      lens.command = {
+        title: lensTitle(resolved.state.prediction, { unit: s.unit, carbonIntensity: s.carbonIntensity }),
+        command: COMMANDS.revealInTree,
+        arguments: [resolved.modelUri.toString()],
+        tooltip: 'Show this model in the IrEne Energy Tree',
+      };
+      return lens;
+    }
+    const state = ref && this.service.state(ref.modelUri);
+    lens.command =
+      state?.status === 'error'
+        ? { title: `$(warning) IrEne cannot predict this model: ${state.message}`, command: COMMANDS.showLog, tooltip: 'Open the IrEne log' }
+        : { title: '$(loading~spin) IrEne: predicting…', command: COMMANDS.showLog };
+    return lens;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.dispose();
+  }
+}

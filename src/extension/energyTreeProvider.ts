@@ -1,0 +1,199 @@
+/**
+ * The Energy Tree view: one root per model file, then its modules and
+ * primitives, each labelled with energy per inference, share and call count.
+ * Elements are plain records looked up by id, so reveal() and getParent()
+ * work across re-predictions; the items read the latest prediction.
+ */
+import * as vscode from 'vscode';
+import { formatShare, type PredictedNode } from '../engine/index.js';
+import { escapeMarkdown, nodeDescription, nodeMarkdown, relativeUncertainty, shareLevel, showEnergy, type EnergyDisplay } from './energyText.js';
+import { ANNOTATION_COLORS, COMMANDS, CONTEXT_KEYS } from './ids.js';
+import type { ModelFile, ModelRegistry } from './modelRegistry.js';
+import { orderedChildren, relativeName, type TreeSortOrder } from './predictionIndex.js';
+import type { PredictionService, PredictionState } from './predictionService.js';
+import type { SettingsService } from './settingsService.js';
+
+export type EnergyTreeElement =
+  | { readonly kind: 'model'; readonly id: string; readonly model: ModelFile }
+  | { readonly kind: 'node'; readonly id: string; readonly model: ModelFile; readonly scope: string };
+
+const SORT_KEY = 'irene.treeSortOrder';
+
+export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeElement>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<EnergyTreeElement | undefined>();
+  private readonly elements = new Map<string, EnergyTreeElement>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private order: TreeSortOrder;
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly service: PredictionService,
+    private readonly settings: SettingsService,
+    private readonly memento: vscode.Memento,
+  ) {
+    this.order = memento.get<TreeSortOrder>(SORT_KEY) === 'model' ? 'model' : 'energy';
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.sortByEnergy, this.order === 'energy');
+    this.subscriptions.push(
+      registry.onDidChangeModels(() => this.emitter.fire(undefined)),
+      service.onDidChangePredictions((uri) => {
+        const el = uri && this.elements.get(modelId(uri));
+        this.emitter.fire(el && el.kind === 'model' ? el : undefined);
+      }),
+    );
+  }
+
+  get sortOrder(): TreeSortOrder {
+    return this.order;
+  }
+
+  async setSortOrder(order: TreeSortOrder): Promise<void> {
+    this.order = order;
+    await this.memento.update(SORT_KEY, order);
+    await vscode.commands.executeCommand('setContext', CONTEXT_KEYS.sortByEnergy, order === 'energy');
+    this.emitter.fire(undefined);
+  }
+
+  private get display(): EnergyDisplay {
+    const s = this.settings.current;
+    return { unit: s.unit, carbonIntensity: s.carbonIntensity };
+  }
+
+  /** The element of a model file, or of one of its nodes by scope (for reveal). */
+  elementFor(uri: vscode.Uri, scope?: string): EnergyTreeElement | undefined {
+    const model = this.registry.get(uri);
+    if (!model) return undefined;
+    const state = this.service.state(uri);
+    if (!scope || (state?.status === 'ready' && state.index.root.node.scope === scope)) return this.modelElement(model);
+    if (state?.status !== 'ready') return undefined;
+    const p = state.index.closest(scope);
+    if (!p) return undefined;
+    return p === state.index.root ? this.modelElement(model) : this.nodeElement(model, p.node.scope);
+  }
+
+  private modelElement(model: ModelFile): EnergyTreeElement {
+    const id = modelId(model.uri);
+    let el = this.elements.get(id);
+    if (!el || el.kind !== 'model' || el.model !== model) {
+      el = { kind: 'model', id, model };
+      this.elements.set(id, el);
+    }
+    return el;
+  }
+
+  private nodeElement(model: ModelFile, scope: string): EnergyTreeElement {
+    const id = `${modelId(model.uri)}#${scope}`;
+    let el = this.elements.get(id);
+    if (!el || el.model !== model) {
+      el = { kind: 'node', id, model, scope };
+      this.elements.set(id, el);
+    }
+    return el;
+  }
+
+  /** The predicted node an element shows, if the latest prediction has it. */
+  predictedNode(el: EnergyTreeElement): { state: Extract<PredictionState, { status: 'ready' }>; node: PredictedNode } | undefined {
+    const state = this.service.state(el.model.uri);
+    if (state?.status !== 'ready') return undefined;
+    const node = el.kind === 'model' ? state.index.root : state.index.byScope(el.scope);
+    return node ? { state, node } : undefined;
+  }
+
+  getChildren(el?: EnergyTreeElement): EnergyTreeElement[] {
+    if (!el) {
+      const models = this.registry.list();
+      // Known models are predicted in the background; each result refreshes its row.
+      for (const m of models) this.service.ensure(m.uri, m.kind);
+      return models.map((m) => this.modelElement(m));
+    }
+    const found = this.predictedNode(el);
+    if (!found) return [];
+    return orderedChildren(found.node, this.order).map((c) => this.nodeElement(el.model, c.node.scope));
+  }
+
+  getParent(el: EnergyTreeElement): EnergyTreeElement | undefined {
+    if (el.kind === 'model') return undefined;
+    const found = this.predictedNode(el);
+    const parent = found && found.state.index.parentOf(found.node);
+    if (!parent || parent === found.state.index.root) return this.modelElement(el.model);
+    return this.nodeElement(el.model, parent.node.scope);
+  }
+
+  getTreeItem(el: EnergyTreeElement): vscode.TreeItem {
+    return el.kind === 'model' ? this.modelItem(el) : this.nodeItem(el);
+  }
+
+  private modelItem(el: Extract<EnergyTreeElement, { kind: 'model' }>): vscode.TreeItem {
+    const item = new vscode.TreeItem(basename(el.model.uri), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = el.id;
+    item.resourceUri = el.model.uri;
+    item.contextValue = `irene.model.${el.model.kind}`;
+    const state = this.service.state(el.model.uri);
+    const computing = this.service.isComputing(el.model.uri);
+    if (state?.status === 'ready') {
+      const p = state.prediction;
+      const u = relativeUncertainty(p.energyJ, p.uncertaintyJ);
+      item.description = `${showEnergy(p.energyJ, this.display)}${u ? ` ${u}` : ''} · ${p.profile.name}${computing ? ' · updating…' : ''}`;
+      const md = new vscode.MarkdownString(nodeMarkdown(state.index.root, p, this.display));
+      if (p.warnings.length > 0) md.appendMarkdown(`\n\n**Warnings**\n\n${p.warnings.map((w) => `- ${escapeMarkdown(w)}`).join('\n')}`);
+      item.tooltip = md;
+      item.iconPath = new vscode.ThemeIcon('zap');
+    } else if (state?.status === 'error') {
+      item.description = `⚠ ${state.message}`;
+      item.tooltip = new vscode.MarkdownString(`**Cannot predict** ${escapeMarkdown(el.model.uri.fsPath)}\n\n${escapeMarkdown(state.message)}`);
+      item.iconPath = new vscode.ThemeIcon('warning');
+      item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+    } else {
+      item.description = 'computing…';
+      item.iconPath = new vscode.ThemeIcon('loading~spin');
+    }
+    item.command = { title: 'Open', command: 'vscode.open', arguments: [el.model.uri] };
+    if (el.model.kind === 'onnx') item.command = { title: 'Open as text', command: COMMANDS.openOnnxAsText, arguments: [el.model.uri] };
+    return item;
+  }
+
+  private nodeItem(el: Extract<EnergyTreeElement, { kind: 'node' }>): vscode.TreeItem {
+    const found = this.predictedNode(el);
+    if (!found) {
+      const item = new vscode.TreeItem(el.scope, vscode.TreeItemCollapsibleState.None);
+      item.id = el.id;
+      item.description = 'not in the latest prediction';
+      return item;
+    }
+    const { state, node } = found;
+    const parent = state.index.parentOf(node);
+    const item = new vscode.TreeItem(
+      relativeName(node.node, parent?.node),
+      node.children.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+    item.id = el.id;
+    item.description = `${nodeDescription(node, this.display)} · ${node.node.instanceType}`;
+    item.tooltip = new vscode.MarkdownString(nodeMarkdown(node, state.prediction, this.display));
+    item.iconPath = new vscode.ThemeIcon(
+      node.children.length > 0 ? 'symbol-module' : 'symbol-operator',
+      new vscode.ThemeColor(ANNOTATION_COLORS[shareLevel(node.share)]),
+    );
+    item.contextValue = node.children.length > 0 ? 'irene.node.module' : 'irene.node.primitive';
+    item.accessibilityInformation = {
+      label: `${node.node.scope}, ${node.node.instanceType}, ${showEnergy(node.energyJ, this.display)} per inference, ${formatShare(node.share)} of the model${node.node.calls > 1 ? `, runs ${node.node.calls} times` : ''}`,
+    };
+    item.command = { title: 'Reveal in source', command: COMMANDS.revealInSource, arguments: [el] };
+    return item;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.dispose();
+  }
+}
+
+function modelId(uri: vscode.Uri): string {
+  return uri.toString();
+}
+
+function basename(uri: vscode.Uri): string {
+  const parts = uri.path.split('/');
+  const name = parts[parts.length - 1] ?? uri.path;
+  // config.json files all share a name: show the folder, which names the model.
+  return name.toLowerCase() === 'config.json' && parts.length > 1 ? `${parts[parts.length - 2]}/${name}` : name;
+}

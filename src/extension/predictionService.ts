@@ -1,0 +1,348 @@
+/**
+ * The one place predictions come from. Providers ask it; it reads the model
+ * (open document text, or the file on disk), sends it to the engine worker,
+ * caches the answer by file URI + document version (modification time and
+ * size for files not open; the worker adds a cache by content hash), shares
+ * one request between concurrent callers, and fires onDidChangePredictions
+ * when an answer lands or the settings change what is shown.
+ */
+import * as vscode from 'vscode';
+import type { PredictionLike } from '../engine/index.js';
+import type { DescribeResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '../shared/workerMessages.js';
+import { EngineRequestError, type EngineClient } from './engineClient.js';
+import { isProfilePath, predictionFingerprint } from './ireneSettings.js';
+import { isCancellation, toAbortSignal, type IreneLog } from './ireneLog.js';
+import { KeyedDebouncer } from './keyedDebouncer.js';
+import { LruCache } from './lruCache.js';
+import type { ModelFileKind } from './modelDetection.js';
+import { PredictionIndex } from './predictionIndex.js';
+import type { SettingsService } from './settingsService.js';
+
+/** What is known about one model file. */
+export type PredictionState =
+  | { status: 'pending'; uri: vscode.Uri }
+  | { status: 'ready'; uri: vscode.Uri; prediction: PredictionLike; index: PredictionIndex; contentHash: string; key: string }
+  | { status: 'error'; uri: vscode.Uri; code: string; message: string; key: string };
+
+interface Entry {
+  key: string;
+  promise: Promise<PredictionState>;
+  controller: AbortController;
+  /** Callers that may still cancel; the request is aborted when the last one does. */
+  cancellable: number;
+  /** True once a caller without a token waits: then nobody may abort it. */
+  pinned: boolean;
+  settled: boolean;
+}
+
+/** Quiet time after the last edit of a config before re-predicting (milliseconds). */
+export const EDIT_DEBOUNCE_MS = 300;
+
+export interface GetPredictionOptions {
+  token?: vscode.CancellationToken;
+  /** Put it ahead of background work (the active editor). */
+  urgent?: boolean;
+}
+
+export class PredictionService implements vscode.Disposable {
+  private readonly entries = new Map<string, Entry>();
+  /** Latest settled state per URI, shown while a newer one is computed. */
+  private readonly latest = new Map<string, PredictionState>();
+  private readonly renders = new LruCache<Promise<RenderOnnxResult>>(16);
+  private readonly settledRenders = new Map<string, RenderOnnxResult>();
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri | undefined>();
+  private readonly debouncer: KeyedDebouncer<string>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private describeResult: Promise<DescribeResult> | undefined;
+
+  /** A URI when that model's prediction changed; undefined when everything shown must be redrawn. */
+  readonly onDidChangePredictions = this.emitter.event;
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly settings: SettingsService,
+    private readonly log: IreneLog,
+  ) {
+    this.debouncer = new KeyedDebouncer(EDIT_DEBOUNCE_MS, (uri) => this.emitter.fire(vscode.Uri.parse(uri)));
+    this.disposables.push(
+      settings.onDidChange((change) => {
+        if (change.predictionChanged) {
+          // Old answers stay visible (marked by their key) until the new ones land.
+          for (const e of this.entries.values()) if (!e.settled) e.controller.abort();
+          this.entries.clear();
+          this.renders.clear();
+        }
+        this.emitter.fire(undefined);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const uri = e.document.uri.toString();
+        if (e.contentChanges.length > 0 && (this.latest.has(uri) || this.entries.has(uri))) this.debouncer.trigger(uri);
+      }),
+      { dispose: () => this.debouncer.dispose() },
+    );
+  }
+
+  /** What the engine offers: importer ids, bundled profiles, the default profile. Asked once. */
+  describe(): Promise<DescribeResult> {
+    this.describeResult ??= this.client.request({ type: 'describe' }).catch((err: unknown) => {
+      this.describeResult = undefined;
+      throw err;
+    });
+    return this.describeResult;
+  }
+
+  /** The last settled state (possibly for older settings or text), or pending when none has settled yet. */
+  state(uri: vscode.Uri): PredictionState | undefined {
+    const k = uri.toString();
+    return this.latest.get(k) ?? (this.entries.has(k) ? { status: 'pending', uri } : undefined);
+  }
+
+  /** Whether a newer answer is being computed for this URI. */
+  isComputing(uri: vscode.Uri): boolean {
+    const e = this.entries.get(uri.toString());
+    return e !== undefined && !e.settled;
+  }
+
+  /** Starts a prediction if the cached one is out of date; the event says when it lands. */
+  ensure(uri: vscode.Uri, kind: ModelFileKind, urgent = false): void {
+    this.predict(uri, kind, { urgent }).catch((err: unknown) => this.log.error(`predicting ${uri.fsPath}`, err));
+  }
+
+  /** The prediction for the current text and settings; undefined if it failed (logged) or was cancelled. */
+  async getPrediction(uri: vscode.Uri, kind: ModelFileKind, options: GetPredictionOptions = {}): Promise<PredictionState | undefined> {
+    try {
+      return await this.predict(uri, kind, options);
+    } catch (err) {
+      this.log.error(`predicting ${uri.fsPath}`, err);
+      return undefined;
+    }
+  }
+
+  private async predict(uri: vscode.Uri, kind: ModelFileKind, options: GetPredictionOptions): Promise<PredictionState> {
+    const { key, source } = await this.snapshot(uri, kind);
+    const k = uri.toString();
+    let entry = this.entries.get(k);
+    if (!entry || entry.key !== key) {
+      if (entry && !entry.settled) entry.controller.abort();
+      entry = this.start(uri, key, source(), options.urgent ?? false);
+      this.entries.set(k, entry);
+    }
+    return this.wait(entry, options.token);
+  }
+
+  private start(uri: vscode.Uri, key: string, source: Promise<ModelSource>, urgent: boolean): Entry {
+    const controller = new AbortController();
+    const entry: Entry = { key, controller, cancellable: 0, pinned: false, settled: false, promise: undefined as never };
+    entry.promise = (async (): Promise<PredictionState> => {
+      try {
+        const [src, profile] = await Promise.all([source, this.profileRef()]);
+        const r = await this.client.request(
+          { type: 'predict', source: src, options: this.options(), profile, urgent },
+          controller.signal,
+        );
+        if (r.elapsedMs > 0) this.log.info(`predicted ${uri.fsPath} in ${r.elapsedMs.toFixed(0)} ms`);
+        for (const w of r.prediction.warnings) this.log.warn(`${uri.fsPath}: ${w}`);
+        return { status: 'ready', uri, prediction: r.prediction, index: new PredictionIndex(r.prediction.root), contentHash: r.contentHash, key };
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        this.log.error(`predicting ${uri.fsPath}`, err);
+        const code = err instanceof EngineRequestError ? err.code : 'INTERNAL';
+        return { status: 'error', uri, code, message: err instanceof Error ? err.message : String(err), key };
+      }
+    })();
+    entry.promise.then(
+      (state) => {
+        entry.settled = true;
+        if (this.entries.get(uri.toString()) !== entry) return;
+        this.latest.set(uri.toString(), state);
+        this.emitter.fire(uri);
+      },
+      () => {
+        entry.settled = true;
+        if (this.entries.get(uri.toString()) === entry) this.entries.delete(uri.toString());
+      },
+    );
+    return entry;
+  }
+
+  private wait(entry: Entry, token: vscode.CancellationToken | undefined): Promise<PredictionState> {
+    if (!token) {
+      entry.pinned = true;
+      return entry.promise;
+    }
+    entry.cancellable++;
+    return new Promise<PredictionState>((resolve, reject) => {
+      const sub = token.onCancellationRequested(() => {
+        sub.dispose();
+        entry.cancellable--;
+        if (!entry.pinned && entry.cancellable === 0 && !entry.settled) entry.controller.abort();
+        reject(new vscode.CancellationError());
+      });
+      entry.promise.then(
+        (v) => {
+          sub.dispose();
+          resolve(v);
+        },
+        (e: unknown) => {
+          sub.dispose();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  /**
+   * Predicts a variant text of a model (the ±1 what-ifs of a hover). Not
+   * cached here: the worker caches by content hash, so asking twice is cheap.
+   */
+  async predictText(uri: vscode.Uri, text: string, token?: vscode.CancellationToken): Promise<PredictionLike> {
+    const abort = toAbortSignal(token);
+    try {
+      const r = await this.client.request(
+        {
+          type: 'predict',
+          source: { kind: 'bytes', bytes: new TextEncoder().encode(text), fileName: fileNameOf(uri) },
+          options: this.options(),
+          profile: await this.profileRef(),
+        },
+        abort.signal,
+      );
+      return r.prediction;
+    } finally {
+      abort.dispose();
+    }
+  }
+
+  /**
+   * Text rendering of an ONNX file for the text view.
+   * @throws EngineRequestError with code TOO_LARGE above `irene.maxOnnxTextBytes`.
+   */
+  async renderOnnx(onnxUri: vscode.Uri, token?: vscode.CancellationToken): Promise<RenderOnnxResult> {
+    const stat = await vscode.workspace.fs.stat(onnxUri);
+    const limit = this.settings.current.maxOnnxTextBytes;
+    if (stat.size > limit) {
+      throw new EngineRequestError(
+        'TOO_LARGE',
+        `${fileNameOf(onnxUri)} is ${(stat.size / 2 ** 20).toFixed(0)} MiB, above irene.maxOnnxTextBytes (${(limit / 2 ** 20).toFixed(0)} MiB): raise the setting to open it as text`,
+      );
+    }
+    const s = this.settings.current;
+    const key = `${onnxUri.toString()}|m${stat.mtime}-${stat.size}|${s.batchSize}x${s.seqLen}|${s.dtype}`;
+    let p = this.renders.get(key);
+    if (!p) {
+      const source = await this.sourceFromDisk(onnxUri);
+      p = this.client.request({ type: 'renderOnnx', source, options: this.options(), urgent: true });
+      this.renders.set(key, p);
+      p.then(
+        (r) => this.settledRenders.set(onnxUri.toString(), r),
+        () => this.renders.delete(key),
+      );
+    }
+    if (!token) return p;
+    return Promise.race([
+      p,
+      new Promise<never>((_, reject) => token.onCancellationRequested(() => reject(new vscode.CancellationError()))),
+    ]);
+  }
+
+  /** The last rendering of an ONNX file, if any (for decorations, which must not wait). */
+  peekRender(onnxUri: vscode.Uri): RenderOnnxResult | undefined {
+    return this.settledRenders.get(onnxUri.toString());
+  }
+
+  /** Forgets a file (deleted, or changed on disk) and tells the providers. */
+  invalidate(uri: vscode.Uri): void {
+    const k = uri.toString();
+    const e = this.entries.get(k);
+    if (e && !e.settled) e.controller.abort();
+    this.entries.delete(k);
+    this.renders.deletePrefix(`${k}|`);
+    this.emitter.fire(uri);
+  }
+
+  /** Drops a deleted file for good. */
+  forget(uri: vscode.Uri): void {
+    this.invalidate(uri);
+    this.latest.delete(uri.toString());
+    this.settledRenders.delete(uri.toString());
+  }
+
+  /** Re-predicts everything (the refresh command): the worker keeps its content-hash cache. */
+  refreshAll(): void {
+    for (const e of this.entries.values()) if (!e.settled) e.controller.abort();
+    this.entries.clear();
+    this.renders.clear();
+    this.emitter.fire(undefined);
+  }
+
+  private options(): PredictOptionsMessage {
+    const s = this.settings.current;
+    return { batchSize: s.batchSize, seqLen: s.seqLen, dtype: s.dtype };
+  }
+
+  /** The profile setting as the worker wants it; files are read here (they may be on any file system). */
+  private async profileRef(): Promise<ProfileRef> {
+    const name = this.settings.current.profile;
+    if (name === '') return { kind: 'bundled', name: (await this.describe()).defaultProfile };
+    if (!isProfilePath(name)) return { kind: 'bundled', name };
+    const uri = resolveWorkspacePath(name);
+    try {
+      const json = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      return { kind: 'json', json, origin: uri.fsPath };
+    } catch (err) {
+      throw new EngineRequestError('PROFILE', `cannot read profile file ${uri.fsPath} (irene.profile): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The cache key and a reader of the model's bytes; the key is cheap, the read happens only on a miss. */
+  private async snapshot(uri: vscode.Uri, kind: ModelFileKind): Promise<{ key: string; source: () => Promise<ModelSource> }> {
+    const fp = `${predictionFingerprint(this.settings.current)}|${await this.profileVersion()}`;
+    const doc = kind === 'onnx' ? undefined : vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (doc) {
+      const text = doc.getText();
+      return {
+        key: `${uri.toString()}|v${doc.version}|${fp}`,
+        source: async () => ({ kind: 'bytes', bytes: new TextEncoder().encode(text), fileName: fileNameOf(uri) }),
+      };
+    }
+    const stat = await vscode.workspace.fs.stat(uri);
+    return { key: `${uri.toString()}|m${stat.mtime}-${stat.size}|${fp}`, source: () => this.sourceFromDisk(uri) };
+  }
+
+  private async sourceFromDisk(uri: vscode.Uri): Promise<ModelSource> {
+    // Local files are read by the worker, so big ONNX files never enter the extension host's heap.
+    if (uri.scheme === 'file') return { kind: 'path', path: uri.fsPath, fileName: fileNameOf(uri) };
+    return { kind: 'bytes', bytes: await vscode.workspace.fs.readFile(uri), fileName: fileNameOf(uri) };
+  }
+
+  /** Modification time of a profile file, so editing it re-predicts. */
+  private async profileVersion(): Promise<string> {
+    const name = this.settings.current.profile;
+    if (!isProfilePath(name)) return '';
+    try {
+      const st = await vscode.workspace.fs.stat(resolveWorkspacePath(name));
+      return `m${st.mtime}`;
+    } catch {
+      return 'missing';
+    }
+  }
+
+  dispose(): void {
+    for (const e of this.entries.values()) if (!e.settled) e.controller.abort();
+    this.entries.clear();
+    for (const d of this.disposables) d.dispose();
+    this.emitter.dispose();
+  }
+}
+
+/** Name passed to the importers (they detect formats by name): the full path. */
+export function fileNameOf(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.path;
+}
+
+/** A setting's path: absolute, or relative to the first workspace folder. */
+export function resolveWorkspacePath(path: string): vscode.Uri {
+  if (/^([a-zA-Z]:[\\/]|[\\/])/.test(path)) return vscode.Uri.file(path);
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder ? vscode.Uri.joinPath(folder.uri, path) : vscode.Uri.file(path);
+}

@@ -1,0 +1,115 @@
+/**
+ * Messages between the extension host and the engine worker
+ * (`dist/worker.js`, a `worker_threads` Worker). Every request carries an id;
+ * the worker answers each id exactly once (result or error) unless it was
+ * cancelled first. Structured clone carries the payloads, so they are plain
+ * data: no classes, no functions.
+ */
+import type { Dtype, PredictionLike } from '../engine/index.js';
+
+/** The inference setting a request is made for. */
+export interface PredictOptionsMessage {
+  /** Sequences per forward pass (count). */
+  batchSize: number;
+  /** Tokens per sequence (count). */
+  seqLen: number;
+  dtype: Dtype;
+}
+
+/** Which device profile predicts: a bundled one by name, or a user's profile file given as JSON text. */
+export type ProfileRef = { kind: 'bundled'; name: string } | { kind: 'json'; json: string; origin: string };
+
+/**
+ * Where the model's bytes come from. `path` lets the worker read a local file
+ * itself, so a large ONNX file never passes through the extension host's
+ * heap; `bytes` is for unsaved documents and virtual file systems.
+ */
+export type ModelSource =
+  | { kind: 'path'; path: string; fileName: string }
+  | { kind: 'bytes'; bytes: Uint8Array; fileName: string };
+
+/** Predict the energy of one model file. */
+export interface PredictRequest {
+  type: 'predict';
+  id: number;
+  source: ModelSource;
+  options: PredictOptionsMessage;
+  profile: ProfileRef;
+  /** Served before normal requests (the active editor's model). */
+  urgent?: boolean;
+}
+
+/** Render an ONNX file as text for the read-only text view. */
+export interface RenderOnnxRequest {
+  type: 'renderOnnx';
+  id: number;
+  source: ModelSource;
+  options: PredictOptionsMessage;
+  urgent?: boolean;
+}
+
+/** What the worker can do: importer ids and bundled profiles. */
+export interface DescribeRequest {
+  type: 'describe';
+  id: number;
+}
+
+/** Stop working on (or never start) request `id`. */
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+export type WorkerRequest = PredictRequest | RenderOnnxRequest | DescribeRequest;
+export type HostToWorkerMessage = WorkerRequest | CancelMessage;
+
+/** A bundled profile as the quick pick lists it. */
+export interface ProfileInfo {
+  name: string;
+  /** One line about the device and dtype, when the profile says. */
+  description?: string;
+}
+
+/** Result payloads by request type. */
+export interface PredictResult {
+  prediction: PredictionLike;
+  /** SHA-256 of the model bytes (hex); equal hashes mean equal predictions for equal settings. */
+  contentHash: string;
+  /** Time the worker spent importing and predicting (milliseconds); 0 when served from its cache. */
+  elapsedMs: number;
+}
+
+export interface RenderOnnxResult {
+  text: string;
+  /** 0-based line in `text` where each tree scope is rendered. */
+  scopeLines: Record<string, number>;
+  contentHash: string;
+}
+
+export interface DescribeResult {
+  importers: string[];
+  profiles: ProfileInfo[];
+  defaultProfile: string;
+}
+
+export interface ResultByType {
+  predict: PredictResult;
+  renderOnnx: RenderOnnxResult;
+  describe: DescribeResult;
+}
+
+/** An error as it crosses the thread boundary: engine errors keep their code. */
+export interface WorkerErrorPayload {
+  /** Engine error code (`MALFORMED_FILE` ...) or `INTERNAL` for bugs. */
+  code: string;
+  message: string;
+  stack?: string;
+}
+
+export type WorkerToHostMessage =
+  | { type: 'result'; id: number; result: ResultByType[keyof ResultByType] }
+  | { type: 'error'; id: number; error: WorkerErrorPayload }
+  | { type: 'ready' };
+
+/** Code of an error that means the request was cancelled, not that it failed. */
+export const ABORTED_CODE = 'ABORTED';

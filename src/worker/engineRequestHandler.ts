@@ -1,0 +1,212 @@
+/**
+ * The worker's logic without the thread: a queue of requests served one at a
+ * time, cancellation, and a cache keyed by content hash. The engine is passed
+ * in, so tests drive this with a fake engine and no Worker.
+ */
+import { createHash } from 'node:crypto';
+import type { ModelTree, PredictionLike } from '../engine/index.js';
+import {
+  ABORTED_CODE,
+  type DescribeResult,
+  type HostToWorkerMessage,
+  type ModelSource,
+  type PredictOptionsMessage,
+  type PredictResult,
+  type ProfileInfo,
+  type ProfileRef,
+  type RenderOnnxResult,
+  type WorkerErrorPayload,
+  type WorkerRequest,
+  type WorkerToHostMessage,
+} from '../shared/workerMessages.js';
+
+/** What the handler needs from the engine (the real one is wired in engineWorker.ts). */
+export interface EngineFacade {
+  importModel(
+    input: { fileName: string; bytes: Uint8Array },
+    options: PredictOptionsMessage & { signal?: AbortSignal },
+  ): ModelTree;
+  predictTree(tree: ModelTree, profile: unknown, options: { signal?: AbortSignal }): PredictionLike;
+  getBundledProfile(name: string): unknown;
+  parseProfile(json: string, origin: string): unknown;
+  listBundledProfiles(): ProfileInfo[];
+  readonly defaultProfileName: string;
+  /** Absent until the ONNX text renderer is part of the engine. */
+  renderOnnxText?(
+    bytes: Uint8Array,
+    options: { fileName: string } & PredictOptionsMessage,
+  ): { text: string; scopeLines: Record<string, number> };
+  listImporterIds(): string[];
+}
+
+/** Entries kept per cache; a prediction of a large model is a few MB of plain objects. */
+const CACHE_LIMIT = 24;
+
+/** Least-recently-used map; `get` refreshes an entry. */
+class LruMap<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
+interface QueuedRequest {
+  request: WorkerRequest;
+  controller: AbortController;
+}
+
+/** Hex SHA-256 of the bytes. */
+export function hashBytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function errorPayload(err: unknown): WorkerErrorPayload {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      code: typeof code === 'string' ? code : 'INTERNAL',
+      message: err.message,
+      ...(typeof code === 'string' ? {} : { stack: err.stack }),
+    };
+  }
+  return { code: 'INTERNAL', message: String(err) };
+}
+
+export class EngineRequestHandler {
+  private readonly queue: QueuedRequest[] = [];
+  private readonly running = new Map<number, AbortController>();
+  private readonly predictions = new LruMap<PredictResult>(CACHE_LIMIT);
+  private readonly renders = new LruMap<RenderOnnxResult>(CACHE_LIMIT);
+  private readonly userProfiles = new LruMap<unknown>(8);
+  private scheduled = false;
+
+  constructor(
+    private readonly engine: EngineFacade,
+    private readonly readFile: (path: string) => Uint8Array,
+    private readonly post: (message: WorkerToHostMessage) => void,
+    /** Defers the next queued request so cancel messages can arrive in between. */
+    private readonly defer: (fn: () => void) => void = (fn) => setImmediate(fn),
+  ) {}
+
+  /** Requests waiting (not counting the one running). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  onMessage(message: HostToWorkerMessage): void {
+    if (message.type === 'cancel') {
+      const queuedAt = this.queue.findIndex((q) => q.request.id === message.id);
+      if (queuedAt >= 0) {
+        this.queue.splice(queuedAt, 1);
+        this.post({ type: 'error', id: message.id, error: { code: ABORTED_CODE, message: 'the operation was cancelled' } });
+      }
+      this.running.get(message.id)?.abort();
+      return;
+    }
+    const item = { request: message, controller: new AbortController() };
+    if ('urgent' in message && message.urgent) {
+      // Behind other urgent requests, ahead of the background ones.
+      const firstNormal = this.queue.findIndex((q) => !('urgent' in q.request && q.request.urgent));
+      this.queue.splice(firstNormal < 0 ? this.queue.length : firstNormal, 0, item);
+    } else {
+      this.queue.push(item);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    this.defer(() => {
+      this.scheduled = false;
+      const next = this.queue.shift();
+      if (next) this.serve(next);
+      this.schedule();
+    });
+  }
+
+  private serve({ request, controller }: QueuedRequest): void {
+    this.running.set(request.id, controller);
+    try {
+      const result = this.compute(request, controller.signal);
+      if (controller.signal.aborted) throw Object.assign(new Error('the operation was cancelled'), { code: ABORTED_CODE });
+      this.post({ type: 'result', id: request.id, result });
+    } catch (err) {
+      this.post({ type: 'error', id: request.id, error: errorPayload(err) });
+    } finally {
+      this.running.delete(request.id);
+    }
+  }
+
+  private compute(request: WorkerRequest, signal: AbortSignal): PredictResult | RenderOnnxResult | DescribeResult {
+    switch (request.type) {
+      case 'describe':
+        return {
+          importers: this.engine.listImporterIds(),
+          profiles: this.engine.listBundledProfiles(),
+          defaultProfile: this.engine.defaultProfileName,
+        };
+      case 'predict':
+        return this.predict(request.source, request.options, request.profile, signal);
+      case 'renderOnnx':
+        return this.renderOnnx(request.source, request.options);
+    }
+  }
+
+  private load(source: ModelSource): { bytes: Uint8Array; hash: string } {
+    const bytes = source.kind === 'path' ? this.readFile(source.path) : source.bytes;
+    return { bytes, hash: hashBytes(bytes) };
+  }
+
+  private resolveProfile(ref: ProfileRef): { profile: unknown; key: string } {
+    if (ref.kind === 'bundled') return { profile: this.engine.getBundledProfile(ref.name), key: `bundled:${ref.name}` };
+    const key = `json:${createHash('sha256').update(ref.json).digest('hex')}`;
+    let profile = this.userProfiles.get(key);
+    if (profile === undefined) {
+      profile = this.engine.parseProfile(ref.json, ref.origin);
+      this.userProfiles.set(key, profile);
+    }
+    return { profile, key };
+  }
+
+  private predict(source: ModelSource, options: PredictOptionsMessage, ref: ProfileRef, signal: AbortSignal): PredictResult {
+    const started = performance.now();
+    const { bytes, hash } = this.load(source);
+    const { profile, key: profileKey } = this.resolveProfile(ref);
+    // The file name takes part: importers pick a format by name as well as content.
+    const key = `${hash}|${source.fileName}|${options.batchSize}|${options.seqLen}|${options.dtype}|${profileKey}`;
+    const cached = this.predictions.get(key);
+    if (cached) return { ...cached, elapsedMs: 0 };
+    const tree = this.engine.importModel(
+      { fileName: source.fileName, bytes },
+      { batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, signal },
+    );
+    const prediction = this.engine.predictTree(tree, profile, { signal });
+    const result: PredictResult = { prediction, contentHash: hash, elapsedMs: performance.now() - started };
+    this.predictions.set(key, result);
+    return result;
+  }
+
+  private renderOnnx(source: ModelSource, options: PredictOptionsMessage): RenderOnnxResult {
+    if (!this.engine.renderOnnxText) throw Object.assign(new Error('this build cannot render ONNX as text'), { code: 'UNSUPPORTED_FORMAT' });
+    const { bytes, hash } = this.load(source);
+    const key = `${hash}|${options.batchSize}|${options.seqLen}|${options.dtype}`;
+    const cached = this.renders.get(key);
+    if (cached) return cached;
+    const { text, scopeLines } = this.engine.renderOnnxText(bytes, { fileName: source.fileName, ...options });
+    const result = { text, scopeLines, contentHash: hash };
+    this.renders.set(key, result);
+    return result;
+  }
+}

@@ -151,6 +151,7 @@ export class EnergyPanel {
     const info: PanelTargetInfo = { label: target.label ?? fileLabel, configFields: text ? readConfigFields(text) : [] };
     if (target.file) info.file = target.file;
     if (target.configText !== undefined) info.configText = target.configText;
+    if (target.scope !== undefined) info.scope = target.scope;
     const maxPositions = text ? readMaxPositions(text) : undefined;
     if (maxPositions !== undefined) info.maxPositions = maxPositions;
     return info;
@@ -274,7 +275,8 @@ export class EnergyPanel {
       return;
     }
     // Only a file name may come from the webview, never a path.
-    const name = basename(m.suggestedName.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '-')) || `energy.${m.format}`;
+    const cleaned = Array.from(m.suggestedName, (c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? '-' : c)).join('');
+    const name = basename(cleaned) || `energy.${m.format}`;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? (this.targets.a?.file ? vscode.Uri.file(dirname(this.targets.a.file)) : undefined);
     const uri = await vscode.window.showSaveDialog({
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,

@@ -6,6 +6,12 @@ export interface ImportInput {
   fileName: string;
   /** Whole file contents. For ONNX files this may be large; importers must not copy weight payloads. */
   bytes: Uint8Array;
+  /**
+   * Small files beside the model file that the caller chose to pass along
+   * (the `config.json` / `config.yaml` next to a Python model). Optional:
+   * importers must work without them.
+   */
+  companions?: { fileName: string; bytes: Uint8Array }[];
 }
 
 /** The inference setting a tree is built for. */

@@ -12,7 +12,8 @@ export type IreneErrorCode =
   | 'UNSUPPORTED_FORMAT' // no importer matches
   | 'PROFILE' // profile missing or invalid
   | 'DATA' // training data problems
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'CALIBRATION'; // measuring on the user's machine failed (no Python/PyTorch, no energy source, harness error)
 
 /** Base class: an error the user caused and can fix. */
 export class IreneError extends Error {

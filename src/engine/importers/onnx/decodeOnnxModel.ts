@@ -197,7 +197,7 @@ class Decoder {
   }
 
   graph(end: number, depth: number): OnnxGraph {
-    if (depth > MAX_GRAPH_DEPTH) throw new WireError(`sub-graphs nested deeper than ${MAX_GRAPH_DEPTH} levels`);
+    if (depth > MAX_GRAPH_DEPTH) throw new WireError(`sub-graphs nested deeper than ${MAX_GRAPH_DEPTH} levels, more than any real model`, false);
     const g = emptyGraph();
     while (this.r.pos < end) {
       const [f, w] = this.tag();
@@ -322,7 +322,7 @@ class Decoder {
 
   /** TypeProto: tensor types are kept; sequence/optional unwrap to their element type. */
   private type(end: number, depth: number): OnnxTensorType | undefined {
-    if (depth > MAX_TYPE_DEPTH) throw new WireError(`type nested deeper than ${MAX_TYPE_DEPTH} levels`);
+    if (depth > MAX_TYPE_DEPTH) throw new WireError(`types nested deeper than ${MAX_TYPE_DEPTH} levels, more than any real model`, false);
     let out: OnnxTensorType | undefined;
     while (this.r.pos < end) {
       const [f, w] = this.tag();
@@ -563,7 +563,15 @@ function emptyGraph(): OnnxGraph {
 }
 
 /** A structural problem found while decoding (turned into MalformedFileError with the offset). */
-class WireError extends Error {}
+class WireError extends Error {
+  constructor(
+    message: string,
+    /** Whether a cut-off or damaged file is the likely cause (worth saying to the user). */
+    readonly corrupt = true,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Decodes the structure of an ONNX model without copying weights.
@@ -591,9 +599,8 @@ export function decodeOnnxModel(bytes: Uint8Array, fileName: string, signal?: Ab
   } catch (err) {
     if (err instanceof WireError || err instanceof RangeError || (err instanceof Error && !('code' in err))) {
       const why = err instanceof WireError ? err.message : 'a field runs past the end of the file';
-      throw new MalformedFileError(
-        `${fileName}: not a valid ONNX model (${why} near byte ${reader.pos} of ${bytes.length}; truncated or corrupt file?)`,
-      );
+      const hint = err instanceof WireError && !err.corrupt ? '' : '; truncated or corrupt file?';
+      throw new MalformedFileError(`${fileName}: not a valid ONNX model (${why} near byte ${reader.pos} of ${bytes.length}${hint})`);
     }
     throw err;
   }

@@ -1,0 +1,209 @@
+/**
+ * The ONNX tree of an exported model agrees with the tree built from the HF
+ * config it was exported from: same module scopes down to the layer
+ * sub-modules, total FLOPs within 1 %, every layer's FLOPs within 2 %.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildTreeFromConfig } from '../../../../src/engine/importers/hfConfig/hfConfigImporter.js';
+import { onnxImporter } from '../../../../src/engine/importers/onnx/onnxImporter.js';
+import type { OnnxImportOptions } from '../../../../src/engine/importers/onnx/buildOnnxTree.js';
+import { totalFlops, walkTree, findByScope } from '../../../../src/engine/tree/treeWalk.js';
+import type { ModelNode, ModelTree } from '../../../../src/engine/tree/modelNode.js';
+import { encodeModel, linearGraph, valueInfo, weight } from './onnxTestModels.js';
+
+const dir = join(__dirname, '../../../fixtures/onnx/');
+const MODELS = ['bert-base-uncased', 'gpt2', 'bert-base-uncased-tiny', 'gpt2-tiny', 'tinyllama-1.1b-tiny'];
+const SETTINGS = [
+  { batchSize: 8, seqLen: 256, dtype: 'bf16' as const },
+  { batchSize: 1, seqLen: 128, dtype: 'fp32' as const },
+];
+
+function load(name: string, options: OnnxImportOptions, withConfig = true): { onnx: ModelTree; config: ModelTree; cfg: Record<string, unknown> } {
+  const cfg = JSON.parse(readFileSync(join(dir, `${name}.config.json`), 'utf8')) as Record<string, unknown>;
+  const bytes = readFileSync(join(dir, `${name}.onnx`));
+  const onnx = onnxImporter.parse({ fileName: `${name}.onnx`, bytes }, withConfig ? { ...options, config: cfg } : options);
+  const config = buildTreeFromConfig(cfg, options, name);
+  return { onnx, config, cfg };
+}
+
+function moduleScopes(root: ModelNode): string[] {
+  const out: string[] = [];
+  for (const { node } of walkTree(root)) if (node.type !== 'ml') out.push(node.scope);
+  return out.sort();
+}
+
+function layers(root: ModelNode): ModelNode[] {
+  const out: ModelNode[] = [];
+  for (const { node } of walkTree(root)) if (node.type === 'module' && /\.(layer|h|layers)\.\d+$/.test(node.scope)) out.push(node);
+  return out;
+}
+
+function relErr(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1);
+}
+
+for (const name of MODELS) {
+  for (const s of SETTINGS) {
+    test(`${name} at ${s.batchSize}x${s.seqLen}: ONNX tree agrees with the config tree`, () => {
+      const { onnx, config } = load(name, s);
+      assert.deepEqual(moduleScopes(onnx.root), moduleScopes(config.root), 'module scopes differ');
+      const total = totalFlops(onnx.root);
+      assert.ok(relErr(total, totalFlops(config.root)) < 0.01, `total FLOPs ${total} vs ${totalFlops(config.root)}`);
+      const cl = layers(config.root);
+      assert.ok(cl.length >= 2, 'the config tree has layers');
+      for (const layer of cl) {
+        const o = findByScope(onnx.root, layer.scope);
+        assert.ok(o, `ONNX tree lacks ${layer.scope}`);
+        assert.ok(relErr(o.flops, layer.flops) < 0.02, `${layer.scope}: ${o.flops} vs ${layer.flops} FLOPs`);
+        assert.equal(o.instanceType, layer.instanceType, `${layer.scope} class`);
+      }
+      // Class names of every module agree too.
+      for (const { node } of walkTree(config.root)) {
+        if (node.type === 'ml') continue;
+        assert.equal(findByScope(onnx.root, node.scope)?.instanceType, node.instanceType, `${node.scope} class`);
+      }
+    });
+  }
+}
+
+test('the config is optional: class names come from the scope names alone', () => {
+  const s = SETTINGS[0]!;
+  for (const name of ['bert-base-uncased', 'gpt2']) {
+    const { onnx, config } = load(name, s, false);
+    assert.deepEqual(moduleScopes(onnx.root), moduleScopes(config.root));
+    assert.equal(onnx.root.instanceType, config.root.instanceType);
+  }
+});
+
+test('bert-base-uncased: linear FLOPs match the closed form from the config', () => {
+  const s = { batchSize: 4, seqLen: 64, dtype: 'fp32' as const };
+  const { onnx, cfg } = load('bert-base-uncased', s);
+  const h = cfg.hidden_size as number;
+  const i = cfg.intermediate_size as number;
+  const l = cfg.num_hidden_layers as number;
+  const tokens = s.batchSize * s.seqLen;
+  // Per layer: Q, K, V and output projections (4 h^2) plus the two FFN matrices (2 h i); the pooler sees one token per sequence.
+  const expected = 2 * tokens * l * (4 * h * h + 2 * h * i) + 2 * s.batchSize * h * h;
+  let linear = 0;
+  for (const { node } of walkTree(onnx.root)) if (node.kind === 'linear') linear += node.flops;
+  assert.equal(linear, expected);
+  // Attention score and context matmuls: 2 x (2 b s^2 h) per layer.
+  let matmul = 0;
+  for (const { node } of walkTree(onnx.root)) if (node.kind === 'matmul') matmul += node.flops;
+  assert.equal(matmul, l * 2 * 2 * s.batchSize * s.seqLen * s.seqLen * h);
+  assert.equal(onnx.root.parameters > 1.09e8 && onnx.root.parameters < 1.1e8, true, `parameters ${onnx.root.parameters}`);
+});
+
+test('gpt2 exported at batch 1: baked batch dims are re-batched, with a warning', () => {
+  const { onnx } = load('gpt2', { batchSize: 8, seqLen: 32, dtype: 'fp32' });
+  assert.ok(onnx.warnings.some((w) => /batch size 1 baked in/.test(w)), onnx.warnings.join('\n'));
+  const scores = findByScope(onnx.root, 'root.h.0.attn.matmul.0');
+  assert.deepEqual(scores?.inputShapes, [[8, 12, 32, 64], [8, 12, 64, 32]]);
+});
+
+test('fused primitives: erf-gelu, tanh-gelu, silu and decomposed RMS norm fold into one node each', () => {
+  const s = SETTINGS[1]!;
+  const bert = load('bert-base-uncased-tiny', s).onnx;
+  const act = findByScope(bert.root, 'root.encoder.layer.0.intermediate.intermediate_act_fn');
+  assert.equal(act?.kind, 'activation');
+  assert.equal(act?.source?.onnxNodes?.length, 5); // Div, Erf, Add, Mul, Mul
+  const gpt = load('gpt2-tiny', s).onnx;
+  assert.equal(findByScope(gpt.root, 'root.h.1.mlp.act')?.instanceType, 'NewGELUActivation');
+  const llama = load('tinyllama-1.1b-tiny', s).onnx;
+  const norm = findByScope(llama.root, 'root.layers.0.input_layernorm');
+  assert.equal(norm?.kind, 'rmsnorm');
+  assert.equal(norm?.instanceType, 'LlamaRMSNorm');
+  assert.equal(norm?.flops, 4 * s.batchSize * s.seqLen * 128);
+  assert.equal(findByScope(llama.root, 'root.layers.1.mlp.act_fn')?.kind, 'activation');
+});
+
+test('missing external data is fine: structure only', () => {
+  // bert-base-uncased.onnx names an external .onnx.data file that is not there.
+  const { onnx } = load('bert-base-uncased', SETTINGS[0]!);
+  assert.ok(onnx.root.flops > 3e11);
+  assert.equal(onnx.format, 'onnx');
+});
+
+test('match: by extension or by ModelProto magic, never throws', () => {
+  const head = readFileSync(join(dir, 'gpt2-tiny.onnx')).subarray(0, 4096);
+  assert.equal(onnxImporter.match('model.onnx', new Uint8Array(0)), true);
+  assert.equal(onnxImporter.match('model.bin', head), true);
+  assert.equal(onnxImporter.match('config.json', new TextEncoder().encode('{"a":1}')), false);
+  assert.equal(onnxImporter.match('x', new Uint8Array([0x08])), false);
+});
+
+test('unknown operators: partial tree plus a warning naming them', () => {
+  const bytes = encodeModel(
+    linearGraph([
+      { name: 'fancy', opType: 'FancyOp', domain: 'com.example', input: ['h'], output: ['f'] },
+      { name: 'relu', opType: 'Relu', input: ['f'], output: ['y'] },
+    ], 'y'),
+    { opsetImport: [{ domain: '', version: 17 }, { domain: 'com.example', version: 1 }] },
+  );
+  const tree = onnxImporter.parse({ fileName: 'u.onnx', bytes }, { batchSize: 2, seqLen: 4, dtype: 'fp32' });
+  assert.ok(tree.warnings.some((w) => w.includes('com.example.FancyOp')), tree.warnings.join('\n'));
+  assert.equal(findByScope(tree.root, 'root.proj')?.flops, 2 * 2 * 4 * 8 * 8);
+  assert.ok([...walkTree(tree.root)].some(({ node }) => node.instanceType === 'fancyop'));
+});
+
+test('symbolic dims: bound from the options, unknown names reported', () => {
+  const graph = linearGraph();
+  graph.input = [valueInfo('x', ['batch_size', 'num_frames', 8])];
+  const tree = onnxImporter.parse({ fileName: 'd.onnx', bytes: encodeModel(graph) }, { batchSize: 3, seqLen: 5, dtype: 'fp32' });
+  assert.ok(tree.warnings.some((w) => w.includes('"num_frames"')), tree.warnings.join('\n'));
+  assert.deepEqual(findByScope(tree.root, 'root.proj')?.inputShapes, [[3, 1, 8]]);
+});
+
+test('TorchScript-style node names give the module scopes', () => {
+  const bytes = encodeModel({
+    name: 'ts',
+    input: [valueInfo('x', ['batch', 'sequence', 8])],
+    output: [valueInfo('y', ['batch', 'sequence', 8])],
+    initializer: [weight('onnx::MatMul_1', [8, 8]), weight('onnx::MatMul_2', [8, 8])],
+    node: [
+      { name: '/encoder/layer.0/attention/self/query/MatMul', opType: 'MatMul', input: ['x', 'onnx::MatMul_1'], output: ['q'] },
+      { name: '/encoder/layer.0/attention/self/Softmax', opType: 'Softmax', input: ['q'], output: ['p'] },
+      { name: '/encoder/layer.0/output/dense/MatMul', opType: 'MatMul', input: ['p', 'onnx::MatMul_2'], output: ['y'] },
+    ],
+  });
+  const tree = onnxImporter.parse({ fileName: 't.onnx', bytes }, { batchSize: 1, seqLen: 4, dtype: 'fp32', config: { model_type: 'bert' } } as OnnxImportOptions);
+  assert.equal(findByScope(tree.root, 'root.encoder.layer.0.attention.self.query')?.kind, 'linear');
+  assert.equal(findByScope(tree.root, 'root.encoder.layer.0.attention.self.softmax.0')?.kind, 'softmax');
+  assert.equal(findByScope(tree.root, 'root.encoder.layer.0')?.instanceType, 'BertLayer');
+  assert.equal(findByScope(tree.root, 'root.encoder.layer.0.attention.self')?.instanceType, 'BertSelfAttention');
+});
+
+test('model-local functions are expanded into their nodes', () => {
+  const bytes = encodeModel(
+    {
+      name: 'f',
+      input: [valueInfo('x', ['batch', 'sequence', 8])],
+      output: [valueInfo('y', ['batch', 'sequence', 8])],
+      initializer: [weight('proj.weight', [8, 8])],
+      node: [
+        { name: 'mm', opType: 'MatMul', input: ['x', 'proj.weight'], output: ['h'] },
+        { name: 'call', opType: 'MyGelu', domain: 'local', input: ['h'], output: ['y'] },
+      ],
+    },
+    {
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }, { domain: 'local', version: 1 }],
+      functions: [
+        {
+          name: 'MyGelu',
+          domain: 'local',
+          input: ['a'],
+          output: ['b'],
+          node: [{ opType: 'Gelu', domain: 'com.microsoft', input: ['a'], output: ['b'] }],
+        },
+      ],
+    },
+  );
+  const tree = onnxImporter.parse({ fileName: 'f.onnx', bytes }, { batchSize: 2, seqLen: 4, dtype: 'fp32' });
+  assert.ok(tree.warnings.some((w) => /functions were expanded/.test(w)));
+  const gelu = [...walkTree(tree.root)].find(({ node }) => node.kind === 'activation')?.node;
+  assert.equal(gelu?.flops, 8 * 2 * 4 * 8);
+});

@@ -16,10 +16,14 @@ const common = {
   legalComments: 'none',
 };
 
+// Node bundles prefer a package's ES module build: jsonc-parser's UMD main
+// requires './impl/format' at run time, which a bundle cannot resolve.
+const nodeMainFields = ['module', 'main'];
+
 const targets = [
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', external: ['vscode'] },
+  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20' },
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

@@ -68,6 +68,8 @@ export interface ProfileInfo {
   name: string;
   /** One line about the device and dtype, when the profile says. */
   description?: string;
+  /** The dtype the profile was measured with; picking the profile suggests it. */
+  dtype?: Dtype;
 }
 
 /** Result payloads by request type. */

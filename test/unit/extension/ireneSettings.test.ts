@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ANNOTATION_COLORS, COMMANDS, ENERGY_TREE_VIEW_ID, ONNX_EDITOR_VIEW_TYPE, ONNX_TEXT_LANGUAGE } from '../../../src/extension/ids.js';
 import {
@@ -22,7 +23,7 @@ interface Manifest {
   };
   capabilities?: { untrustedWorkspaces?: { supported: unknown } };
 }
-const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as Manifest;
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as Manifest;
 
 test('every setting the code reads is declared in package.json with the same default, and no other', () => {
   const props = manifest.contributes.configuration.properties;

@@ -6,7 +6,8 @@
  * every node links back to the source line that creates or calls it.
  */
 import { parse as parseYaml } from 'yaml';
-import { InvalidInputError, MalformedFileError, throwIfAborted } from '../../errors.js';
+import { InvalidInputError, MalformedFileError, MissingFieldError, UnknownModelTypeError, throwIfAborted } from '../../errors.js';
+import { buildTreeFromConfig } from '../hfConfig/hfConfigImporter.js';
 import type { ModelNode, ModelTree } from '../../tree/modelNode.js';
 import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportOptions } from '../importer.js';
@@ -25,9 +26,12 @@ export interface BuildPythonTreeOptions extends ImportOptions {
   /** Name of that config file, to tell YAML from JSON (JSON when omitted and the text parses as JSON). */
   configFileName?: string;
   /**
-   * The tree the HF config importer built from the same config (HF modelling
-   * files): when given, its numbers are kept and this file's source lines are
-   * attached to its nodes by scope, class name and attribute path.
+   * The tree of the HF config importer for the same config. By default it is
+   * built from `configText` when that is a config.json with a supported
+   * `model_type`. When its root class is `className` and this file does not
+   * change the architecture, its numbers are kept and this file's source
+   * lines are attached to its nodes by scope, class name and attribute path;
+   * a modified copy (layers added or removed) gets the tree built from source.
    */
   configTree?: ModelTree;
 }
@@ -75,7 +79,17 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
     root,
     warnings,
   };
-  if (options.configTree) return attachSource(options.configTree, built, analysis, options.fileName);
+  const configTree = options.configTree ?? configTreeFor(config, options.configText, options);
+  if (configTree && configTree.root.instanceType === className) {
+    const resolved = ![...walkTree(root)].some(({ node }) => node.unresolved?.length);
+    const a = layerScopes(root);
+    const b = layerScopes(configTree.root);
+    const same = a.size === b.size && [...a].every((x) => b.has(x));
+    if (!resolved || same) return attachSource(configTree, built, analysis, options.fileName);
+    built.warnings.unshift(
+      `${className} differs from the stock ${configTree.format} tree (${[...a].filter((x) => !b.has(x)).length} layers added, ${[...b].filter((x) => !a.has(x)).length} missing): the tree is built from this source`,
+    );
+  }
   return built;
 }
 
@@ -130,7 +144,7 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
         if (arg.name) kwargs.set(arg.name, v);
         else if (!arg.star) args.push(v);
       }
-      return { args, kwargs: overlayConfig(interp, args, kwargs, config) };
+      return { args, kwargs };
     }
   }
   const init = interp.findMethod(ref, '__init__');
@@ -153,11 +167,6 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
     else kwargs.set(p.name, unknown(p.name));
   }
   return { args: [], kwargs };
-}
-
-/** When the file instantiates the model itself and a config file is given too, the file's explicit values win over the file's defaults only. */
-function overlayConfig(_interp: PythonInterpreter, _args: Value[], kwargs: Map<string, Value>, _config: Value | undefined): Map<string, Value> {
-  return kwargs;
 }
 
 /** A synthetic `Name()` call expression. */
@@ -198,7 +207,7 @@ function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: Import
   const inputs: Value[] = [];
   params.forEach((p, i) => {
     if (i === 0) {
-      const ids = /(ids|idx|tokens?|input)$/i.test(p.name) || p.name === 'x' && false;
+      const ids = /(ids|idx|tokens?|input)$/i.test(p.name);
       inputs.push(
         ids
           ? { t: 'tensor', shape: [options.batchSize, options.seqLen], int: true }
@@ -231,7 +240,6 @@ function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
     modules.sort((a, b) => orderByScope.get(a.scope)! - orderByScope.get(b.scope)!);
     n.children = [...modules, ...ops];
     for (const c of n.children) sortRec(c);
-    if (n.type === 'module' && n.children.length === 0 && n.calls > 0) n.type = 'module';
   };
   sortRec(root);
   root.calls = Math.max(1, root.calls);
@@ -254,16 +262,23 @@ function reportUncalled(m: ModuleInst, root: ModelNode, warnings: string[]): voi
   visit(m);
 }
 
+/** Scopes of module and layer nodes (functional ops excluded: their names are lower case). */
+function layerScopes(root: ModelNode): Set<string> {
+  const out = new Set<string>();
+  for (const { node } of walkTree(root)) if (/^[A-Z]/.test(node.instanceType)) out.add(node.scope);
+  return out;
+}
+
 /**
  * HF modelling files: keeps the config importer's tree (its numbers) and
  * attaches this file's source lines to exactly its nodes: first by scope from
- * the tree built here, then by class name and attribute path.
+ * the tree built here, then by class name (module nodes get their class
+ * definition) and attribute path (layers get their `self.x = ...` line).
  */
 function attachSource(configTree: ModelTree, fromSource: ModelTree, analysis: PythonAnalysis, fileName: string): ModelTree {
   const byScope = new Map<string, ModelNode>();
   for (const { node } of walkTree(fromSource.root)) byScope.set(node.scope, node);
   const classes = new Map(analysis.classes.map((c) => [c.name, c]));
-  const unmatched = new Set<string>();
   const out = structuredClone(configTree);
   for (const { node, parent } of walkTree(out.root)) {
     const mine = byScope.get(node.scope);
@@ -271,35 +286,35 @@ function attachSource(configTree: ModelTree, fromSource: ModelTree, analysis: Py
       node.source = { ...node.source, ...mine.source };
       continue;
     }
-    // Class definition for module nodes whose class is in this file.
     const cls = classes.get(node.instanceType);
-    if (cls && node.type !== 'ml') {
+    if (cls && node.children.length > 0) {
       node.source = { ...node.source, file: fileName, line: cls.nameRange.start.line, column: cls.nameRange.start.column };
       continue;
     }
-    // Attribute of the parent's class (`query` in BertSelfAttention).
-    if (parent) {
-      const parentCls = classes.get(parent.instanceType);
-      const attr = node.scope.slice(parent.scope.length + 1);
-      const layer = parentCls?.layers.find((l) => l.path === attr || l.path === attr.split('.')[0]);
-      if (layer) {
-        node.source = { ...node.source, file: fileName, line: layer.range.start.line, column: layer.range.start.column };
-        continue;
-      }
-      if (parentCls && node.type === 'ml') unmatched.add(`${parent.instanceType}.${attr}`);
+    const parentCls = parent ? classes.get(parent.instanceType) : undefined;
+    if (parent && parentCls) {
+      const attr = node.scope.slice(parent.scope.length + 1).split('.')[0]!;
+      const layer = parentCls.layers.find((l) => l.path === attr);
+      if (layer) node.source = { ...node.source, file: fileName, line: layer.range.start.line, column: layer.range.start.column };
     }
   }
-  const warnings = [...out.warnings];
-  for (const w of fromSource.warnings) if (!w.includes('cannot resolve')) warnings.push(`source: ${w}`);
-  // Layers of this file the config tree has no node for (user modifications).
-  const configScopes = new Set<string>();
-  for (const { node } of walkTree(out.root)) configScopes.add(node.scope);
-  for (const { node } of walkTree(fromSource.root)) {
-    if (node.type !== 'ml' || configScopes.has(node.scope) || /\.\w+\.\d+$/.test(node.scope) && !/\.(\d+)$/.test(node.scope.replace(/\.[a-z_]+\.\d+$/, ''))) continue;
-    if (!/\.(matmul|softmax|add|sub|mul|div|neg|cat|contiguous|where|masked_fill|pow|mean|rsqrt|sqrt|exp|gelu|silu|relu|tanh|sigmoid|scaled_dot_product_attention|layer_norm|rms_norm)\.\d+$/.test(node.scope)) {
-      warnings.push(`${node.scope} (${node.instanceType}, line ${(node.source?.line ?? 0) + 1}) is in the source but not in the tree built from the config; it is not counted`);
-    }
+  const warnings = [...out.warnings, ...fromSource.warnings.map((w) => `source: ${w}`)];
+  return { ...out, format: 'python', warnings };
+}
+
+/** The config importer's tree for a config with a supported `model_type`, else undefined. */
+function configTreeFor(config: Value | undefined, configText: string | undefined, options: ImportOptions): ModelTree | undefined {
+  if (!configText || config?.t !== 'obj' || config.attrs.get('model_type')?.t !== 'str') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(configText);
+  } catch {
+    return undefined;
   }
-  void unmatched;
-  return { ...out, format: `${out.format}+python`, warnings };
+  try {
+    return buildTreeFromConfig(parsed as Record<string, unknown>, { batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (err) {
+    if (err instanceof UnknownModelTypeError || err instanceof MissingFieldError) return undefined;
+    throw err;
+  }
 }

@@ -538,7 +538,7 @@ function collectOps(body: PyStmt[], method: string, out: PythonFunctionalOp[], i
         break;
       }
       case 'unary':
-        if (e.op === '-') out.push({ op: 'neg', callee: '-', method, range: e.range });
+        if (e.op === '-' && e.operand.k !== 'num') out.push({ op: 'neg', callee: '-', method, range: e.range });
         visitExpr(e.operand);
         break;
       case 'attr':

@@ -111,7 +111,10 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     const outputs = u.outputs ?? u.nodes.flatMap((i) => nodes[i]!.outputs.filter((o) => o !== ''));
     const idx = units.length;
     for (const i of u.nodes) claimed[i] = idx;
-    units.push({ ...u, outputs });
+    // Empty tensors (a zero dim) make the cost formulas divide 0 by 0: such a primitive costs nothing.
+    const clean = (v: number): number => (Number.isNaN(v) ? 0 : v);
+    const cost = { flops: clean(u.cost.flops), memBytes: clean(u.cost.memBytes), parameters: clean(u.cost.parameters) };
+    units.push({ ...u, outputs, cost });
   };
   const dataInputsOf = (idx: number[]): string[] => {
     const inside = new Set(idx.flatMap((i) => nodes[i]!.outputs));

@@ -215,6 +215,8 @@ export function inferOnnxShapes(
       const constant =
         node.opType === 'Constant' ||
         (ins.length > 0 && ins.every((t) => t === undefined || t.constant) && !node.opType.startsWith('Random'));
+      // A corrupt file can fold to negative or NaN dims: treat those as unknown rather than cost them.
+      if (info?.shape && !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) info = { ...info, shape: undefined, values: undefined };
       tensors.set(name, info ? { ...info, constant: info.constant || constant || info.values !== undefined } : { elemType: 0, constant });
     });
   }

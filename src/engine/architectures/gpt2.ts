@@ -21,14 +21,20 @@
 import { activationFor } from './activations.js';
 import { checkLearnedPositions, headDim, type ArchitectureBuilder, type BuildContext } from './architecture.js';
 import type { ModelNode } from '../tree/modelNode.js';
+import type { OpRecorder } from './treeBuilder.js';
 
 /**
  * Root-level ops of transformers 5 decoder models with a causal mask:
  * cache_position arithmetic (int64, length T) and the boolean-to-additive
  * mask (`where`), written into the (B, 1, T, T) mask of the compute dtype.
  * @param between ops recorded between the first cache_position add and the mask bookkeeping
+ * @param beforeWhere ops of extra mask pieces (sliding window) recorded just before the `where`
  */
-export function causalMaskOps(ctx: BuildContext, between: (ops: ReturnType<BuildContext['f']['ops']>) => void): ModelNode[] {
+export function causalMaskOps(
+  ctx: BuildContext,
+  between: (ops: OpRecorder) => void,
+  beforeWhere?: (ops: OpRecorder, seqLen: number) => void,
+): ModelNode[] {
   const { batchSize: B, seqLen: T, f } = ctx;
   const ops = f.ops('root');
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
@@ -36,6 +42,7 @@ export function causalMaskOps(ctx: BuildContext, between: (ops: ReturnType<Build
   ops.elementwise('sub', [{ shape: [B, 1], type: 'int64' }, 'scalar'], 'int64');
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
+  beforeWhere?.(ops, T);
   ops.elementwise('where', [{ shape: [B, 1, T, T], type: 'bool' }, f.t([]), 'scalar']);
   return ops.nodes;
 }

@@ -31,6 +31,7 @@ import { headDim, type ArchitectureBuilder, type BuildContext } from './architec
 import type { ConfigReader } from './configReader.js';
 import { causalMaskOps } from './gpt2.js';
 import type { ModelNode } from '../tree/modelNode.js';
+import type { OpRecorder } from './treeBuilder.js';
 import { InvalidInputError } from '../errors.js';
 
 /** What differs between Llama-like decoders. */
@@ -47,6 +48,8 @@ export interface LlamaFamilySpec {
   defaultMaxPositions: number;
   /** HF default of num_key_value_heads when the key is absent (undefined: as many as query heads); null always means as many. */
   defaultKvHeads?: number;
+  /** True when the model builds a sliding-window mask (Mistral with a `sliding_window`). */
+  slidingMask?: (cfg: ConfigReader) => boolean;
 }
 
 /** Builds a Llama-like decoder for `spec`. */
@@ -70,6 +73,7 @@ export function buildLlamaFamily(spec: LlamaFamilySpec): ArchitectureBuilder {
     if (T > maxPos) {
       cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
     }
+    const sliding = spec.slidingMask?.(cfg) ?? false;
     const qkvBias = spec.qkvBias(cfg);
     const oBias = spec.oBias(cfg);
     const mlpBias = spec.mlpBias(cfg);
@@ -104,7 +108,7 @@ export function buildLlamaFamily(spec: LlamaFamilySpec): ArchitectureBuilder {
         ...decoderLayers,
         f.rmsNorm('root.norm', `${P}RMSNorm`, X, { configKey: 'rms_norm_eps' }),
         f.leaf('root.rotary_emb', `${P}RotaryEmbedding`, [X], { flops: 0, memBytes: rotaryBytes, parameters: 0 }, { configKey: cfg.has('rope_theta') ? 'rope_theta' : 'max_position_embeddings' }),
-        ...causalMaskOps(ctx, () => undefined),
+        ...causalMaskOps(ctx, () => undefined, sliding ? slidingWindowMaskOps : undefined),
       ],
       { configKey: 'model_type' },
     );
@@ -177,6 +181,18 @@ function llamaMlp(ctx: BuildContext, scope: string, P: string, H: number, I: num
     ],
     { configKey: 'intermediate_size', inputShapes: [X] },
   );
+}
+
+/**
+ * The sliding-window part of transformers 5's mask builder, as recorded by
+ * the measuring hooks: `q_idx - sliding_window` on the (1, 1, T, 1) query
+ * index (sub) and two `.to(bool)` copies of the (1, 1, T, T) mask pieces
+ * (cast). The comparisons and `&` between them are not recorded.
+ */
+function slidingWindowMaskOps(ops: OpRecorder, T: number): void {
+  ops.elementwise('sub', [{ shape: [1, 1, T, 1], type: 'int64' }, 'scalar'], 'int64');
+  ops.cast({ shape: [1, 1, T, T], type: 'bool' });
+  ops.cast({ shape: [1, 1, T, T], type: 'bool' });
 }
 
 function residuals(ctx: BuildContext, scope: string, X: number[]): ModelNode[] {

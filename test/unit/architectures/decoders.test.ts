@@ -151,7 +151,12 @@ test('mistral-7b: Mistral classes, 8 KV heads, MistralModel parameter count', ()
   assert.equal(node(m, 'root.layers.31.self_attn').instanceType, 'MistralAttention');
   assert.equal(node(m, 'root.norm').instanceType, 'MistralRMSNorm');
   assert.equal(node(m, 'root.rotary_emb').instanceType, 'MistralRotaryEmbedding');
-  assert.equal(totalFlops(tree.root), L * llamaLayerFlops(1, 16, H, I, heads, kv, d) + 4 * 16 * H + 3 * 16 + 1 + 16 * 16);
+  // root: norm, cache_position adds, sub, where, plus the sliding-window sub on the (1, 1, T, 1) query index
+  assert.equal(totalFlops(tree.root), L * llamaLayerFlops(1, 16, H, I, heads, kv, d) + 4 * 16 * H + 3 * 16 + 1 + 16 * 16 + 16);
+  assert.equal(node(m, 'root.cast.5').memBytes, 16 * 16 * 2);
+  const noWindow = byScope(buildFixture('mistral', 1, 16, 'bf16', (c) => (c['sliding_window'] = null)).root);
+  assert.equal(noWindow.has('root.cast.5'), false);
+  assert.equal(node(noWindow, 'root.where.4').instanceType, 'where');
   const params = V * H + L * (2 * H * H + 2 * H * kv * d + 3 * H * I + 2 * H) + H;
   assert.equal(tree.root.parameters, params);
   // Mistral-7B-v0.1 is published as 7.24B parameters with its 32000 x 4096 LM head

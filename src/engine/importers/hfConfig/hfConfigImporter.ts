@@ -92,18 +92,24 @@ function nameFromPath(fileName: string): string | undefined {
   return base?.replace(/(\.config)?\.json$/i, '');
 }
 
+/** Keys transformers writes before `model_type` in a sorted config.json. */
+const HF_MARKERS = ['"_name_or_path"', '"architectures"', '"id2label"', '"attention_probs_dropout_prob"', '"transformers_version"'];
+
 /** Importer for HF config.json files (id `hf-config`). */
 export const hfConfigImporter: Importer = {
   id: 'hf-config',
   match(fileName: string, head: Uint8Array): boolean {
     if (!/\.json$/i.test(fileName)) return false;
-    // transformers writes keys sorted, so a long id2label can push model_type past the head.
-    if (/(^|[\\/])config\.json$/i.test(fileName)) return true;
+    let text: string;
     try {
-      return new TextDecoder('utf-8', { fatal: false }).decode(head).includes('"model_type"');
+      text = new TextDecoder('utf-8', { fatal: false }).decode(head);
     } catch {
       return false;
     }
+    if (text.includes('"model_type"')) return true;
+    // transformers writes keys sorted, so a long id2label can push model_type past the
+    // 4 KiB head; a config.json that starts with HF's other keys is still one of ours.
+    return /(^|[\\/])config\.json$/i.test(fileName) && HF_MARKERS.some((k) => text.includes(k));
   },
   parse(input: ImportInput, options: ImportOptions): ModelTree {
     let text = new TextDecoder('utf-8').decode(input.bytes);

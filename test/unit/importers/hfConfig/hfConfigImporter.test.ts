@@ -17,7 +17,8 @@ test('match: .json files whose head names a model_type', () => {
   assert.equal(hfConfigImporter.match('x/model.onnx', enc.encode('{"model_type": "bert"}')), false);
   assert.equal(hfConfigImporter.match('data.jsonl', enc.encode('{"model_type": "bert"}')), false);
   // transformers sorts keys, so a long id2label can push model_type past the 4 KiB head
-  assert.equal(hfConfigImporter.match('models/x/config.json', enc.encode('{"id2label": {')), true);
+  assert.equal(hfConfigImporter.match('models/x/config.json', enc.encode('{"architectures": ["BertModel"], "id2label": {')), true);
+  assert.equal(hfConfigImporter.match('models/x/config.json', enc.encode('{"eslint": true}')), false);
   assert.equal(hfConfigImporter.match('x.json', new Uint8Array([0xff, 0xfe, 0x00])), false);
 });
 

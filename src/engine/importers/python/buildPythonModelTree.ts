@@ -12,7 +12,7 @@ import type { ModelNode, ModelTree } from '../../tree/modelNode.js';
 import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportOptions } from '../importer.js';
 import { dottedName, type PyExpr } from './pyAst.js';
-import { PythonInterpreter } from './pythonInterpreter.js';
+import { PythonInterpreter, ROOT_WIDTH } from './pythonInterpreter.js';
 import type { PythonAnalysis, PythonClass } from './pythonModelAnalyzer.js';
 import { IDENTITY_LAYERS } from './torchCatalog.js';
 import { NONE, fromJson, unknown, type ClassRef, type ModuleInst, type Value } from './pythonValue.js';
@@ -53,19 +53,25 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
     throw new InvalidInputError(`${options.fileName}: ${className} does not derive from nn.Module or PreTrainedModel, so it is not a model`);
   }
   const config = options.configText !== undefined ? parseConfig(options.configText, options.configFileName ?? 'config') : undefined;
-  const interp = new PythonInterpreter(analysis, {
-    batchSize: options.batchSize,
-    seqLen: options.seqLen,
-    dtype: options.dtype,
-    fileName: options.fileName,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
   const ref: ClassRef = { cls, analysis };
-  const { args, kwargs } = constructorArgs(interp, ref, config);
-  const rootModule = interp.instantiate(ref, args, kwargs, cls.nameRange);
-  rootModule.range = cls.nameRange;
-  const { inputs, inputKw } = forwardInputs(interp, ref, options);
-  const root = interp.runRoot(rootModule, inputs, inputKw);
+  const run = (inputWidth?: number): { interp: PythonInterpreter; rootModule: ModuleInst; root: ModelNode } => {
+    const interp = new PythonInterpreter(analysis, {
+      batchSize: options.batchSize,
+      seqLen: options.seqLen,
+      dtype: options.dtype,
+      fileName: options.fileName,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const { args, kwargs } = constructorArgs(interp, ref, config);
+    const rootModule = interp.instantiate(ref, args, kwargs, cls.nameRange);
+    rootModule.range = cls.nameRange;
+    const { inputs, inputKw } = forwardInputs(interp, ref, options, inputWidth);
+    return { interp, rootModule, root: interp.runRoot(rootModule, inputs, inputKw) };
+  };
+  // A root that takes hidden states (not token ids) learns their width from the first layer that reads them; run again with it known.
+  let first = run();
+  if (first.interp.inferredInputWidth !== undefined) first = run(first.interp.inferredInputWidth);
+  const { interp, rootModule, root } = first;
   finishNodes(root, rootModule);
   const warnings = [...interp.warnings];
   reportUncalled(rootModule, root, warnings);
@@ -199,7 +205,7 @@ function merge(base: Value, over: Value): Value {
 }
 
 /** The root forward's inputs: token ids (batch x seq) for an ids-like first parameter, else hidden states whose width the first layer fixes. */
-function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: ImportOptions): { inputs: Value[]; inputKw: Map<string, Value> } {
+function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: ImportOptions, width?: number): { inputs: Value[]; inputKw: Map<string, Value> } {
   const fwd = interp.findMethod(ref, 'forward');
   const inputKw = new Map<string, Value>();
   if (!fwd) return { inputs: [], inputKw };
@@ -211,7 +217,9 @@ function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: Import
       inputs.push(
         ids
           ? { t: 'tensor', shape: [options.batchSize, options.seqLen], int: true }
-          : { t: 'tensor', shape: [options.batchSize, options.seqLen, undefined], why: `width of ${p.name}` },
+          : width !== undefined
+            ? { t: 'tensor', shape: [options.batchSize, options.seqLen, width] }
+            : { t: 'tensor', shape: [options.batchSize, options.seqLen, undefined], why: `${ROOT_WIDTH}${p.name}` },
       );
       return;
     }

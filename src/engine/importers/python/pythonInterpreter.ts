@@ -68,6 +68,9 @@ class ReturnSignal {
 }
 
 const MAX_DEPTH = 64;
+
+/** Prefix of the `why` of a root input whose feature width is not known yet. */
+export const ROOT_WIDTH = 'width of ';
 const MAX_LOOP = 4096;
 
 const BUILTIN_NAMES = new Set([
@@ -342,7 +345,10 @@ export class PythonInterpreter {
         const inF = name === 'Conv1D' ? need('nx') : name === 'LazyLinear' ? shape?.[shape.length - 1] : need('in_features');
         const outF = name === 'Conv1D' ? need('nf') : need('out_features');
         const bias = name === 'Conv1D' ? true : truthy(m.args.get('bias') ?? NONE) !== false;
-        if (shape && shape.length > 0 && shape[shape.length - 1] === undefined && inF !== undefined) shape[shape.length - 1] = inF;
+        if (shape && shape.length > 0 && shape[shape.length - 1] === undefined && inF !== undefined) {
+          shape[shape.length - 1] = inF;
+          this.noteInferredWidth(x, inF);
+        }
         if (shape && inF !== undefined && shape[shape.length - 1] !== undefined && shape[shape.length - 1] !== inF) {
           this.warn(`${m.scope}: input has ${shape[shape.length - 1]} features but the ${name} expects ${inF}`);
         }
@@ -372,7 +378,10 @@ export class PythonInterpreter {
         const affine = truthy(m.args.get(name === 'GroupNorm' ? 'affine' : 'elementwise_affine') ?? { t: 'bool', v: true }) !== false;
         const hasBias = name === 'LayerNorm' ? truthy(m.args.get('bias') ?? { t: 'bool', v: true }) !== false : name !== 'RMSNorm';
         if (n !== undefined && affine) parameters = n * (hasBias ? 2 : 1);
-        if (shape && shape.length > 0 && shape[shape.length - 1] === undefined && dims.length === 1 && dims[0] !== undefined && name !== 'GroupNorm') shape[shape.length - 1] = dims[0];
+        if (shape && shape.length > 0 && shape[shape.length - 1] === undefined && dims.length === 1 && dims[0] !== undefined && name !== 'GroupNorm') {
+          shape[shape.length - 1] = dims[0];
+          this.noteInferredWidth(x, dims[0]);
+        }
         const s = shape && allKnown(shape) ? shape : undefined;
         const per = name === 'RMSNorm' ? FLOPS_PER_ELEMENT.rmsnorm : FLOPS_PER_ELEMENT.layernorm;
         if (s) cost = pointwiseCost(s, per, dtype, parameters);
@@ -453,7 +462,7 @@ export class PythonInterpreter {
     node.calls++;
     node.parameters = parameters;
     if (node.inputShapes.length === 0) {
-      const s = knownShape(x);
+      const s = shape && allKnown(shape) && name !== 'Conv1d' && name !== 'Embedding' ? shape : knownShape(x);
       if (s) node.inputShapes = [s];
     }
     if (cost) {
@@ -464,6 +473,13 @@ export class PythonInterpreter {
       this.markUnresolved(node, why);
     }
     return out;
+  }
+
+  /** Width of the root input, learnt from the first layer that consumed it (features), when it was not given. */
+  inferredInputWidth: number | undefined;
+
+  private noteInferredWidth(x: Value, width: number): void {
+    if (this.inferredInputWidth === undefined && x.t === 'tensor' && x.why?.startsWith(ROOT_WIDTH)) this.inferredInputWidth = width;
   }
 
   // ---------------------------------------------------------------- functional ops

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzePythonModels, type PythonClass } from '../../../../src/engine/importers/python/pythonModelAnalyzer.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`../../../fixtures/python/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string => readFileSync(join(__dirname, '../../../fixtures/python', name), 'utf8');
 
 /** 0-based line of the first line containing `needle` (found independently of the analyzer). */
 function lineOf(text: string, needle: string): number {

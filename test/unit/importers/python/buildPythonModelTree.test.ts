@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { buildTreeFromConfig } from '../../../../src/engine/importers/hfConfig/hfConfigImporter.js';
+import { analyzePythonModels, buildPythonModelTree } from '../../../../src/engine/importers/python/pythonModelAnalyzer.js';
+import type { ImportOptions } from '../../../../src/engine/importers/importer.js';
+import type { ModelNode, ModelTree } from '../../../../src/engine/tree/modelNode.js';
+import { findByScope, totalFlops, walkTree } from '../../../../src/engine/tree/treeWalk.js';
+
+const read = (path: string): string => readFileSync(join(__dirname, '../../../..', path), 'utf8');
+const OPTS: ImportOptions = { batchSize: 8, seqLen: 256, dtype: 'bf16' };
+const B = OPTS.batchSize;
+const S = OPTS.seqLen;
+
+function build(text: string, className?: string, extra: { configText?: string; configFileName?: string } = {}): ModelTree {
+  const a = analyzePythonModels(text);
+  return buildPythonModelTree(a, className ?? a.modelClasses[a.modelClasses.length - 1]!, { ...OPTS, fileName: 'model.py', ...extra });
+}
+
+function lineOf(text: string, needle: string): number {
+  const i = text.split('\n').findIndex((l) => l.includes(needle));
+  assert.ok(i >= 0, `no line with ${needle}`);
+  return i;
+}
+
+/** Scopes of modules and nn layers (functional ops excluded: their names are lower case). */
+function layerScopes(root: ModelNode): string[] {
+  return [...walkTree(root)].map(({ node }) => node).filter((n) => /^[A-Z]/.test(n.instanceType)).map((n) => n.scope).sort();
+}
+
+function node(tree: ModelTree, scope: string): ModelNode {
+  const n = findByScope(tree.root, scope);
+  assert.ok(n, `no node ${scope}`);
+  return n;
+}
+
+describe('plain PyTorch fixtures match the config trees of the same architectures', () => {
+  const cases = [
+    { file: 'test/fixtures/python/bert_like.py', config: 'examples/bert-base-uncased/config.json' },
+    { file: 'test/fixtures/python/gpt2_like.py', config: 'examples/gpt2/config.json' },
+    { file: 'test/fixtures/python/llama_like.py', config: 'examples/tinyllama-1.1b/config.json' },
+  ];
+  for (const c of cases) {
+    it(`${c.file}: same module scopes, FLOPs within 1 %`, () => {
+      const fromSource = build(read(c.file));
+      const fromConfig = buildTreeFromConfig(JSON.parse(read(c.config)) as Record<string, unknown>, OPTS);
+      assert.equal(fromSource.root.instanceType, fromConfig.root.instanceType);
+      assert.deepEqual(layerScopes(fromSource.root), layerScopes(fromConfig.root));
+      const a = totalFlops(fromSource.root);
+      const b = totalFlops(fromConfig.root);
+      assert.ok(Math.abs(a / b - 1) < 0.01, `FLOPs ${a} vs ${b}`);
+      assert.deepEqual(fromSource.warnings, []);
+    });
+  }
+
+  it('numbers of single layers follow the formulas (bert_like, independent arithmetic)', () => {
+    const t = build(read('test/fixtures/python/bert_like.py'));
+    const q = node(t, 'root.encoder.layer.7.attention.self.query');
+    assert.equal(q.flops, 2 * B * S * 768 * 768);
+    assert.equal(q.parameters, 768 * 768 + 768);
+    assert.deepEqual(q.inputShapes, [[B, S, 768]]);
+    const scores = node(t, 'root.encoder.layer.0.attention.self.matmul.0');
+    assert.deepEqual(scores.inputShapes, [[B, 12, S, 64], [B, 12, 64, S]]);
+    assert.equal(scores.flops, 2 * B * 12 * S * 64 * S);
+    const soft = node(t, 'root.encoder.layer.0.attention.self.softmax.2');
+    assert.equal(soft.flops, 5 * B * 12 * S * S);
+    const pooler = node(t, 'root.pooler.dense');
+    assert.deepEqual(pooler.inputShapes, [[B, 768]]);
+    assert.equal(t.root.parameters, 30522 * 768 + 512 * 768 + 2 * 768 + 2 * 768 + 12 * (4 * (768 * 768 + 768) + 2 * (768 * 3072) + 3072 + 768 + 4 * 768) + 768 * 768 + 768);
+  });
+
+  it('every layer node links to the line that creates it, ModuleList items to the list', () => {
+    const text = read('test/fixtures/python/gpt2_like.py');
+    const t = build(text);
+    assert.equal(node(t, 'root.h.5.attn.c_attn').source?.line, lineOf(text, 'self.c_attn = nn.Linear'));
+    assert.equal(node(t, 'root.h.5').source?.line, lineOf(text, 'self.h = nn.ModuleList'));
+    assert.equal(node(t, 'root.h.5.attn.softmax.3').source?.line, lineOf(text, 'att = F.softmax'));
+    assert.equal(node(t, 'root.h.0.attn.matmul.4').source?.line, lineOf(text, 'y = torch.matmul(att, v)'));
+    assert.equal(t.root.source?.line, lineOf(text, 'class GPT2Model'));
+    assert.equal(node(t, 'root.h.11').calls, 1);
+    assert.equal(t.root.children.filter((c) => c.scope.startsWith('root.h.')).length, 12);
+  });
+});
+
+describe('HF modelling file with a config.json beside it', () => {
+  const text = read('test/fixtures/python/hf_bert/modeling_bert.py');
+  const configText = read('test/fixtures/python/hf_bert/config.json');
+  const fromConfig = buildTreeFromConfig(JSON.parse(configText) as Record<string, unknown>, OPTS);
+
+  it('keeps the config tree and attaches the source line of each layer to exactly its nodes', () => {
+    const t = build(text, 'BertModel', { configText, configFileName: 'config.json' });
+    assert.equal(t.format, 'python');
+    assert.equal(totalFlops(t.root), totalFlops(fromConfig.root));
+    assert.deepEqual([...walkTree(t.root)].map(({ node: n }) => n.scope), [...walkTree(fromConfig.root)].map(({ node: n }) => n.scope));
+    const queryLine = lineOf(text, 'self.query = nn.Linear');
+    for (let i = 0; i < 12; i++) assert.equal(node(t, `root.encoder.layer.${i}.attention.self.query`).source?.line, queryLine);
+    const onQueryLine = [...walkTree(t.root)].filter(({ node: n }) => n.source?.line === queryLine).map(({ node: n }) => n.scope);
+    assert.equal(onQueryLine.length, 12);
+    assert.ok(onQueryLine.every((s) => s.endsWith('.attention.self.query')));
+    assert.equal(node(t, 'root.encoder.layer.0.intermediate.intermediate_act_fn').source?.line, lineOf(text, 'self.intermediate_act_fn = ACT2FN'));
+    assert.equal(node(t, 'root.encoder.layer.0.attention.self.softmax.2').source?.line, lineOf(text, 'attention_probs = nn.functional.softmax'));
+    assert.equal(node(t, 'root.embeddings').source?.line, lineOf(text, 'self.embeddings = BertEmbeddings'));
+  });
+
+  it('a user-modified copy gets the tree of its source, with a warning', () => {
+    const modified = text.replace(
+      '        self.output = BertOutput(config)\n',
+      '        self.output = BertOutput(config)\n        self.adapter = nn.Linear(config.hidden_size, config.hidden_size)\n',
+    ).replace('        layer_output = self.output(intermediate_output, attention_output)\n', '        layer_output = self.adapter(self.output(intermediate_output, attention_output))\n');
+    const t = build(modified, 'BertModel', { configText });
+    const adapter = node(t, 'root.encoder.layer.3.adapter');
+    assert.equal(adapter.flops, 2 * B * S * 768 * 768);
+    assert.equal(adapter.source?.line, lineOf(modified, 'self.adapter = nn.Linear'));
+    assert.ok(t.warnings[0]?.includes('differs from the stock'), t.warnings.join('\n'));
+    assert.equal(totalFlops(t.root) - totalFlops(fromConfig.root), 12 * 2 * B * S * 768 * 768);
+  });
+
+  it('without the config, every config-driven dimension is unresolved and named', () => {
+    const t = build(text, 'BertModel');
+    const q = node(t, 'root.encoder.layer.0.attention.self.query');
+    // in = config.hidden_size, out = num_attention_heads * int(hidden_size / num_attention_heads): both unknown.
+    assert.ok(q.unresolved?.includes('config.hidden_size'), JSON.stringify(q.unresolved));
+    assert.ok((q.unresolved ?? []).every((u) => u.startsWith('config.')), JSON.stringify(q.unresolved));
+    assert.equal(q.flops, 0);
+    assert.ok(t.warnings.some((w) => w.includes('config.num_hidden_layers')), t.warnings.join('\n'));
+  });
+});
+
+describe('user models: static evaluation', () => {
+  const header = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
+
+  it('an unresolvable dimension is shown as unresolved, never guessed', () => {
+    const text = `${header}
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.embed = nn.Embedding(1000, 64)
+        self.proj = nn.Linear(64, config.hidden)
+        self.out = nn.Linear(config.hidden, 10)
+
+    def forward(self, input_ids):
+        return self.out(self.proj(self.embed(input_ids)))
+`;
+    const t = build(text);
+    const proj = node(t, 'root.proj');
+    assert.deepEqual(proj.unresolved, ['config.hidden']);
+    assert.equal(proj.flops, 0);
+    assert.equal(node(t, 'root.embed').unresolved, undefined);
+    assert.deepEqual(node(t, 'root.out').unresolved, ['config.hidden']);
+    const projLine = lineOf(text, 'self.proj = nn.Linear') + 1;
+    assert.ok(t.warnings.some((w) => w.startsWith(`root.proj (Linear, line ${projLine}): cannot resolve config.hidden`)), t.warnings.join('\n'));
+    // With a YAML config beside the file, the same model resolves.
+    const resolved = build(text, 'Net', { configText: 'hidden: 128\n', configFileName: 'config.yaml' });
+    assert.equal(node(resolved, 'root.proj').flops, 2 * B * S * 64 * 128);
+    assert.equal(node(resolved, 'root.out').flops, 2 * B * S * 128 * 10);
+    assert.deepEqual(resolved.warnings, []);
+  });
+
+  it('evaluates constants, arithmetic, defaults, dataclass configs and module-level instantiation', () => {
+    const text = `${header}from dataclasses import dataclass
+WIDTH = 32 * 4
+
+@dataclass
+class Cfg:
+    d_model: int = WIDTH
+    n_layer: int = 2
+    ratio: int = 4
+
+class MLP(nn.Module):
+    def __init__(self, d, ratio=2, bias=False):
+        super().__init__()
+        self.fc = nn.Linear(d, d * ratio, bias=bias)
+        self.proj = nn.Linear(d * ratio, d, bias=bias)
+
+    def forward(self, x):
+        return self.proj(F.silu(self.fc(x)))
+
+class Net(nn.Module):
+    def __init__(self, cfg: Cfg):
+        super().__init__()
+        self.emb = nn.Embedding(100, cfg.d_model)
+        self.blocks = nn.ModuleList([MLP(cfg.d_model, cfg.ratio) for _ in range(cfg.n_layer)])
+        self.small = MLP(cfg.d_model // 2 + 64)
+
+    def forward(self, idx):
+        x = self.emb(idx)
+        for b in self.blocks:
+            x = x + b(x)
+        return self.small(x)
+
+model = Net(Cfg(n_layer=3))
+`;
+    const t = build(text);
+    const blocks = t.root.children.filter((c) => c.scope.startsWith('root.blocks.'));
+    assert.equal(blocks.length, 3);
+    assert.equal(node(t, 'root.blocks.2.fc').flops, 2 * B * S * 128 * 512);
+    assert.equal(node(t, 'root.blocks.2.fc').parameters, 128 * 512);
+    assert.equal(node(t, 'root.small.fc').flops, 2 * B * S * 128 * 256);
+    const silu = node(t, 'root.blocks.0.silu.0');
+    assert.equal(silu.flops, 4 * B * S * 512);
+    assert.equal(node(t, 'root.add.0').flops, B * S * 128);
+    assert.deepEqual(t.warnings, []);
+  });
+
+  it('Sequential and ModuleDict layers get their container scopes', () => {
+    const text = `${header}
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Dropout(0.1), nn.Linear(64, 16))
+        self.heads = nn.ModuleDict({"a": nn.Linear(16, 2), "b": nn.Linear(16, 3)})
+
+    def forward(self, x):
+        h = self.mlp(x)
+        return self.heads["a"](h), self.heads["b"](h)
+`;
+    const t = build(text);
+    assert.deepEqual(
+      [...walkTree(t.root)].map(({ node: n }) => `${n.scope}:${n.instanceType}`),
+      ['root:Net', 'root.mlp:Sequential', 'root.mlp.0:Linear', 'root.mlp.1:ReLU', 'root.mlp.3:Linear', 'root.heads.a:Linear', 'root.heads.b:Linear'],
+    );
+    // Input width is not given (x is not token ids): the first Linear fixes it.
+    assert.deepEqual(node(t, 'root.mlp.0').inputShapes, [[B, S, 16]]);
+    assert.equal(node(t, 'root.heads.b').flops, 2 * B * S * 16 * 3);
+    assert.equal(node(t, 'root.mlp').type, 'module');
+  });
+
+  it('functional ops in forward: sdpa, @, element-wise, with shapes from heads and head_dim', () => {
+    const text = `${header}
+class Attn(nn.Module):
+    def __init__(self, dim=256, n_heads=8):
+        super().__init__()
+        self.n_heads = n_heads
+        self.head_dim = dim // n_heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.norm = nn.RMSNorm(dim)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.norm(x)).chunk(3, dim=-1)
+        q = q.view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        k = k.view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        v = v.view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        w = (q @ k.transpose(-2, -1)).softmax(dim=-1)
+        return y.transpose(1, 2).reshape(B, T, C) * torch.sigmoid(x)
+`;
+    const t = build(text);
+    const H = 8;
+    const D = 32;
+    const sdpa = node(t, 'root.scaled_dot_product_attention.0');
+    assert.equal(sdpa.kind, 'matmul');
+    assert.deepEqual(sdpa.inputShapes, [[B, H, S, D], [B, H, S, D], [B, H, S, D]]);
+    assert.equal(sdpa.flops, 2 * (2 * B * H * S * S * D) + 5 * B * H * S * S);
+    const mm = node(t, 'root.matmul.1');
+    assert.equal(mm.flops, 2 * B * H * S * D * S);
+    assert.equal(node(t, 'root.softmax.2').flops, 5 * B * H * S * S);
+    assert.equal(node(t, 'root.sigmoid.3').flops, 4 * B * S * 256);
+    assert.equal(node(t, 'root.mul.4').flops, B * S * 256);
+    assert.equal(node(t, 'root.norm').kind, 'rmsnorm');
+    assert.equal(node(t, 'root.norm').parameters, 256);
+  });
+
+  it('classes through inheritance: layers of the base __init__ and an inherited forward count', () => {
+    const text = `${header}
+class Base(nn.Module):
+    def __init__(self, d=64):
+        super().__init__()
+        self.a = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.extra(self.a(x))
+
+class Child(Base):
+    def __init__(self):
+        super().__init__(d=32)
+        self.extra = nn.Linear(32, 8)
+`;
+    const t = build(text, 'Child');
+    assert.equal(node(t, 'root.a').flops, 2 * B * S * 32 * 32);
+    assert.equal(node(t, 'root.extra').flops, 2 * B * S * 32 * 8);
+    assert.equal(t.root.instanceType, 'Child');
+  });
+
+  it('a layer called twice counts two calls; a layer never called is reported', () => {
+    const text = `${header}
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.shared = nn.Linear(16, 16)
+        self.unused = nn.Linear(16, 16)
+
+    def forward(self, x):
+        return self.shared(self.shared(x))
+`;
+    const t = build(text);
+    assert.equal(node(t, 'root.shared').calls, 2);
+    assert.equal(totalFlops(t.root), 2 * 2 * B * S * 16 * 16);
+    const unusedLine = lineOf(text, 'self.unused =') + 1;
+    assert.ok(t.warnings.some((w) => w.startsWith(`root.unused (line ${unusedLine}): Linear is never called`)), t.warnings.join('\n'));
+  });
+});

@@ -229,7 +229,8 @@ function requestSweeps(): void {
 }
 
 function activeTab(): Tab {
-  const id = tabs.getAttribute('activeid') ?? 'tab-breakdown';
+  // The property, not the attribute: the toolkit reflects it to the attribute only after its change event.
+  const id = (tabs as HTMLElement & { activeid?: string }).activeid ?? tabs.getAttribute('activeid') ?? 'tab-breakdown';
   return id === 'tab-whatif' ? 'whatif' : id === 'tab-compare' ? 'compare' : 'breakdown';
 }
 
@@ -450,7 +451,7 @@ function renderBottlenecks(view: BreakdownView): void {
       className: 'clickable',
     }));
   const header = ['Role', 'Type', 'Instances', 'Energy', '± 1σ', 'Share'];
-  const cols = '3fr 2fr 1fr 1fr 1fr 1fr';
+  const cols = '3fr 2fr 90px 100px 100px 80px';
   fillGrid($('top-modules'), header, rows(view.topModules), cols);
   fillGrid($('top-primitives'), header, rows(view.topPrimitives), cols);
   const kinds = view.byKind.filter((k) => k.count > 0);
@@ -458,7 +459,7 @@ function renderBottlenecks(view: BreakdownView): void {
     $('by-kind'),
     ['Kind', 'Primitives', 'Energy', 'Share'],
     kinds.map((k) => ({ cells: [KIND_GROUP_LABELS[k.group], String(k.count), formatEnergyAuto(k.energyJ), formatShare(k.share)], attributes: { 'data-testid': 'kind-row', 'data-kind': k.group, 'data-energy-j': String(k.energyJ) } })),
-    '3fr 1fr 1fr 1fr',
+    '3fr 100px 100px 80px',
   );
   // One stacked bar of the families: the proportions at a glance.
   const w = figureWidth($('kind-bar'));
@@ -732,7 +733,8 @@ function exportView(): ExportView | undefined {
 }
 
 function baseName(): string {
-  const label = state.targets.a?.label ?? predictions.a?.modelName ?? 'model';
+  // `bert-base-uncased/config.json` exports as `bert-base-uncased-energy.md`.
+  const label = (state.targets.a?.label ?? predictions.a?.modelName ?? 'model').replace(/\/?config\.json$/i, '').replace(/\.(json|onnx|py)$/i, '');
   return `${label.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model'}-energy`;
 }
 

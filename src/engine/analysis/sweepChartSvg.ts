@@ -28,6 +28,11 @@ export interface SweepChartOptions {
 const AXIS_LABEL: Record<SweepAxis, string> = { seqLen: 'sequence length (tokens)', batchSize: 'batch size (sequences)' };
 const METRIC_LABEL: Record<SweepMetric, string> = { inference: 'energy per inference', token: 'energy per token' };
 
+/** An input value as a label: whole numbers as they are (`16`, not `16.0`). */
+function formatX(x: number): string {
+  return Number.isInteger(x) ? String(x) : formatSignificant(x);
+}
+
 /** Round tick values covering [0, max]: 1, 2 or 5 times a power of ten apart. */
 export function niceTicks(max: number, count = 5): number[] {
   if (!(max > 0) || !Number.isFinite(max)) return [0];
@@ -75,7 +80,7 @@ export function renderSweepChart(points: readonly SweepPoint[], options: SweepCh
     parts.push(`<text class="tick" x="${px(margin.left - 6)}" y="${y}" text-anchor="end" dominant-baseline="central">${escapeXml(formatEnergyAuto(t))}</text>`);
   }
   for (const p of sorted) {
-    parts.push(`<text class="tick" x="${px(tx(p.x))}" y="${px(margin.top + plotH + 14)}" text-anchor="middle">${escapeXml(formatSignificant(p.x))}</text>`);
+    parts.push(`<text class="tick" x="${px(tx(p.x))}" y="${px(margin.top + plotH + 14)}" text-anchor="middle">${escapeXml(formatX(p.x))}</text>`);
   }
   parts.push(`<line class="axis" x1="${px(margin.left)}" x2="${px(margin.left + plotW)}" y1="${px(margin.top + plotH)}" y2="${px(margin.top + plotH)}"/>`);
   parts.push(`<line class="axis" x1="${px(margin.left)}" x2="${px(margin.left)}" y1="${px(margin.top)}" y2="${px(margin.top + plotH)}"/>`);
@@ -91,7 +96,7 @@ export function renderSweepChart(points: readonly SweepPoint[], options: SweepCh
     parts.push(`<line class="current" x1="${cx}" x2="${cx}" y1="${px(margin.top)}" y2="${px(margin.top + plotH)}"/>`);
   }
   for (const p of sorted) {
-    const label = `${formatSignificant(p.x)}: ${formatEnergyAuto(value(p))} ± ${formatEnergyAuto(sigma(p))}`;
+    const label = `${formatX(p.x)}: ${formatEnergyAuto(value(p))} ± ${formatEnergyAuto(sigma(p))}`;
     parts.push(`<circle class="point" cx="${px(tx(p.x))}" cy="${px(ty(value(p)))}" r="3" data-x="${p.x}" data-energy-j="${value(p)}"><title>${escapeXml(label)}</title></circle>`);
   }
   parts.push('</svg>');

@@ -1,5 +1,6 @@
 import { hfConfigImporter } from './hfConfig/hfConfigImporter.js';
 import { ireneDataImporter } from './ireneData/ireneDataImporter.js';
+import { pythonImporter } from './python/pythonImporter.js';
 import { registerImporter } from './registry.js';
 
 /**
@@ -9,4 +10,5 @@ import { registerImporter } from './registry.js';
 export function registerBuiltinImporters(): void {
   registerImporter(hfConfigImporter);
   registerImporter(ireneDataImporter);
+  registerImporter(pythonImporter);
 }

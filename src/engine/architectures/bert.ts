@@ -56,6 +56,9 @@ export function readBertSizes(cfg: ConfigReader, defaultAct = 'gelu'): BertLayer
   if (pet !== 'absolute') {
     throw new InvalidInputError(`${cfg.context}: position_embedding_type "${pet}" is not supported yet (only "absolute")`);
   }
+  if (cfg.bool('is_decoder', false) || cfg.bool('add_cross_attention', false)) {
+    cfg.warnings.push(`${cfg.context}: is_decoder / add_cross_attention are ignored: the tree is the plain encoder AutoModel runs without encoder states (the causal-mask ops of a decoder are not shown)`);
+  }
   return { hidden, heads, intermediate, act };
 }
 

@@ -10,8 +10,7 @@
 import type { ArchitectureBuilder } from './architecture.js';
 import { buildLlamaFamily } from './llama.js';
 
-/** qwen2: Qwen2Model. */
-export const buildQwen2: ArchitectureBuilder = buildLlamaFamily({
+const buildQwen2Layers: ArchitectureBuilder = buildLlamaFamily({
   prefix: 'Qwen2',
   qkvBias: () => true,
   oBias: () => false,
@@ -19,3 +18,11 @@ export const buildQwen2: ArchitectureBuilder = buildLlamaFamily({
   defaultKvHeads: 32,
   defaultMaxPositions: 32768,
 });
+
+/** qwen2: Qwen2Model. */
+export const buildQwen2: ArchitectureBuilder = (cfg, ctx) => {
+  if (cfg.bool('use_sliding_window', false)) {
+    cfg.warnings.push(`${cfg.context}: use_sliding_window is on: the windowed layers' extra mask ops (a few integer ops at the root) are not shown; attention compute is unchanged`);
+  }
+  return buildQwen2Layers(cfg, ctx);
+};

@@ -189,3 +189,9 @@ test('openai-gpt: afn takes only the names of its ACT_FNS table', () => {
   assert.equal(node(silu, 'root.h.0.mlp.act').instanceType, 'SiLU');
   assert.throws(() => buildFixture('openai-gpt', 1, 8, 'fp32', (c) => (c['afn'] = 'gelu_new')), /afn "gelu_new"/);
 });
+
+test('settings that are ignored say so in the warnings', () => {
+  const q = buildFixture('qwen2', 1, 8, 'fp32', (c) => (c['use_sliding_window'] = true));
+  assert.ok(q.warnings.some((w) => w.includes('use_sliding_window')));
+  assert.equal(buildFixture('qwen2', 1, 8).warnings.length, 0);
+});

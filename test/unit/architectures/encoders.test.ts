@@ -193,3 +193,9 @@ test('every primitive of every architecture and activation has a known kind', as
     }
   }
 });
+
+test('a BERT config marked as decoder warns that the causal mask is not shown', () => {
+  const t = buildFixture('bert', 1, 8, 'fp32', (c) => (c['is_decoder'] = true));
+  assert.ok(t.warnings.some((w) => w.includes('is_decoder')));
+  assert.equal(buildFixture('bert', 1, 8).warnings.length, 0);
+});

@@ -6,6 +6,7 @@
  * the importer then reads them like any other config value.
  */
 import { parse, type ParseError } from 'jsonc-parser';
+import { MalformedFileError } from '../errors.js';
 
 /** The architecture knobs of the Compare view. */
 export type ConfigFieldId = 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'intermediate';
@@ -93,4 +94,15 @@ export function validateConfigOverrides(fields: readonly ConfigField[], override
   if (hidden && heads && hidden % heads !== 0) problems.push(`Hidden size (${hidden}) must be divisible by the attention heads (${heads})`);
   if (heads && kv && heads % kv !== 0) problems.push(`Attention heads (${heads}) must be divisible by the KV heads (${kv})`);
   return problems;
+}
+
+/**
+ * The config text with the overrides applied (keys replaced or added at the
+ * top level). The result is what the importer reads for Compare's edited copy.
+ * @throws MalformedFileError when the text is not a JSON object.
+ */
+export function applyConfigOverrides(text: string, overrides: Readonly<Record<string, number>>): string {
+  const config = parseObject(text);
+  if (!config) throw new MalformedFileError('the config to edit is not a JSON object');
+  return `${JSON.stringify({ ...config, ...overrides }, null, 2)}\n`;
 }

@@ -191,11 +191,16 @@ export class EnergyPanel {
     this.ready = true;
     let profiles: { name: string; label: string }[] = [];
     try {
-      profiles = (await this.deps.listProfiles()).map((p) => ({ name: p.name, label: p.label ?? p.displayName ?? p.name }));
+      profiles = (await this.deps.listProfiles()).map((p) => ({ name: p.name, label: p.label ?? (p.hardware ? `${p.name} (${p.hardware})` : p.name) }));
     } catch (err) {
       this.deps.log.error('Energy panel: listing profiles failed', err);
     }
-    const d = this.deps.defaults?.() ?? {};
+    let d: Partial<PanelParams> = {};
+    try {
+      d = (await this.deps.defaults?.()) ?? {};
+    } catch (err) {
+      this.deps.log.error('Energy panel: reading the default inputs failed', err);
+    }
     const profile = d.profile && profiles.some((p) => p.name === d.profile) ? d.profile : (profiles[0]?.name ?? d.profile ?? '');
     const defaults: PanelParams = { batchSize: d.batchSize ?? 1, seqLen: d.seqLen ?? 128, dtype: d.dtype ?? 'fp32', profile };
     this.post({ type: 'init', profiles, defaults, targets: { ...this.targets } });

@@ -28,8 +28,15 @@ export interface PanelPredictRequest {
 export interface PanelProfileLike {
   name: string;
   label?: string;
-  displayName?: string;
-  description?: string;
+  /** Shown after the name in the dropdown (`a100-bf16 (NVIDIA A100 80GB)`). */
+  hardware?: string;
+}
+
+/** Where the panel logs: a vscode.LogOutputChannel and the extension's IreneLog both fit. */
+export interface PanelLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(context: string, err?: unknown): void;
 }
 
 /** Services the panel uses; supplied by the extension's activation. */
@@ -38,9 +45,9 @@ export interface PanelDeps {
   predict(req: PanelPredictRequest, token?: vscode.CancellationToken): Promise<PredictionLike>;
   /** Profiles for the profile dropdown (sync or async). */
   listProfiles(): readonly PanelProfileLike[] | Promise<readonly PanelProfileLike[]>;
-  log: vscode.LogOutputChannel;
+  log: PanelLog;
   /** Reveals the definition of the node with this scope in the model file. */
   openFile?(path: string, scope: string): unknown;
   /** The inputs to start with (the user's settings); default batch 1, 128 tokens, fp32, the first profile. */
-  defaults?(): Partial<PanelParams>;
+  defaults?(): Partial<PanelParams> | Promise<Partial<PanelParams>>;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readConfigFields, readMaxPositions, validateConfigOverrides } from '../../../src/engine/analysis/configFields.js';
+import { applyConfigOverrides, readConfigFields, readMaxPositions, validateConfigOverrides } from '../../../src/engine/analysis/configFields.js';
 
 test('fields are found under each family spelling', () => {
   const bert = readConfigFields(JSON.stringify({ model_type: 'bert', num_hidden_layers: 12, hidden_size: 768, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512 }));
@@ -20,4 +20,11 @@ test('overrides are checked for whole numbers and head divisibility', () => {
   assert.match(validateConfigOverrides(fields, { hidden_size: 1000 }).join('\n'), /divisible by the attention heads/);
   assert.match(validateConfigOverrides(fields, { num_hidden_layers: 0 }).join('\n'), /Layers must be a whole number/);
   assert.match(validateConfigOverrides(fields, { vocab_size: 3 }).join('\n'), /not an editable field/);
+});
+
+test('overrides replace the config values and keep the rest', () => {
+  const text = '{ "model_type": "gpt2", "n_layer": 12, "n_embd": 768, // comment\n "n_head": 12 }';
+  const edited = JSON.parse(applyConfigOverrides(text, { n_layer: 6 })) as Record<string, unknown>;
+  assert.deepEqual(edited, { model_type: 'gpt2', n_layer: 6, n_embd: 768, n_head: 12 });
+  assert.throws(() => applyConfigOverrides('[]', { n_layer: 6 }), /not a JSON object/);
 });

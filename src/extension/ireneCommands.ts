@@ -96,7 +96,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   const changeProfile = async () => {
     const { profiles, defaultProfile } = await c.service.describe();
     const current = c.settings.current.profile;
-    type Item = vscode.QuickPickItem & { value?: string; browse?: boolean };
+    type Item = vscode.QuickPickItem & { value?: string; browse?: boolean; dtype?: Dtype };
     const items: Item[] = [
       { label: 'Bundled profiles', kind: vscode.QuickPickItemKind.Separator },
       ...profiles.map((p) => ({
@@ -105,6 +105,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
           .filter(Boolean)
           .join(' · '),
         value: p.name === defaultProfile ? '' : p.name,
+        dtype: p.dtype,
       })),
     ];
     const files = await vscode.workspace.findFiles('**/*profile*.json', '{**/node_modules/**,**/.git/**}', 50);
@@ -121,7 +122,10 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       if (!chosen?.[0]) return;
       value = vscode.workspace.asRelativePath(chosen[0]);
     }
-    if (value !== undefined) await c.settings.update('profile', value);
+    if (value === undefined) return;
+    await c.settings.update('profile', value);
+    // A bundled profile was measured in one dtype: predicting another with it would extrapolate.
+    if (pick.dtype && pick.dtype !== c.settings.current.dtype) await c.settings.update('dtype', pick.dtype);
   };
 
   const changeSetting = async () => {

@@ -296,17 +296,22 @@ export class PredictionService implements vscode.Disposable {
 
   /** The cache key and a reader of the model's bytes; the key is cheap, the read happens only on a miss. */
   private async snapshot(uri: vscode.Uri, kind: ModelFileKind): Promise<{ key: string; source: () => Promise<ModelSource> }> {
-    const fp = `${predictionFingerprint(this.settings.current)}|${await this.profileVersion()}`;
+    const companions = kind === 'python' ? await findCompanions(uri) : [];
+    const fp = `${predictionFingerprint(this.settings.current)}|${await this.profileVersion()}|${companions.map((c) => `${c.uri.path}@${c.mtime}`).join(',')}`;
+    const withCompanions = async (source: ModelSource): Promise<ModelSource> =>
+      companions.length === 0
+        ? source
+        : { ...source, companions: await Promise.all(companions.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await vscode.workspace.fs.readFile(c.uri) }))) };
     const doc = kind === 'onnx' ? undefined : vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (doc) {
       const text = doc.getText();
       return {
         key: `${uri.toString()}|v${doc.version}|${fp}`,
-        source: async () => ({ kind: 'bytes', bytes: new TextEncoder().encode(text), fileName: fileNameOf(uri) }),
+        source: () => withCompanions({ kind: 'bytes', bytes: new TextEncoder().encode(text), fileName: fileNameOf(uri) }),
       };
     }
     const stat = await vscode.workspace.fs.stat(uri);
-    return { key: `${uri.toString()}|m${stat.mtime}-${stat.size}|${fp}`, source: () => this.sourceFromDisk(uri) };
+    return { key: `${uri.toString()}|m${stat.mtime}-${stat.size}|${fp}`, source: async () => withCompanions(await this.sourceFromDisk(uri)) };
   }
 
   private async sourceFromDisk(uri: vscode.Uri): Promise<ModelSource> {
@@ -333,6 +338,24 @@ export class PredictionService implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.emitter.dispose();
   }
+}
+
+/** Config files a Python model may read its dimensions from, next to it. */
+const COMPANION_NAMES = ['config.json', 'config.yaml', 'config.yml'];
+
+async function findCompanions(uri: vscode.Uri): Promise<{ uri: vscode.Uri; mtime: number }[]> {
+  const dir = vscode.Uri.joinPath(uri, '..');
+  const found = await Promise.all(
+    COMPANION_NAMES.map(async (name) => {
+      const c = vscode.Uri.joinPath(dir, name);
+      try {
+        return { uri: c, mtime: (await vscode.workspace.fs.stat(c)).mtime };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return found.filter((c): c is { uri: vscode.Uri; mtime: number } => c !== undefined);
 }
 
 /** Name passed to the importers (they detect formats by name): the full path. */

@@ -24,9 +24,13 @@ export type ProfileRef = { kind: 'bundled'; name: string } | { kind: 'json'; jso
  * itself, so a large ONNX file never passes through the extension host's
  * heap; `bytes` is for unsaved documents and virtual file systems.
  */
-export type ModelSource =
+export type ModelSource = (
   | { kind: 'path'; path: string; fileName: string }
-  | { kind: 'bytes'; bytes: Uint8Array; fileName: string };
+  | { kind: 'bytes'; bytes: Uint8Array; fileName: string }
+) & {
+  /** Files the importer may read beside the model (the config.json / config.yaml next to a Python model). */
+  companions?: { fileName: string; bytes: Uint8Array }[];
+};
 
 /** Predict the energy of one model file. */
 export interface PredictRequest {

@@ -23,7 +23,7 @@ import {
 /** What the handler needs from the engine (the real one is wired in engineWorker.ts). */
 export interface EngineFacade {
   importModel(
-    input: { fileName: string; bytes: Uint8Array },
+    input: { fileName: string; bytes: Uint8Array; companions?: { fileName: string; bytes: Uint8Array }[] },
     options: PredictOptionsMessage & { signal?: AbortSignal },
   ): ModelTree;
   predictTree(tree: ModelTree, profile: unknown, options: { signal?: AbortSignal }): PredictionLike;
@@ -184,12 +184,14 @@ export class EngineRequestHandler {
     const started = performance.now();
     const { bytes, hash } = this.load(source);
     const { profile, key: profileKey } = this.resolveProfile(ref);
+    const companions = source.companions ?? [];
     // The file name takes part: importers pick a format by name as well as content.
-    const key = `${hash}|${source.fileName}|${options.batchSize}|${options.seqLen}|${options.dtype}|${profileKey}`;
+    const companionKey = companions.map((c) => `${c.fileName}:${hashBytes(c.bytes)}`).join(',');
+    const key = `${hash}|${source.fileName}|${companionKey}|${options.batchSize}|${options.seqLen}|${options.dtype}|${profileKey}`;
     const cached = this.predictions.get(key);
     if (cached) return { ...cached, elapsedMs: 0 };
     const tree = this.engine.importModel(
-      { fileName: source.fileName, bytes },
+      { fileName: source.fileName, bytes, ...(companions.length > 0 ? { companions } : {}) },
       { batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, signal },
     );
     const prediction = this.engine.predictTree(tree, profile, { signal });

@@ -26,6 +26,8 @@ import { InlineEnergyDecorator } from './inlineEnergyDecorator.js';
 import { modelKindOfName } from './modelDetection.js';
 import { ModelRegistry } from './modelRegistry.js';
 import { OnnxSummaryEditorProvider } from './onnxSummaryEditorProvider.js';
+import { createPanelDeps } from './panel/createPanelDeps.js';
+import { registerEnergyPanel } from './panel/registerEnergyPanel.js';
 import { OnnxTextDocumentProvider } from './onnxTextDocumentProvider.js';
 import { onnxSourceOf } from './onnxTextUri.js';
 import { PredictionService } from './predictionService.js';
@@ -106,6 +108,13 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
     activeModel: () => statusBar.activeModel(),
   })) {
     store.add(d);
+  }
+
+  // The Energy panel plugs into irene.openPanel through panelHook.ts; a failure there must not take the rest down.
+  try {
+    store.add(registerEnergyPanel(context, createPanelDeps({ client, service, settings, log })));
+  } catch (err) {
+    log.error('registering the Energy panel', err);
   }
 
   // After activation returns: scan the workspace and ask the worker what it supports.

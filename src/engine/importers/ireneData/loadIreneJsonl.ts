@@ -1,0 +1,197 @@
+/**
+ * Reads trees in the IrEne JSONL tree format (the H100 measurements): one
+ * JSON object per line with `model_name, dtype, batch_size, seq_len` and a
+ * nested `frontend_tree`.
+ */
+import { gunzipSync } from 'node:zlib';
+import { DataError, throwIfAborted } from '../../errors.js';
+import type { Dtype, ModelNode, ModelTree, NodeType, RuntimeFeatures } from '../../tree/modelNode.js';
+import { primitiveKindOf } from '../../tree/primitiveKind.js';
+import { IRENE_SKIPPED_MODELS, type IreneLoadOptions } from './loadIreneCsv.js';
+
+/** PyTorch dtype names as written in the files, mapped onto the engine's. */
+const DTYPE_BY_NAME: Record<string, Dtype> = {
+  float32: 'fp32',
+  fp32: 'fp32',
+  float: 'fp32',
+  float16: 'fp16',
+  fp16: 'fp16',
+  half: 'fp16',
+  bfloat16: 'bf16',
+  bf16: 'bf16',
+};
+
+/** Maps a dtype name from a data file (`bfloat16`, `float32` ...) onto the engine's Dtype, if known. */
+export function dtypeFromName(name: string): Dtype | undefined {
+  return DTYPE_BY_NAME[name.toLowerCase().replace(/^torch\./, '')];
+}
+
+/** True when the bytes start with the gzip magic number. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Text of a possibly gzipped file. */
+export function decodeMaybeGzip(bytes: Uint8Array, fileName: string): string {
+  if (!isGzip(bytes)) return new TextDecoder().decode(bytes);
+  try {
+    return new TextDecoder().decode(gunzipSync(bytes));
+  } catch (e) {
+    throw new DataError(`${fileName}: the gzip stream is damaged (${(e as Error).message}); download the file again`);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Parses IrEne JSONL trees (gunzipping when the bytes are gzipped). Units as
+ * in the files: flops in FLOPs, mem_bytes in bytes, ground_truth_energy in
+ * joules per call, times_mean in seconds per call. `measuredModelEnergyJ` is
+ * the root's energy per call x its calls; replace it with the long-window
+ * model-level figures via {@link applyModelLevelTruth} where available.
+ * @param fileName used in messages only.
+ * @throws DataError naming the file, line and field of a malformed entry.
+ */
+export function loadIreneJsonl(
+  bytes: Uint8Array,
+  options: IreneLoadOptions & { fileName?: string } = {},
+): ModelTree[] {
+  const fileName = options.fileName ?? 'trees.jsonl';
+  const skip = new Set(options.skipModels ?? IRENE_SKIPPED_MODELS);
+  const text = decodeMaybeGzip(bytes, fileName);
+  const lines = text.split(/\r?\n/);
+  const trees: ModelTree[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    throwIfAborted(options.signal);
+    const raw = lines[i]!.trim();
+    if (raw === '') continue;
+    const where = `${fileName}: line ${i + 1}`;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (e) {
+      throw new DataError(`${where} is not valid JSON (${(e as Error).message})`);
+    }
+    if (!isObject(obj)) throw new DataError(`${where} is not a JSON object`);
+    if (obj['meta'] === true) continue;
+    const modelName = str(obj, 'model_name', where);
+    if (skip.has(modelName)) {
+      options.onWarning?.(`${where}: skipped ${modelName} (left out like the original IrEne code)`);
+      continue;
+    }
+    const dtypeName = str(obj, 'dtype', where);
+    const dtype = dtypeFromName(dtypeName) ?? options.dtype;
+    if (!dtype) throw new DataError(`${where}, field "dtype": unknown dtype "${dtypeName}" (expected float32, float16 or bfloat16)`);
+    const batchSize = positiveInt(obj, 'batch_size', where);
+    const seqLen = positiveInt(obj, 'seq_len', where);
+    const ft = obj['frontend_tree'];
+    if (!isObject(ft)) throw new DataError(`${where}, field "frontend_tree": missing or not an object`);
+    const root = readNode(ft, dtype, `${where}, field "frontend_tree`);
+    const tree: ModelTree = {
+      modelName,
+      format: 'irene-jsonl',
+      batchSize,
+      seqLen,
+      dtype,
+      root,
+      warnings: [],
+    };
+    if (root.measured) tree.measuredModelEnergyJ = root.measured.energyJ * root.calls;
+    trees.push(tree);
+  }
+  return trees;
+}
+
+function readNode(o: Json, dtype: Dtype, path: string): ModelNode {
+  const at = (f: string): string => `${path}.${f}"`;
+  const scope = typeof o['scope'] === 'string' ? o['scope'] : undefined;
+  if (!scope) throw new DataError(`${at('scope')}: missing or not a string`);
+  const here = `${path}[${scope}]`;
+  const type = o['type'];
+  if (type !== 'model' && type !== 'module' && type !== 'ml') {
+    throw new DataError(`${here}.type": "${String(type)}" is not model, module or ml`);
+  }
+  const instanceType = typeof o['instance_type'] === 'string' ? o['instance_type'] : '';
+  if (!instanceType) throw new DataError(`${here}.instance_type": missing or not a string`);
+  const num = (f: string, required: boolean): number | undefined => {
+    const v = o[f];
+    if (v === undefined || v === null) {
+      if (required) throw new DataError(`${here}.${f}": missing`);
+      return undefined;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new DataError(`${here}.${f}": ${JSON.stringify(v)} is not a non-negative number`);
+    }
+    return v;
+  };
+  const calls = num('calls', false) ?? 1;
+  if (calls < 1) throw new DataError(`${here}.calls": ${calls} is below 1`);
+  const node: ModelNode = {
+    scope,
+    type: type as NodeType,
+    instanceType,
+    inputShapes: readShapes(o['input_shapes']),
+    dtype,
+    calls,
+    parameters: num('num_parameters', false) ?? 0,
+    flops: num('flops', true)!,
+    memBytes: num('mem_bytes', true)!,
+    children: [],
+  };
+  if (type === 'ml') node.kind = primitiveKindOf(instanceType);
+  const energy = num('ground_truth_energy', false);
+  if (energy !== undefined) {
+    const runtime: RuntimeFeatures = {};
+    const rt: [keyof RuntimeFeatures, string][] = [
+      ['cpu', 'cpu'],
+      ['mem', 'mem'],
+      ['gpu', 'gpu'],
+      ['gpuMem', 'gpu_mem'],
+      ['gpuClk', 'gpu_clk'],
+      ['gpuMemClk', 'gpu_mem_clk'],
+      ['timesMean', 'times_mean'],
+      ['gpuEnergyMean', 'gpu_energy_mean'],
+    ];
+    for (const [key, f] of rt) {
+      const v = o[f];
+      if (typeof v === 'number' && Number.isFinite(v)) runtime[key] = v;
+    }
+    node.measured = { energyJ: energy, runtime };
+  }
+  const kids = o['child_nodes_obj'];
+  if (kids !== undefined && !Array.isArray(kids)) throw new DataError(`${here}.child_nodes_obj": not an array`);
+  for (const k of (kids as unknown[] | undefined) ?? []) {
+    if (!isObject(k)) throw new DataError(`${here}.child_nodes_obj": an entry is not an object`);
+    node.children.push(readNode(k, dtype, path));
+  }
+  return node;
+}
+
+/** Tensor shapes from `input_shapes` entries `[[dims...], "dtype"]`; non-tensor arguments are skipped. */
+function readShapes(v: unknown): number[][] {
+  if (!Array.isArray(v)) return [];
+  const out: number[][] = [];
+  for (const e of v) {
+    const shape = Array.isArray(e) && Array.isArray(e[0]) ? e[0] : Array.isArray(e) && e.every((d) => typeof d === 'number') ? e : undefined;
+    if (shape && shape.every((d: unknown) => typeof d === 'number')) out.push(shape as number[]);
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: Json, f: string, where: string): string {
+  const v = o[f];
+  if (typeof v !== 'string' || v === '') throw new DataError(`${where}, field "${f}": missing or not a string`);
+  return v;
+}
+
+function positiveInt(o: Json, f: string, where: string): number {
+  const v = o[f];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new DataError(`${where}, field "${f}": ${JSON.stringify(v)} is not a positive integer`);
+  }
+  return v;
+}

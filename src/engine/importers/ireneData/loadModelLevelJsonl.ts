@@ -1,0 +1,84 @@
+/**
+ * Model-level ground truth measured with long windows (`model_level.jsonl`
+ * of the H100 data): more repeatable than the tree roots' own figures.
+ */
+import { DataError } from '../../errors.js';
+import type { Dtype, ModelTree } from '../../tree/modelNode.js';
+import { dtypeFromName } from './loadIreneJsonl.js';
+
+/** One configuration's whole-model energy. */
+export interface ModelLevelRecord {
+  modelName: string;
+  dtype: Dtype;
+  batchSize: number;
+  seqLen: number;
+  /** Median of the runs (joules per inference). */
+  energyJ: number;
+  /** Every run's figure (joules per inference). */
+  runsJ: number[];
+}
+
+/**
+ * Parses `model_level.jsonl`; the `{"meta": true ...}` header line is skipped.
+ * @throws DataError naming the line and field of a malformed entry.
+ */
+export function loadModelLevelJsonl(text: string, fileName = 'model_level.jsonl'): ModelLevelRecord[] {
+  const out: ModelLevelRecord[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (raw === '') continue;
+    const where = `${fileName}: line ${i + 1}`;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(raw) as Record<string, unknown>;
+    } catch (e) {
+      throw new DataError(`${where} is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new DataError(`${where} is not a JSON object`);
+    if (o['meta'] === true) continue;
+    const field = (f: string): unknown => {
+      if (o[f] === undefined) throw new DataError(`${where}, field "${f}": missing`);
+      return o[f];
+    };
+    const modelName = field('model_name');
+    if (typeof modelName !== 'string') throw new DataError(`${where}, field "model_name": not a string`);
+    const dtype = dtypeFromName(String(field('dtype')));
+    if (!dtype) throw new DataError(`${where}, field "dtype": unknown dtype "${String(o['dtype'])}"`);
+    const ints = ['batch_size', 'seq_len'].map((f) => {
+      const v = field(f);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+        throw new DataError(`${where}, field "${f}": ${JSON.stringify(v)} is not a positive integer`);
+      }
+      return v;
+    });
+    const energy = field('energy');
+    if (typeof energy !== 'number' || !(energy > 0)) {
+      throw new DataError(`${where}, field "energy": ${JSON.stringify(energy)} is not a positive number`);
+    }
+    const runs = Array.isArray(o['energies']) ? (o['energies'] as unknown[]).filter((v): v is number => typeof v === 'number') : [];
+    out.push({ modelName, dtype, batchSize: ints[0]!, seqLen: ints[1]!, energyJ: energy, runsJ: runs });
+  }
+  return out;
+}
+
+/**
+ * Replaces each tree's root energy by the model-level record of the same
+ * model, dtype, batch size and sequence length (root per call = record / root calls).
+ * @returns how many trees had no matching record (their roots keep their own figure).
+ */
+export function applyModelLevelTruth(trees: ModelTree[], records: readonly ModelLevelRecord[]): number {
+  const key = (m: string, d: string, b: number, s: number): string => `${m}\u0000${d}\u0000${b}\u0000${s}`;
+  const byKey = new Map(records.map((r) => [key(r.modelName, r.dtype, r.batchSize, r.seqLen), r]));
+  let missing = 0;
+  for (const t of trees) {
+    const r = byKey.get(key(t.modelName, t.dtype, t.batchSize, t.seqLen));
+    if (!r) {
+      missing++;
+      continue;
+    }
+    t.measuredModelEnergyJ = r.energyJ;
+    t.root.measured = { ...(t.root.measured ?? {}), energyJ: r.energyJ / t.root.calls };
+  }
+  return missing;
+}

@@ -1,0 +1,230 @@
+/**
+ * IrEne's recursive aggregation: a parent's energy per call is the weighted
+ * sum of its children's,
+ *
+ *   E(parent) = sum_c (1 + tanh(w . f_c + b) / tau) x E(c) x (c.calls / parent.calls),
+ *
+ * where leaves take the primitive regressions' predictions. The weights w, b
+ * are trained end to end (hand-derived gradients, Adam) on the squared
+ * relative error of every measured non-leaf node, so that a module's unlisted
+ * work (views, dropout, bias adds, dispatch) is credited to the children it
+ * travels with.
+ */
+import { throwIfAborted } from '../errors.js';
+import { createPrng, gaussian } from './prng.js';
+
+/** The trained weighting model, serialisable into a profile. */
+export interface AggregationModel {
+  /** Mean of each aggregation feature column over the training children. */
+  mean: number[];
+  /** Standard deviation of each column; 0 marks a constant column (ignored). */
+  std: number[];
+  /** One weight per column. */
+  w: number[];
+  b: number;
+  /** Temperature: each child's factor lies in (1 - 1/tau, 1 + 1/tau). */
+  tau: number;
+}
+
+/**
+ * Trees flattened into arrays (all trees concatenated), children before
+ * parents, so that one forward and one backward sweep cover a whole data set.
+ */
+export interface FlatForest {
+  n: number;
+  /** Feature columns per node (count). */
+  d: number;
+  /** Parent index, -1 for roots. */
+  parent: Int32Array;
+  /** child.calls / parent.calls (runs of the child per call of the parent). */
+  ratio: Float64Array;
+  /** 1 for nodes without children. */
+  leaf: Uint8Array;
+  /** Prediction of leaves (joules per call). */
+  leafPred: Float64Array;
+  /** Standardised aggregation features, row-major n x d (roots' rows unused). */
+  feat: Float64Array;
+  /** Measured energy per call (joules), NaN where unmeasured. */
+  target: Float64Array;
+  /** Nodes in post-order (children before parents). */
+  order: Int32Array;
+  /**
+   * Weight of each measured non-leaf node in the loss (sums to 1). Each level
+   * (module, model) gets half: a data set holds thousands of modules but one
+   * root per tree, and an unweighted mean would let the modules drown the
+   * model level, the figure users read first.
+   */
+  lossWeight: Float64Array;
+}
+
+/** Builds a forest from per-tree node lists; `rawFeat` rows are standardised with `model`'s mean/std. */
+export function standardiseInto(forest: FlatForest, raw: readonly (readonly number[] | undefined)[], mean: readonly number[], std: readonly number[]): void {
+  const d = forest.d;
+  for (let i = 0; i < forest.n; i++) {
+    const r = raw[i];
+    for (let j = 0; j < d; j++) {
+      forest.feat[i * d + j] = r && std[j]! > 0 ? (r[j]! - mean[j]!) / std[j]! : 0;
+    }
+  }
+}
+
+/** Column means and standard deviations over the rows given (undefined rows skipped). */
+export function columnStats(raw: readonly (readonly number[] | undefined)[], d: number): { mean: number[]; std: number[] } {
+  const mean = new Array<number>(d).fill(0);
+  const std = new Array<number>(d).fill(0);
+  let n = 0;
+  for (const r of raw) {
+    if (!r) continue;
+    n++;
+    for (let j = 0; j < d; j++) mean[j] += r[j]!;
+  }
+  if (n === 0) return { mean, std };
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (const r of raw) {
+    if (!r) continue;
+    for (let j = 0; j < d; j++) std[j] += (r[j]! - mean[j]!) ** 2;
+  }
+  for (let j = 0; j < d; j++) {
+    const s = Math.sqrt(std[j]! / n);
+    std[j] = s > 1e-12 ? s : 0;
+  }
+  return { mean, std };
+}
+
+/** Per-node results of one forward sweep. */
+export interface ForwardResult {
+  /** Predicted energy per call (joules). */
+  pred: Float64Array;
+  /** tanh(w . f + b) of each non-root node. */
+  th: Float64Array;
+}
+
+/** Predicts every node of the forest (joules per call). */
+export function forward(forest: FlatForest, w: readonly number[], b: number, tau: number): ForwardResult {
+  const { n, d, feat, parent, ratio, leaf, leafPred, order } = forest;
+  const pred = new Float64Array(n);
+  const th = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    if (leaf[i]) pred[i] = leafPred[i]!;
+    const p = parent[i]!;
+    if (p < 0) continue;
+    let z = b;
+    const off = i * d;
+    for (let j = 0; j < d; j++) z += w[j]! * feat[off + j]!;
+    const t = Math.tanh(z);
+    th[i] = t;
+    pred[p] += (1 + t / tau) * pred[i]! * ratio[i]!;
+  }
+  return { pred, th };
+}
+
+/** Loss and gradient of the weighting model. */
+export interface LossGradient {
+  /** Mean squared relative error over measured non-leaf nodes, plus the L2 penalty. */
+  loss: number;
+  gradW: number[];
+  gradB: number;
+}
+
+/**
+ * Weighted mean squared relative error over measured non-leaf nodes (see
+ * `FlatForest.lossWeight`) and its exact
+ * gradient (reverse sweep: a parent's adjoint reaches each child through
+ * its factor g = 1 + tanh(z)/tau, and reaches w through dg/dz = (1 - tanh^2)/tau).
+ * @param l2 penalty l2 x |w|^2 keeping weights small where data say little.
+ */
+export function lossAndGradient(forest: FlatForest, w: readonly number[], b: number, tau: number, l2 = 0): LossGradient {
+  const { n, d, feat, parent, ratio, lossWeight, target, order } = forest;
+  const { pred, th } = forward(forest, w, b, tau);
+  const adj = new Float64Array(n);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const lw = lossWeight[i]!;
+    if (lw === 0) continue;
+    const y = target[i]!;
+    const r = (pred[i]! - y) / y;
+    loss += lw * r * r;
+    adj[i] = (lw * 2 * r) / y;
+  }
+  const gradW = new Array<number>(d).fill(0);
+  let gradB = 0;
+  for (let k = n - 1; k >= 0; k--) {
+    const i = order[k]!;
+    const p = parent[i]!;
+    if (p < 0) continue;
+    const ap = adj[p]!;
+    if (ap === 0) continue;
+    const t = th[i]!;
+    adj[i] += ap * (1 + t / tau) * ratio[i]!;
+    const dz = (ap * pred[i]! * ratio[i]! * (1 - t * t)) / tau;
+    gradB += dz;
+    const off = i * d;
+    for (let j = 0; j < d; j++) gradW[j] += dz * feat[off + j]!;
+  }
+  for (let j = 0; j < d; j++) {
+    loss += l2 * w[j]! * w[j]!;
+    gradW[j] += 2 * l2 * w[j]!;
+  }
+  return { loss, gradW, gradB };
+}
+
+/** Options of {@link trainWeights}. */
+export interface TrainWeightsOptions {
+  tau: number;
+  seed: number;
+  /** Full-batch Adam steps per start (count). */
+  epochs?: number;
+  /** Adam step size. */
+  learningRate?: number;
+  /** Random starts; the one with the lowest training loss is kept. */
+  restarts?: number;
+  l2?: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Trains w and b with Adam from `restarts` seeded random starts (w ~ N(0, 0.1^2))
+ * and keeps the start with the lowest training loss: the choice never looks
+ * at data outside `forest`.
+ */
+export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): { w: number[]; b: number; loss: number } {
+  const epochs = options.epochs ?? 300;
+  const lr = options.learningRate ?? 0.03;
+  const restarts = options.restarts ?? 1;
+  const rand = createPrng(options.seed);
+  const d = forest.d;
+  let best = { w: new Array<number>(d).fill(0), b: 0, loss: Infinity };
+  for (let r = 0; r < restarts; r++) {
+    const w = Array.from({ length: d }, () => 0.1 * gaussian(rand));
+    let b = 0;
+    const mw = new Array<number>(d).fill(0);
+    const vw = new Array<number>(d).fill(0);
+    let mb = 0;
+    let vb = 0;
+    const b1 = 0.9;
+    const b2 = 0.999;
+    let loss = Infinity;
+    for (let t = 1; t <= epochs; t++) {
+      if (t % 20 === 0) throwIfAborted(options.signal);
+      const g = lossAndGradient(forest, w, b, options.tau, options.l2 ?? 0);
+      loss = g.loss;
+      const c1 = 1 - b1 ** t;
+      const c2 = 1 - b2 ** t;
+      for (let j = 0; j < d; j++) {
+        mw[j] = b1 * mw[j]! + (1 - b1) * g.gradW[j]!;
+        vw[j] = b2 * vw[j]! + (1 - b2) * g.gradW[j]! ** 2;
+        w[j] -= (lr * (mw[j]! / c1)) / (Math.sqrt(vw[j]! / c2) + 1e-8);
+      }
+      mb = b1 * mb + (1 - b1) * g.gradB;
+      vb = b2 * vb + (1 - b2) * g.gradB ** 2;
+      b -= (lr * (mb / c1)) / (Math.sqrt(vb / c2) + 1e-8);
+      options.onProgress?.((r + t / epochs) / restarts);
+    }
+    const final = lossAndGradient(forest, w, b, options.tau, options.l2 ?? 0).loss;
+    loss = Math.min(loss, final);
+    if (final < best.loss) best = { w: [...w], b, loss: final };
+  }
+  return best;
+}

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { format } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -186,7 +187,9 @@ export async function runExtensionTests({ folder, extensionDevelopmentPath, exte
     let finish;
     const finished = new Promise((res) => { finish = res; });
     await page.exposeFunction('codeAutomationLog', (type, args) => {
-      const text = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      // console.log's arguments arrive unformatted (mocha's reporter passes
+      // '%s' patterns): format them as Node's console would.
+      const text = format(...(Array.isArray(args) ? args : [args]));
       if (verbose || !isWorkbenchChatter(text)) write(`${text}\n`);
     });
     await page.exposeFunction('codeAutomationExit', (code) => finish(typeof code === 'number' ? code : 1));
@@ -218,10 +221,13 @@ const verbose = Boolean(process.env.IRENE_VERBOSE);
 const chatter = [
   /^Resolv(ing|ed) connection token/, /^Creating a socket/, /^\[reconnection-grace-time\]/, /^Updating additional builtin extensions cache/,
   /^\[Service Worker\]/, /^\[AgentHost/, /^\[AccountPolicyGate\]/, /open-vsx\.org|ENOTFOUND|getaddrinfo/,
-  /^Ignoring fetching additional builtin extensions/, /^Canceled/, /\/static\/out\/vs\/code\/browser\/workbench\//,
+  /^Ignoring fetching additional builtin extensions/, /^Canceled/, /^No search provider registered/,
 ];
 function isWorkbenchChatter(text) {
-  return chatter.some((re) => re.test(text));
+  // Judge by the first line only: a test failure's report carries stacks that
+  // may mention workbench internals and must not be hidden.
+  const first = text.split('\n', 1)[0];
+  return chatter.some((re) => re.test(first));
 }
 
 function safeTail(file) {

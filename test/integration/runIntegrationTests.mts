@@ -8,7 +8,7 @@
 // test/fixtures/workspace, so settings the tests write never touch the repo.
 import { runTests } from '@vscode/test-electron';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,6 +26,20 @@ function vscodeExecutable(): string | undefined {
   return choice;
 }
 
+/**
+ * A snapshot of the extension as it ships (manifest, bundles, media,
+ * grammar), so a rebuild of dist/ while the tests run cannot change what
+ * they test.
+ */
+function stageExtension(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const entry of ['package.json', 'dist', 'media', 'syntaxes', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
+    const from = join(repoRoot, entry);
+    if (existsSync(from)) cpSync(from, join(dir, entry), { recursive: true });
+  }
+  return dir;
+}
+
 async function main(): Promise<number> {
   if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) {
     console.error('dist/extension.js is missing: run npm run build first');
@@ -36,13 +50,14 @@ async function main(): Promise<number> {
 
   const workspace = mkdtempSync(join(tmpdir(), 'irene-ws-'));
   cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
+  const extension = stageExtension(`${workspace}-ext`);
   const started = Date.now();
   try {
     const vscodeExecutablePath = vscodeExecutable();
     console.log(`integration: VS Code = ${vscodeExecutablePath ?? 'downloaded desktop build'}, workspace = ${workspace}`);
     await runTests({
       ...(vscodeExecutablePath ? { vscodeExecutablePath } : {}),
-      extensionDevelopmentPath: repoRoot,
+      extensionDevelopmentPath: extension,
       extensionTestsPath: join(repoRoot, 'out', 'test', 'integration', 'suite', 'index.js'),
       launchArgs: [workspace, '--disable-extensions', `--user-data-dir=${workspace}-user`],
       extensionTestsEnv: { IRENE_REPO_ROOT: repoRoot, IRENE_FIXTURE_WORKSPACE: workspace, IRENE_USER_DATA_DIR: `${workspace}-user` },
@@ -55,6 +70,7 @@ async function main(): Promise<number> {
   } finally {
     rmSync(workspace, { recursive: true, force: true });
     rmSync(`${workspace}-user`, { recursive: true, force: true });
+    rmSync(extension, { recursive: true, force: true });
   }
 }
 

@@ -61,6 +61,17 @@ async function quickOpen(page: Page, relPath: string): Promise<void> {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: STEP_MS });
 }
 
+/** Runs a test body; on failure keeps a screenshot of the workbench next to the others, to see what went wrong. */
+async function withFailureShot(page: () => Page | undefined, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const p = page();
+    if (p) await p.screenshot({ path: join(shotsDir, `FAILED-${name}.png`) }).catch(() => {});
+    throw err;
+  }
+}
+
 for (const theme of [
   { name: 'light', colorTheme: 'Default Light Modern' },
   { name: 'dark', colorTheme: 'Default Dark Modern' },
@@ -102,9 +113,10 @@ for (const theme of [
       if (workspace) rmSync(workspace, { recursive: true, force: true });
     });
 
-    test('config.json: the code lens and a hover show joules; the Energy Tree expands', async () => {
+    test('config.json: the code lens and a hover show joules; the Energy Tree expands', () => withFailureShot(() => page, `config-${theme.name}`, async () => {
       await press(page, KEYS.focusTree);
-      const tree = page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: /energy tree/i }) });
+      // The Energy Tree is the only view of its container, so it fills the side bar.
+      const tree = page.locator('.part.sidebar');
       await tree.locator('.monaco-list-row').first().waitFor({ state: 'visible' });
 
       await quickOpen(page, 'bert-base-uncased/config.json');
@@ -137,9 +149,9 @@ for (const theme of [
       assert.ok(hoverJ !== undefined && hoverJ > 0 && hoverJ <= lensJ * 1.005, `hover: ${hoverText} (model ${lensText})`);
       await page.screenshot({ path: join(shotsDir, `config-${theme.name}.png`) });
       await page.mouse.move(5, 450);
-    });
+    }));
 
-    test('an ONNX file opens, and as text with the ONNX grammar', async () => {
+    test('an ONNX file opens, and as text with the ONNX grammar', () => withFailureShot(() => page, `onnx-${theme.name}`, async () => {
       await press(page, KEYS.closeAll);
       await quickOpen(page, 'bert-base-uncased-tiny.onnx');
       // Whatever editor opens (custom summary or binary prompt), the text view is one command away.
@@ -153,6 +165,6 @@ for (const theme of [
       const colours = await line.locator('span span').evaluateAll<number, unknown>('(spans) => new Set(spans.map((s) => getComputedStyle(s).color)).size');
       assert.ok(colours > 1, 'the ONNX text is not highlighted (one colour)');
       await page.screenshot({ path: join(shotsDir, `onnx-${theme.name}.png`) });
-    });
+    }));
   });
 }

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EnergyTreeElement } from '../../../src/extension/energyTreeProvider.js';
-import { activateIrene, BERT_CONFIG, energyInText, fixture, TINY_ONNX, waitFor, type IreneApiView } from './helpers';
+import { activateIrene, assertShowsJoules, BERT_CONFIG, energyInText, fixture, TINY_ONNX, waitFor, type IreneApiView } from './helpers';
 
 type Row = { element: EnergyTreeElement; item: vscode.TreeItem };
 
@@ -41,7 +41,7 @@ suite('Energy Tree view', () => {
     for (const { item } of all) assert.ok(labelOf(item).length > 0, 'a root without a label');
   });
 
-  test("bert-base's root expands into labelled modules whose energies add up", async () => {
+  test("bert-base's root expands into its labelled modules, each with its predicted energy", async () => {
     const bert = fixture(...BERT_CONFIG);
     const p = await waitFor('a prediction', () => api.getPrediction(bert));
     const root = await waitFor('the bert root with an energy', async () => {
@@ -52,20 +52,21 @@ suite('Energy Tree view', () => {
     const shownRoot = energyInText(`${labelOf(root.item)} ${String(root.item.description ?? '')}`)!;
     assert.ok(Math.abs(shownRoot.joules - p.energyJ) / p.energyJ <= 0.005, `root shows ${shownRoot.shown}, prediction ${p.energyJ} J`);
 
-    // The model node may sit under the file root: descend until modules appear.
-    let level = (await api.energyTreeProvider.getChildren(root.element)) ?? [];
-    let items = await Promise.all(level.map((e) => api.energyTreeProvider.getTreeItem(e)));
-    if (items.length === 1) {
-      level = (await api.energyTreeProvider.getChildren(level[0])) ?? [];
-      items = await Promise.all(level.map((e) => api.energyTreeProvider.getTreeItem(e)));
-    }
+    const level = (await api.energyTreeProvider.getChildren(root.element)) ?? [];
+    const items = await Promise.all(level.map((e) => api.energyTreeProvider.getTreeItem(e)));
     const labels = items.map(labelOf);
     assert.ok(labels.some((l) => /embedding/i.test(l)), `no embeddings module among ${labels.join(', ')}`);
     assert.ok(labels.some((l) => /encoder|layer/i.test(l)), `no encoder among ${labels.join(', ')}`);
-    const energies = items.map((i) => energyInText(String(i.description ?? '')) ?? energyInText(labelOf(i)));
-    assert.ok(energies.every((e) => e !== undefined), `a module without an energy: ${items.map((i) => `${labelOf(i)} ${String(i.description ?? '')}`).join('; ')}`);
-    const sum = energies.reduce((s, e) => s + e!.joules, 0);
-    // Children are rounded to 3 digits each; functional ops at the root may add a little.
-    assert.ok(sum <= p.energyJ * 1.02 && sum >= p.energyJ * 0.5, `children sum to ${sum} J of ${p.energyJ} J`);
+    // Each module row shows that module's predicted energy.
+    const byScope = new Map(p.root.children.map((c) => [c.node.scope, c.energyJ]));
+    assert.equal(level.length, p.root.children.length, 'one row per top-level module');
+    for (let k = 0; k < level.length; k++) {
+      const el = level[k];
+      const expected = el.kind === 'node' ? byScope.get(el.scope) : undefined;
+      assert.ok(expected !== undefined, `row ${labels[k]} is not a top-level module of the prediction`);
+      const shown = energyInText(String(items[k].description ?? ''));
+      assert.ok(shown, `row ${labels[k]} shows no energy: ${String(items[k].description)}`);
+      assertShowsJoules(shown.joules, expected, `tree row ${labels[k]}`);
+    }
   });
 });

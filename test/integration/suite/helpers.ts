@@ -94,6 +94,8 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
 
 /** Code lenses of a document, resolved (titles filled in). */
 export async function codeLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  // The command needs the document loaded ("Illegal argument" otherwise).
+  await vscode.workspace.openTextDocument(uri);
   return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
 }
 

@@ -2,10 +2,20 @@
 // file and the settings, and the CLI predicts the same number.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { PredictedNode } from '../../../src/engine/index.js';
 import {
   activateIrene, assertShowsJoules, BERT_CONFIG, cliPrediction, codeLenses, energyInText, fixture, hoverText, positionOf, waitFor,
   type IreneApiView,
 } from './helpers';
+
+function findScope(n: PredictedNode, scope: string): PredictedNode | undefined {
+  if (n.node.scope === scope) return n;
+  for (const c of n.children) {
+    const f = findScope(c, scope);
+    if (f) return f;
+  }
+  return undefined;
+}
 
 suite('prediction surfaces', () => {
   let api: IreneApiView;
@@ -42,17 +52,35 @@ suite('prediction surfaces', () => {
     assert.match(lens.command!.title, new RegExp(`\\b${p.batchSize}\\b.*\\b${p.seqLen}\\b`), 'lens does not say the batch size and sequence length');
   });
 
-  test('hovering num_hidden_layers shows the energy of the layers it controls', async () => {
+  test('hovering num_hidden_layers shows the predicted energy of the modules it controls', async () => {
     const p = await waitFor('a prediction', () => api.getPrediction(uri));
     const doc = await vscode.workspace.openTextDocument(uri);
-    const hovers = await waitFor('a hover with an energy on num_hidden_layers', async () => {
+    const text = await waitFor('a hover with an energy on num_hidden_layers', async () => {
       const hs = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, positionOf(doc, '"num_hidden_layers"', 3));
-      return hs && energyInText(hoverText(hs)) ? hs : undefined;
+      const t = hoverText(hs ?? []);
+      return energyInText(t) ? t : undefined;
     });
-    const shown = energyInText(hoverText(hovers))!;
-    // The twelve layers are most of bert-base's energy but not all of it
-    // (embeddings and pooler are outside them).
-    assert.ok(shown.joules > 0.3 * p.energyJ && shown.joules < p.energyJ * 1.005, `hover shows ${shown.shown} of a ${p.energyJ} J model:\n${hoverText(hovers)}`);
+    // The hover names the module(s) the key controls; look them up in the
+    // prediction's tree and compare energies.
+    const scopes = [...text.matchAll(/controls `([^`]+)`/g)].map((m) => m[1]);
+    assert.ok(scopes.length > 0, `the hover names no module:\n${text}`);
+    const node = findScope(p.root, scopes[0]);
+    assert.ok(node, `${scopes[0]} is not in the predicted tree`);
+    assert.match(scopes[0], /encoder|layer/i);
+    assertShowsJoules(energyInText(text)!.joules, node.energyJ, `hover on num_hidden_layers (${scopes[0]})`);
+  });
+
+  test('no part is shown as costing more than the whole model', async () => {
+    // A hover saying a module is 134 % of the model would mislead; this
+    // holds the prediction to the invariant users read into the numbers.
+    const p = await waitFor('a prediction', () => api.getPrediction(uri));
+    const over: string[] = [];
+    const walk = (n: PredictedNode): void => {
+      if (n.energyJ > p.energyJ * 1.005) over.push(`${n.node.scope}: ${n.energyJ.toFixed(3)} J (${(n.share * 100).toFixed(1)} %)`);
+      n.children.forEach(walk);
+    };
+    walk(p.root);
+    assert.deepEqual(over, [], `parts predicted above the whole model (${p.energyJ.toFixed(3)} J)`);
   });
 
   test('the num_hidden_layers hover predicts one layer more and one less', async () => {

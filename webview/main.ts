@@ -125,7 +125,7 @@ app.innerHTML = `
       <nav id="breadcrumb" class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb"></nav>
       <div id="icicle" class="figure" data-testid="icicle-container"></div>
       <div id="legend" class="legend" aria-hidden="true"></div>
-      <p class="hint">Click a cell or press Enter to zoom in, Escape to zoom out; arrow keys move between cells.</p>
+      <p class="hint">Click a cell or press Enter to zoom in, Escape to zoom out; arrow keys move between cells. Double-click or Shift+Enter opens the definition.</p>
       <div class="tables">
         <section><h3 id="h-top-modules">Top modules</h3><vscode-data-grid id="top-modules" data-testid="bottleneck-modules" aria-labelledby="h-top-modules"></vscode-data-grid></section>
         <section><h3 id="h-top-primitives">Top primitives</h3><vscode-data-grid id="top-primitives" data-testid="bottleneck-primitives" aria-labelledby="h-top-primitives"></vscode-data-grid></section>
@@ -530,7 +530,10 @@ icicle.addEventListener('dblclick', (e) => {
 icicle.addEventListener('keydown', (e) => {
   const cell = cellOf(e.target);
   if (!cell) return;
-  if (e.key === 'Enter' || e.key === ' ') {
+  if (e.key === 'Enter' && e.shiftKey) {
+    e.preventDefault();
+    if (cell.dataset.scope) post({ type: 'reveal', side: 'a', scope: cell.dataset.scope });
+  } else if (e.key === 'Enter' || e.key === ' ') {
     e.preventDefault();
     zoomTo(cell.dataset.scope);
   } else if (e.key === 'Escape') {

@@ -154,3 +154,19 @@ export function pythonCandidates(options: { userPython?: string; platform: strin
   }
   return out;
 }
+
+/**
+ * Parses a grid typed by a user, `1,8 x 128,256`: batch sizes (count), then
+ * sequence lengths (tokens). Undefined when malformed.
+ */
+export function parseShapeGrid(text: string): { batchSizes: number[]; seqLens: number[] } | undefined {
+  const parts = text.toLowerCase().split(/\s*[x×]\s*/);
+  if (parts.length !== 2) return undefined;
+  const ints = (s: string): number[] | undefined => {
+    const xs = s.split(/[\s,]+/).filter((x) => x !== '').map(Number);
+    return xs.length > 0 && xs.every((x) => Number.isInteger(x) && x >= 1) ? xs : undefined;
+  };
+  const batchSizes = ints(parts[0]!);
+  const seqLens = ints(parts[1]!);
+  return batchSizes && seqLens ? { batchSizes, seqLens } : undefined;
+}

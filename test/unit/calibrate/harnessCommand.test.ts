@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildHarnessArgs,
+  parseShapeGrid,
   pythonCandidates,
   validateCalibrationRequest,
   type CalibrationRequest,
@@ -72,4 +73,10 @@ test('pythonCandidates puts the user choice first, tries /usr/bin/python3 on Lin
   assert.equal(venv[0], '/v/bin/python');
   const win = pythonCandidates({ platform: 'win32', env: {} });
   assert.ok(win.includes('py') && !win.includes('/usr/bin/python3'));
+});
+
+test('parseShapeGrid reads "batch sizes x sequence lengths" and rejects anything else', () => {
+  assert.deepEqual(parseShapeGrid('1,8 x 128,256'), { batchSizes: [1, 8], seqLens: [128, 256] });
+  assert.deepEqual(parseShapeGrid(' 4 × 512 '), { batchSizes: [4], seqLens: [512] });
+  for (const bad of ['1,8', '1,8 x', '0 x 128', '1.5 x 128', 'a x b', '1 x 2 x 3']) assert.equal(parseShapeGrid(bad), undefined, bad);
 });

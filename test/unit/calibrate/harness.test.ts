@@ -1,0 +1,235 @@
+/**
+ * The Python measuring harness run for real (CPU, tiny models, short windows).
+ * Needs a Python with PyTorch: on Debian/Ubuntu `apt-get install python3-torch`
+ * (installs for /usr/bin/python3). Skipped, with the reason printed, without one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCalibrate } from '../../../src/cli/commands/calibrate.js';
+import { createNodeProcessRunner, runCalibration } from '../../../src/engine/calibrate/index.js';
+import { AbortedError } from '../../../src/engine/errors.js';
+import { loadIreneJsonl } from '../../../src/engine/importers/ireneData/loadIreneJsonl.js';
+import { buildTreeFromConfig } from '../../../src/engine/importers/hfConfig/hfConfigImporter.js';
+import { parseProfile } from '../../../src/engine/profiles/profileFormat.js';
+import type { ModelNode, ModelTree } from '../../../src/engine/tree/modelNode.js';
+import { totalFlops, walkTree } from '../../../src/engine/tree/treeWalk.js';
+
+const repo = join(__dirname, '..', '..', '..');
+const harness = join(repo, 'harness', 'irene_measure.py');
+
+/** A Python that imports torch, or undefined. */
+function findTorchPython(): string | undefined {
+  for (const py of [process.env['IRENE_PYTHON'], '/usr/bin/python3', 'python3', 'python']) {
+    if (!py) continue;
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+
+const python = findTorchPython();
+const SKIP = 'no Python with PyTorch found (apt-get install python3-torch, or set IRENE_PYTHON)';
+const tmp = mkdtempSync(join(tmpdir(), 'irene-harness-'));
+
+const tinyBert = {
+  model_type: 'bert',
+  _name_or_path: 'tiny-bert',
+  vocab_size: 1000,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 256,
+  max_position_embeddings: 64,
+  type_vocab_size: 2,
+};
+const tinyGpt2 = { model_type: 'gpt2', _name_or_path: 'tiny-gpt2', vocab_size: 1000, n_embd: 64, n_layer: 2, n_head: 4, n_positions: 64 };
+const tinyBertPath = join(tmp, 'tiny-bert.json');
+const tinyGpt2Path = join(tmp, 'tiny-gpt2.json');
+writeFileSync(tinyBertPath, JSON.stringify(tinyBert));
+writeFileSync(tinyGpt2Path, JSON.stringify(tinyGpt2));
+
+/** The synthetic model the harness documents for --energy-source fake (joules per call). */
+function fakeEnergy(n: ModelNode): number {
+  return 2e-5 + 2e-12 * n.flops + 5e-11 * n.memBytes;
+}
+
+/** Compares a harness tree with the engine's tree from the same config: scopes, calls, parameters, FLOPs within 1 %. */
+function assertSameStructure(measured: ModelTree, fromConfig: ModelTree): void {
+  const a = new Map([...walkTree(measured.root)].map(({ node }) => [node.scope, node]));
+  const b = new Map([...walkTree(fromConfig.root)].map(({ node }) => [node.scope, node]));
+  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), `${measured.modelName}: the same scopes`);
+  for (const [scope, x] of a) {
+    const y = b.get(scope)!;
+    assert.equal(x.calls, y.calls, `${scope}: calls`);
+    assert.equal(x.instanceType, y.instanceType, `${scope}: class`);
+    assert.equal(x.parameters, y.parameters, `${scope}: parameters`);
+    assert.ok(Math.abs(x.flops - y.flops) <= 0.01 * Math.max(1, y.flops), `${scope}: flops ${x.flops} vs ${y.flops}`);
+  }
+}
+
+test('calibrate end to end on the CPU with the fake source: trees the engine loads, energies as the fake model says, a profile', async (t) => {
+  if (!python) return t.skip(SKIP);
+  const progress: number[] = [];
+  const out = join(tmp, 'fake-profile.json');
+  const outcome = await runCalibrate({
+    python,
+    models: [tinyBertPath, tinyGpt2Path],
+    batchSizes: [1, 2],
+    seqLens: [16],
+    dtype: 'fp32',
+    energySource: 'fake',
+    out,
+    profileName: 'tiny-fake',
+    windowS: 0.05,
+    nodeWindowS: 0.005,
+    repeats: 3,
+    idleS: 0.05,
+    onProgress: (f) => progress.push(f),
+  });
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i]! >= progress[i - 1]!);
+  assert.equal(progress[progress.length - 1], 1);
+
+  const trees = loadIreneJsonl(readFileSync(outcome.treesPath), { skipModels: [] });
+  assert.deepEqual(
+    trees.map((tr) => `${tr.modelName} ${tr.batchSize}x${tr.seqLen} ${tr.dtype}`),
+    ['tiny-bert 1x16 fp32', 'tiny-bert 2x16 fp32', 'tiny-gpt2 1x16 fp32', 'tiny-gpt2 2x16 fp32'],
+  );
+  for (const tree of trees) {
+    // The module tree is the one the engine builds from the same config.
+    const cfg = tree.modelName === 'tiny-bert' ? tinyBert : tinyGpt2;
+    assertSameStructure(tree, buildTreeFromConfig(cfg, { batchSize: tree.batchSize, seqLen: tree.seqLen, dtype: 'fp32' }));
+    assert.ok(Math.abs(tree.root.flops - totalFlops(tree.root)) <= 1e-9 * tree.root.flops, 'root FLOPs are the sum of its primitives');
+    for (const { node } of walkTree(tree.root)) {
+      assert.ok(node.measured, `${node.scope} was measured (or copied from an identical node)`);
+      const want = fakeEnergy(node);
+      assert.ok(Math.abs(node.measured.energyJ - want) <= 1e-9 * want, `${node.scope}: ${node.measured.energyJ} J vs the fake model's ${want} J`);
+      assert.ok((node.measured.runtime?.timesMean ?? 0) > 0, `${node.scope}: time per call`);
+    }
+  }
+  const profile = parseProfile(readFileSync(outcome.profilePath, 'utf8'), outcome.profilePath);
+  assert.equal(profile.name, 'tiny-fake');
+  assert.match(profile.energySource, /FAKE/);
+  assert.ok(Number.isFinite(profile.crossValidation.modelPct));
+  assert.ok(outcome.report.some((l) => l.includes('cross-validation')));
+  assert.ok(outcome.result.warnings.some((w) => /FAKE/.test(w)));
+});
+
+test('the harness tree of bert-base-uncased and gpt2 matches buildTreeFromConfig (structure only, 1 x 32)', async (t) => {
+  if (!python) return t.skip(SKIP);
+  const treesOut = join(tmp, 'structure.jsonl');
+  const configs = ['bert-base-uncased', 'gpt2'].map((m) => join(repo, 'examples', m, 'config.json'));
+  const result = await runCalibration(
+    { models: configs, batchSizes: [1], seqLens: [32], dtype: 'fp32', energySource: 'fake', structureOnly: true, builtin: true, treesOut },
+    { runner: createNodeProcessRunner(), readFile: async (p) => readFileSync(p), harnessPath: harness },
+    { pythonCandidates: [python], profileName: 'unused' },
+  );
+  assert.equal(result.profile, undefined);
+  assert.equal(result.trees.length, 2);
+  for (const [i, tree] of result.trees.entries()) {
+    const cfg = JSON.parse(readFileSync(configs[i]!, 'utf8')) as Record<string, unknown>;
+    assertSameStructure(tree, buildTreeFromConfig(cfg, { batchSize: 1, seqLen: 32, dtype: 'fp32' }));
+    assert.equal(tree.root.measured, undefined, 'structure only: nothing measured');
+  }
+});
+
+test('the meter-CSV source integrates the logged watts over each window', async (t) => {
+  if (!python) return t.skip(SKIP);
+  const csv = join(tmp, 'meter.csv');
+  const now = Date.now() / 1000;
+  const rows = ['timestamp,watts'];
+  for (let ts = now - 30; ts < now + 300; ts += 0.05) rows.push(`${ts.toFixed(3)},100`);
+  writeFileSync(csv, rows.join('\n'));
+  const out = join(tmp, 'meter.jsonl');
+  const r = spawnSync(
+    python,
+    [harness, '--model', tinyBertPath, '--shapes', '1x16', '--energy-source', 'meter-csv', '--meter-csv', csv, '--model-only', '--window-s', '0.1', '--idle-s', '0.2', '--repeats', '1', '--out', out],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const [meta, line] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, never>);
+  assert.ok(Math.abs((meta!['idle_power_w'] as number) - 100) < 0.5, `idle ${meta!['idle_power_w']} W from a constant 100 W log`);
+  const root = line!['frontend_tree'] as { power_w: number; ground_truth_energy: number; times_mean: number };
+  assert.ok(Math.abs(root.power_w - 100) < 0.5, `power ${root.power_w} W`);
+  assert.ok(Math.abs(root.ground_truth_energy - 100 * root.times_mean) <= 1e-6 * root.ground_truth_energy, 'energy = watts x seconds per call');
+});
+
+test('RAPL wraparound and meter integration of a ramp, in the harness classes', (t) => {
+  if (!python) return t.skip(SKIP);
+  const dir = join(tmp, 'rapl');
+  const script = `
+import os, sys, json
+sys.path.insert(0, ${JSON.stringify(join(repo, 'harness'))})
+import irene_measure as m
+d = ${JSON.stringify(dir)}
+dom = os.path.join(d, 'intel-rapl:0'); sub = os.path.join(d, 'intel-rapl:0:0')
+for p in (dom, sub): os.makedirs(p, exist_ok=True)
+def put(p, v): open(os.path.join(p, 'energy_uj'), 'w').write(str(v))
+open(os.path.join(dom, 'max_energy_range_uj'), 'w').write('999999')
+put(dom, 999000); put(sub, 5)
+s = m.RaplSource(os.path.join(d, 'intel-rapl:*'))
+a = s.read(); put(dom, 1000); b = s.read(); put(dom, 3000); c = s.read()
+csv = os.path.join(d, 'ramp.csv')
+open(csv, 'w').write('time,power_w\\n' + '\\n'.join('%d,%d' % (t, 10 * t) for t in range(0, 101)))
+e = m.MeterCsvSource(csv, wait_s=0).energy_between(20.5, 40.5)
+print(json.dumps({"domains": len(s.domains), "a": a, "b": b, "c": c, "ramp": e}))
+`;
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const v = JSON.parse(r.stdout) as { domains: number; a: number; b: number; c: number; ramp: number };
+  assert.equal(v.domains, 1, 'the sub-domain intel-rapl:0:0 is inside its package and not added again');
+  // 999000 -> 1000 wraps at 1,000,000 uJ: 2000 uJ, then +2000 uJ more.
+  assert.ok(Math.abs(v.b - v.a - 0.002) < 1e-12 && Math.abs(v.c - v.b - 0.002) < 1e-12, JSON.stringify(v));
+  // P(t) = 10 t W: the integral from 20.5 s to 40.5 s is 5 (40.5^2 - 20.5^2) J.
+  assert.ok(Math.abs(v.ramp - 5 * (40.5 ** 2 - 20.5 ** 2)) < 1e-6, `ramp ${v.ramp}`);
+});
+
+test('without the energy source asked for, the harness says so and exits non-zero instead of inventing a number', (t) => {
+  if (!python) return t.skip(SKIP);
+  const out = join(tmp, 'none.jsonl');
+  const r = spawnSync(
+    python,
+    [harness, '--model', tinyBertPath, '--shapes', '1x16', '--energy-source', 'rapl', '--rapl-glob', join(tmp, 'no-such', 'intel-rapl:*'), '--out', out],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(r.status, 3);
+  const err = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{"error"'))
+    .map((l) => JSON.parse(l) as { error: string; code: string })[0];
+  assert.equal(err?.code, 'NO_ENERGY_SOURCE');
+  assert.match(err.error, /RAPL is not available/);
+  assert.throws(() => readFileSync(out), 'no output file');
+});
+
+test('cancelling a calibration kills the harness', async (t) => {
+  if (!python) return t.skip(SKIP);
+  const ac = new AbortController();
+  let abortedAt = 0;
+  const started = Date.now();
+  const run = runCalibrate({
+    python,
+    models: [tinyBertPath],
+    batchSizes: [1],
+    seqLens: [16],
+    dtype: 'fp32',
+    energySource: 'fake',
+    out: join(tmp, 'cancelled.json'),
+    profileName: 'x',
+    idleS: 0.05,
+    windowS: 60,
+    onProgress: (_f, label) => {
+      if (!abortedAt && /whole model/.test(label)) {
+        abortedAt = Date.now();
+        ac.abort();
+      }
+    },
+    signal: ac.signal,
+  });
+  await assert.rejects(run, AbortedError);
+  assert.ok(abortedAt > 0, 'the harness reached the whole-model window');
+  assert.ok(Date.now() - abortedAt < 10_000, `stopped ${Date.now() - abortedAt} ms after cancel (window was 60 s; started ${Date.now() - started} ms ago)`);
+});

@@ -104,7 +104,16 @@ export interface PythonAnalysis {
   /** Analyses of other workspace files whose classes may be bases or submodules here. */
   otherFiles: PythonAnalysis[];
   /** Opaque lezer state for the next incremental parse; do not send across threads (drop it first). */
-  parseState?: { tree: Tree; fragments: readonly TreeFragment[] };
+  parseState?: { tree: Tree; fragments: readonly TreeFragment[]; statements?: Map<string, TopLevelPart> };
+}
+
+/** What one top-level statement contributes (cached across incremental analyses). */
+interface TopLevelPart {
+  imports: Record<string, string>;
+  constants: Record<string, PyExpr>;
+  functions: Record<string, PyFunction>;
+  classes: PythonClass[];
+  syntaxErrors: PythonSyntaxError[];
 }
 
 /** Options of `analyzePythonModels`. */
@@ -142,12 +151,29 @@ export function analyzePythonModels(text: string, options: AnalyzePythonOptions 
     otherFiles: options.otherFiles ?? [],
     parseState: { tree, fragments: TreeFragment.addTree(tree) },
   };
-  collectSyntaxErrors(tree, conv, analysis.syntaxErrors);
-  const top = tree.topNode;
-  for (const stmt of children(top)) {
+  // Each top-level statement is read once and reused while its text and position are unchanged:
+  // after a one-character edit only the statement around it is converted again.
+  const previousCache = options.previous?.parseState?.statements;
+  const cache = new Map<string, TopLevelPart>();
+  for (const stmt of children(tree.topNode)) {
     throwIfAborted(options.signal);
-    readTopLevel(stmt, conv, analysis, []);
+    const start = conv.pos(stmt.from);
+    const key = `${start.line}:${start.column}:${text.slice(stmt.from, stmt.to)}`;
+    let part = previousCache?.get(key) ?? cache.get(key);
+    if (!part) {
+      part = { imports: {}, constants: {}, functions: {}, classes: [], syntaxErrors: [] };
+      collectSyntaxErrors(stmt, conv, part.syntaxErrors);
+      readTopLevel(stmt, conv, part, []);
+    }
+    cache.set(key, part);
+    Object.assign(analysis.imports, part.imports);
+    Object.assign(analysis.constants, part.constants);
+    Object.assign(analysis.functions, part.functions);
+    // Classes are copied: resolution below fills per-analysis fields, and the previous analysis keeps its own.
+    for (const c of part.classes) analysis.classes.push({ ...c, isModel: false, modelChain: [], layers: [], functionalOps: [], unresolvedBases: [] });
+    analysis.syntaxErrors.push(...part.syntaxErrors);
   }
+  analysis.parseState!.statements = cache;
   resolveModels(analysis);
   return analysis;
 }
@@ -171,27 +197,39 @@ function parseIncremental(text: string, previous: PythonAnalysis | undefined): T
   return parser.parse(text, fragments);
 }
 
-function collectSyntaxErrors(tree: Tree, conv: AstConverter, out: PythonSyntaxError[]): void {
-  tree.iterate({
-    enter: (n) => {
-      if (!n.type.isError) return;
-      const parent = n.node.parent;
-      const context = parent ? ` in ${describeNode(parent.name)}` : '';
-      const near = conv.src({ from: n.from, to: Math.min(n.to, n.from + 20) }).trim();
+function collectSyntaxErrors(node: SyntaxNode, conv: AstConverter, out: PythonSyntaxError[]): void {
+  const cursor = node.cursor();
+  let depth = 0;
+  for (;;) {
+    let enter = true;
+    if (cursor.type.isError) {
+      const parent = cursor.node.parent;
+      const context = parent && parent.name !== 'Script' ? ` in ${describeNode(parent.name)}` : '';
+      const near = conv.src({ from: cursor.from, to: Math.min(cursor.to, cursor.from + 20) }).trim();
       out.push({
-        range: conv.range(n.to > n.from ? n : { from: n.from, to: n.from }),
+        range: conv.range(cursor.to > cursor.from ? cursor : { from: cursor.from, to: cursor.from }),
         message: near ? `syntax error${context} near "${near}"` : `syntax error${context}: something is missing here`,
       });
-      return false;
-    },
-  });
+      enter = false;
+    }
+    if (enter && cursor.firstChild()) {
+      depth++;
+      continue;
+    }
+    for (;;) {
+      if (depth === 0) return;
+      if (cursor.nextSibling()) break;
+      cursor.parent();
+      depth--;
+    }
+  }
 }
 
 function describeNode(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
-function readTopLevel(stmt: SyntaxNode, conv: AstConverter, a: PythonAnalysis, decorators: string[]): void {
+function readTopLevel(stmt: SyntaxNode, conv: AstConverter, a: TopLevelPart, decorators: string[]): void {
   switch (stmt.name) {
     case 'ImportStatement':
       readImport(stmt, conv, a.imports);
@@ -370,9 +408,18 @@ function resolveModels(a: PythonAnalysis): void {
     }
   }
   const isModelClass = (name: string): boolean => (local.get(name) ?? external.get(name))?.isModel ?? false;
+  // Layers and ops depend on the class body (shared, immutable), the imports and which names are models.
+  const modelNames = [...local.values(), ...external.values()].filter((c) => c.isModel).map((c) => c.name);
+  const signature = `${JSON.stringify(a.imports)}|${modelNames.sort().join(',')}`;
   for (const cls of a.classes) {
     if (!cls.isModel) continue;
     a.modelClasses.push(cls.name);
+    const memo = layerMemo.get(cls.methods);
+    if (memo?.signature === signature) {
+      cls.layers = memo.layers;
+      cls.functionalOps = memo.ops;
+      continue;
+    }
     const init = cls.methods['__init__'];
     if (init) collectLayers(init.body, false, cls.layers, a.imports, isModelClass);
     for (const [name, m] of Object.entries(cls.methods)) {
@@ -380,8 +427,12 @@ function resolveModels(a: PythonAnalysis): void {
       collectOps(m.body, name, cls.functionalOps, a.imports);
     }
     cls.functionalOps.sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
+    layerMemo.set(cls.methods, { signature, layers: cls.layers, ops: cls.functionalOps });
   }
 }
+
+/** Layers and ops per class body, reused by incremental analyses while imports and model names are unchanged. */
+const layerMemo = new WeakMap<Record<string, PyFunction>, { signature: string; layers: PythonLayer[]; ops: PythonFunctionalOp[] }>();
 
 /** Bases that are not models and need not be resolved (mixins, dataclass bases, Python builtins). */
 const KNOWN_NON_MODEL_BASES = new Set(['object', 'Enum', 'IntEnum', 'NamedTuple', 'TypedDict', 'ABC', 'GenerationMixin', 'PretrainedConfig', 'PreTrainedConfig', 'Generic', 'Protocol', 'dict', 'Exception', 'ModelOutput']);

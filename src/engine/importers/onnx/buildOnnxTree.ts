@@ -169,7 +169,15 @@ function assemble(
       n.source!.onnxNodes!.push(...nodeNames(u));
       for (const k of u.nodes) nodeMl[k] = n.scope;
       if (u.kind !== 'drop') {
-        if (!entry.live) n.inputShapes = u.inputShapes;
+        if (!entry.live) {
+          n.inputShapes = u.inputShapes;
+          // A leaf first seen through a Constant or a view takes its class from what it computes.
+          if (!scopes.classes.has(leafPath)) {
+            n.instanceType = u.className ?? u.op;
+            const byClass = primitiveKindOf(n.instanceType);
+            n.kind = byClass !== 'other' ? byClass : u.kind;
+          }
+        }
         entry.live = true;
         n.flops += u.cost.flops;
         n.memBytes += u.cost.memBytes;

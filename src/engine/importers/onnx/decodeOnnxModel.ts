@@ -24,6 +24,12 @@ import { onnxDtypeBytes } from './onnxModel.js';
 
 type Reader = protobuf.Reader;
 
+/** protobufjs returns int64 as a Long when the `long` package is installed, else as a number. */
+function int64(r: Reader): number {
+  const v = r.int64() as number | { toNumber(): number };
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
 /** Tensors with at most this many elements keep their values (shape constants, scalars). */
 export const SMALL_TENSOR_ELEMENTS = 1024;
 
@@ -97,17 +103,17 @@ class Decoder {
 
   private int(wire: number): number {
     if (wire !== VARINT) throw new WireError(`wire type ${wire} where an integer was expected`);
-    return Number(this.r.int64());
+    return int64(this.r);
   }
 
   /** A repeated int64 field, packed or not. */
   private ints(wire: number, end: number, out: number[]): void {
     if (wire === VARINT) {
-      out.push(Number(this.r.int64()));
+      out.push(int64(this.r));
       return;
     }
     const stop = this.lenEnd(wire, end);
-    while (this.r.pos < stop) out.push(Number(this.r.int64()));
+    while (this.r.pos < stop) out.push(int64(this.r));
     if (this.r.pos !== stop) throw new WireError('packed integers overrun their field');
   }
 
@@ -486,7 +492,7 @@ function readScalar(r: Reader, field: number): number {
     case 5:
       return r.int32();
     default:
-      return Number(r.int64());
+      return int64(r);
   }
 }
 

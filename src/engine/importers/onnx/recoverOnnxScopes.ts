@@ -211,6 +211,10 @@ function fromPaths(ctx: ScopeContext, mode: 'metadata' | 'node-names', pathOf: (
     const family = familyOf(ctx, leaf.filter((l): l is string => l !== undefined));
     const prefix = prefixOf(ctx, family);
     for (const p of [...all, ...hasChild]) if (!classes.has(p) && hasChild.has(p)) classes.set(p, guessClassName(p, prefix));
+    units.forEach((u, i) => {
+      const l = leaf[i];
+      if (l && u.kind !== 'drop' && u.className && !classes.has(l)) classes.set(l, leafClassName(u, family, prefix));
+    });
   }
   return { mode, module, leaf, classes };
 }
@@ -344,11 +348,7 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
   const classes = new Map<string, string>();
   units.forEach((u, i) => {
     const l = leaf[i];
-    if (!l || !u.className) return;
-    let c = u.className;
-    if (u.kind === 'linear' && family === 'gpt2') c = 'Conv1D';
-    if (u.kind === 'rmsnorm') c = `${prefix}RMSNorm`;
-    if (!classes.has(l)) classes.set(l, c);
+    if (l && u.className && !classes.has(l)) classes.set(l, leafClassName(u, family, prefix));
   });
   const modules = new Set<string>();
   for (const m of module) for (let q = m; ; q = parentPath(q)) {
@@ -361,6 +361,13 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
   }
   for (const m of modules) classes.set(m, guessClassName(m, prefix));
   return { mode: 'weight-names', module, leaf, classes };
+}
+
+/** Class of a leaf from what its nodes compute, in the family's naming (GPT-2's Conv1D, LlamaRMSNorm). */
+function leafClassName(u: OnnxUnit, family: OnnxFamily, prefix: string): string {
+  if (u.kind === 'linear' && family === 'gpt2') return 'Conv1D';
+  if (u.kind === 'rmsnorm') return `${prefix}RMSNorm`;
+  return u.className ?? u.op;
 }
 
 function commonPrefix(a: string, b: string): string {

@@ -73,7 +73,8 @@ test('an aborted signal stops the parse with AbortedError', () => {
 });
 
 test('fuzz: thousands of seeded mutations of the fixtures never crash', () => {
-  // Small fixtures keep each parse at a few milliseconds; the budget bounds the run on slow machines.
+  // Small fixtures keep each parse at a few milliseconds (2500 runs take about 6 s on a busy 2-core
+  // machine); the 30 s cap only bounds the run where a machine is much slower.
   const bases = ['bert-base-uncased-tiny.onnx', 'gpt2-tiny.onnx'].map((f) => new Uint8Array(readFileSync(join(dir, f))));
   let seed = 20240611;
   const rnd = (n: number): number => {
@@ -83,7 +84,7 @@ test('fuzz: thousands of seeded mutations of the fixtures never crash', () => {
   const started = Date.now();
   let runs = 0;
   let parsed = 0;
-  while (runs < 3000 && Date.now() - started < 6000) {
+  while (runs < 2500 && Date.now() - started < 30_000) {
     const base = bases[runs % bases.length]!;
     let b: Uint8Array;
     switch (rnd(5)) {

@@ -26,7 +26,7 @@ type Reader = protobuf.Reader;
 
 /** protobufjs returns int64 as a Long when the `long` package is installed, else as a number. */
 function int64(r: Reader): number {
-  const v = r.int64() as number | { toNumber(): number };
+  const v = r.int64() as unknown as number | { toNumber(): number };
   return typeof v === 'number' ? v : v.toNumber();
 }
 

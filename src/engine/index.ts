@@ -12,3 +12,5 @@ export { importModel, findImporter, listImporters, registerImporter, validateImp
 export * from './report/predictionReport.js';
 export * from './report/formatUnits.js';
 export { registerBuiltinImporters } from './importers/builtinImporters.js';
+export { analyzePythonModels, buildPythonModelTree, type PythonAnalysis, type PythonClass, type PythonLayer, type PythonFunctionalOp, type PythonSyntaxError, type PythonUnresolved, type AnalyzePythonOptions, type BuildPythonTreeOptions, type SourceRange, type SourcePos } from './importers/python/pythonModelAnalyzer.js';
+export { pythonImporter, importPythonModel, pickRootModelClass, type PythonImportOptions } from './importers/python/pythonImporter.js';

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { isCountKey, withConfigValueChanged } from './configKeyMapping.js';
 import type { DocumentModels, ResolvedDocument } from './documentModels.js';
-import { configKeyMarkdown, nodeMarkdown, type EnergyDisplay, type KeyDelta } from './energyText.js';
+import { configKeyMarkdown, nodesMarkdown, type EnergyDisplay, type KeyDelta } from './energyText.js';
 import { COMMANDS } from './ids.js';
 import { isCancellation, type IreneLog } from './ireneLog.js';
 import type { PredictionService } from './predictionService.js';
@@ -46,7 +46,7 @@ export class EnergyHoverProvider implements vscode.HoverProvider {
         const deltas = isCountKey(anchor.configKey) ? await this.deltas(doc, resolved, anchor.configKey, token) : [];
         body = configKeyMarkdown(anchor.configKey, anchor.nodes, prediction, this.display, deltas);
       } else {
-        body = anchor.nodes.map((n) => nodeMarkdown(n, prediction, this.display)).join('\n\n---\n\n');
+        body = nodesMarkdown(anchor.nodes, prediction, this.display);
       }
       const md = new vscode.MarkdownString(`${body}\n\n${revealInTreeLink(resolved.modelUri, anchor.nodes[0]?.node.scope)}`, true);
       md.isTrusted = { enabledCommands: [COMMANDS.revealInTree] };

@@ -204,3 +204,23 @@ export function configKeyMarkdown(
   }
   return lines.join('\n');
 }
+
+/**
+ * Markdown for a source line that stands for several nodes (a Python line
+ * that builds a layer used in every block): their total, then their scopes.
+ */
+export function nodesMarkdown(nodes: readonly PredictedNode[], prediction: PredictionLike, display: EnergyDisplay): string {
+  if (nodes.length === 1) return nodeMarkdown(nodes[0]!, prediction, display);
+  const agg = aggregate(nodes);
+  const shown = nodes.slice(0, 4).map((n) => `\`${n.node.scope}\``);
+  const more = nodes.length > shown.length ? `, … (${nodes.length - shown.length} more)` : '';
+  return [
+    `**${nodes.length} nodes** from this line: ${showEnergy(agg.energyJ, display)} per inference, ${formatShare(agg.share)} of the model`,
+    '',
+    `${shown.join(', ')}${more}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows(agg, prediction, display),
+  ].join('\n');
+}

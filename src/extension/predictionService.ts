@@ -140,8 +140,11 @@ export class PredictionService implements vscode.Disposable {
           { type: 'predict', source: src, options: this.options(), profile, urgent },
           controller.signal,
         );
-        if (r.elapsedMs > 0) this.log.info(`predicted ${uri.fsPath} in ${r.elapsedMs.toFixed(0)} ms`);
-        for (const w of r.prediction.warnings) this.log.warn(`${uri.fsPath}: ${w}`);
+        // A worker cache hit (0 ms) repeats a prediction already logged, warnings included.
+        if (r.elapsedMs > 0) {
+          this.log.info(`predicted ${uri.fsPath} in ${r.elapsedMs.toFixed(0)} ms`);
+          for (const w of r.prediction.warnings) this.log.warn(`${uri.fsPath}: ${w}`);
+        }
         return { status: 'ready', uri, prediction: r.prediction, index: new PredictionIndex(r.prediction.root), contentHash: r.contentHash, key };
       } catch (err) {
         if (isCancellation(err)) throw err;

@@ -6,6 +6,8 @@ import {
   configKeyMarkdown,
   escapeMarkdown,
   lensTitle,
+  nodeMarkdown,
+  nodesMarkdown,
   nodeDescription,
   relativeUncertainty,
   shareLevel,
@@ -87,4 +89,13 @@ test('configKeyMarkdown starts with the energy of the key and lists ±1 deltas w
 test('signedDelta and escapeMarkdown', () => {
   assert.equal(signedDelta(-0.5, 2, J), '−0.500 J (−25 %)');
   assert.equal(escapeMarkdown('a_b*c[d]'), 'a\\_b\\*c\\[d\\]');
+});
+
+test('nodesMarkdown totals several nodes of one line and names a few of them', () => {
+  const p = prediction(BERTISH);
+  const layers = p.root.children[1]!.children;
+  const md = nodesMarkdown(layers, p, J);
+  assert.match(md, /^\*\*2 nodes\*\* from this line: 0\.800 J per inference, 80\.0 % of the model/);
+  assert.match(md, /`root\.encoder\.layer\.0`, `root\.encoder\.layer\.1`/);
+  assert.equal(nodesMarkdown([layers[0]!], p, J), nodeMarkdown(layers[0]!, p, J));
 });

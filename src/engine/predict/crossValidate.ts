@@ -5,6 +5,7 @@
  */
 import { DataError, throwIfAborted } from '../errors.js';
 import type { ModelTree } from '../tree/modelNode.js';
+import type { Profile } from '../profiles/profileFormat.js';
 import type { FeatureSet } from './features.js';
 import { minNormLeastSquares } from './leastSquares.js';
 import {
@@ -71,6 +72,14 @@ export function crossValidate(trees: readonly ModelTree[], options: CrossValidat
   }
   options.onProgress?.(1, 'done');
   return { perModel, overall: meanErrors(perModel) };
+}
+
+/**
+ * Scores a trained profile on measured trees (e.g. new measurements of the
+ * same device), per model; same shape as a cross-validation result.
+ */
+export function evaluateProfile(trees: readonly ModelTree[], profile: Profile, signal?: AbortSignal): CrossValidationResult {
+  return evaluateModel(trees, profile.predictor, signal);
 }
 
 /** Scores a trained model on trees of one or more models, per model. */

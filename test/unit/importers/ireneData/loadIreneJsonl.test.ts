@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { DataError } from '../../../../src/engine/errors.js';
+import {
+  applyModelLevelTruth,
+  ireneDataImporter,
+  loadIreneJsonl,
+  loadModelLevelJsonl,
+} from '../../../../src/engine/importers/ireneData/index.js';
+
+const DIR = join(__dirname, '../../../fixtures/ireneData');
+const bytes = (): Uint8Array => readFileSync(join(DIR, 'trees.jsonl'));
+
+test('reads nested trees with units, calls, shapes and dtypes', () => {
+  const trees = loadIreneJsonl(bytes());
+  assert.equal(trees.length, 2);
+  const [a, b] = trees;
+  assert.equal(a!.dtype, 'bf16');
+  assert.equal(b!.dtype, 'fp32');
+  assert.equal(a!.format, 'irene-jsonl');
+  assert.equal(a!.batchSize, 2);
+  assert.equal(a!.measuredModelEnergyJ, 2.0);
+  const block = a!.root.children[0]!;
+  assert.equal(block.calls, 2);
+  assert.equal(block.type, 'module');
+  const [conv, mm] = block.children;
+  assert.equal(conv!.kind, 'linear'); // Conv1D is a Linear
+  assert.equal(conv!.flops, 2000); // FLOPs as written, no MFLOP scaling
+  assert.equal(conv!.parameters, 1000);
+  assert.deepEqual(conv!.inputShapes, [[2, 16, 8]]);
+  assert.equal(mm!.kind, 'matmul');
+  // Non-tensor arguments (0.5, null) are not shapes.
+  assert.deepEqual(mm!.inputShapes, [
+    [2, 2, 16, 4],
+    [2, 2, 4, 16],
+  ]);
+  assert.equal(mm!.measured?.energyJ, 0.3);
+});
+
+test('gzipped bytes read the same as plain ones', () => {
+  const plain = loadIreneJsonl(bytes());
+  const gz = loadIreneJsonl(gzipSync(bytes()));
+  assert.deepEqual(gz, plain);
+});
+
+test('a broken line names the file and line; a bad field names the field', () => {
+  const text = new TextDecoder().decode(bytes());
+  const broken = new TextEncoder().encode(`${text.split('\n')[0]}\n{"model_name": "x", oops}\n`);
+  assert.throws(
+    () => loadIreneJsonl(broken, { fileName: 'trees.jsonl' }),
+    (e: unknown) => e instanceof DataError && /trees\.jsonl: line 2 is not valid JSON/.test(e.message),
+  );
+  const badFlops = new TextEncoder().encode(text.replace('"flops": 500.0', '"flops": "many"'));
+  assert.throws(() => loadIreneJsonl(badFlops, { fileName: 't.jsonl' }), /t\.jsonl: line 1.*root\.h\.0\.attn\.matmul\.0.*flops.*not a non-negative number/);
+  const badDtype = new TextEncoder().encode(text.replace('"bfloat16", "batch', '"int7", "batch'));
+  assert.throws(() => loadIreneJsonl(badDtype), /line 1, field "dtype": unknown dtype "int7"/);
+});
+
+test('model-level records replace the root energy of the matching tree only', () => {
+  const trees = loadIreneJsonl(bytes());
+  const recs = loadModelLevelJsonl(readFileSync(join(DIR, 'model_level.jsonl'), 'utf8'));
+  assert.equal(recs.length, 1); // the meta line is skipped
+  assert.deepEqual(recs[0]!.runsJ, [2.1, 2.2, 2.4]);
+  const missing = applyModelLevelTruth(trees, recs);
+  assert.equal(missing, 1); // the fp32 tree has no record
+  assert.equal(trees[0]!.measuredModelEnergyJ, 2.2);
+  assert.equal(trees[0]!.root.measured?.energyJ, 2.2);
+  assert.equal(trees[1]!.measuredModelEnergyJ, 3.0);
+  assert.throws(() => loadModelLevelJsonl('{"model_name": "a", "dtype": "bfloat16", "batch_size": 1, "seq_len": 0, "energy": 1}'), /line 1, field "seq_len"/);
+});
+
+test('the importer matches .jsonl and .jsonl.gz tree files and picks the requested setting', () => {
+  const b = bytes();
+  assert.equal(ireneDataImporter.match('trees.jsonl', b.subarray(0, 4096)), true);
+  assert.equal(ireneDataImporter.match('trees.jsonl.gz', gzipSync(b).subarray(0, 4096)), true);
+  assert.equal(ireneDataImporter.match('config.json', b.subarray(0, 4096)), false);
+  assert.equal(ireneDataImporter.match('other.jsonl', new TextEncoder().encode('{"a": 1}')), false);
+  const fp32 = ireneDataImporter.parse({ fileName: 'trees.jsonl', bytes: b }, { batchSize: 2, seqLen: 16, dtype: 'fp32' });
+  assert.equal(fp32.dtype, 'fp32');
+  assert.deepEqual(fp32.warnings, []);
+  const other = ireneDataImporter.parse({ fileName: 'trees.jsonl', bytes: b }, { batchSize: 4, seqLen: 16, dtype: 'fp32' });
+  assert.equal(other.dtype, 'bf16');
+  assert.match(other.warnings[0]!, /none at batch 4/);
+});

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { forward, lossAndGradient, type FlatForest } from '../../../src/engine/predict/aggregation.js';
+import { createPrng } from '../../../src/engine/predict/prng.js';
+
+/**
+ * A hand-built forest of two trees:
+ *   tree A: root 0 <- module 1 <- leaves 2, 3 (leaf 3 runs twice per call of 1); root 0 <- leaf 4
+ *   tree B: root 5 <- leaf 6, leaf 7
+ * Post-order: 2 3 1 4 0 6 7 5.
+ */
+function forest(d: number): FlatForest {
+  const rand = createPrng(7);
+  const n = 8;
+  const feat = new Float64Array(n * d);
+  for (let i = 0; i < feat.length; i++) feat[i] = 2 * rand() - 1;
+  const target = Float64Array.from([9, 4, NaN, NaN, NaN, 3, NaN, NaN]);
+  const lossWeight = new Float64Array(n);
+  // Modules and roots each weigh half, as the trainer sets them.
+  lossWeight[1] = 0.5;
+  lossWeight[0] = 0.25;
+  lossWeight[5] = 0.25;
+  return {
+    n,
+    d,
+    parent: Int32Array.from([-1, 0, 1, 1, 0, -1, 5, 5]),
+    ratio: Float64Array.from([1, 1, 1, 2, 1, 1, 1, 3]),
+    leaf: Uint8Array.from([0, 0, 1, 1, 1, 0, 1, 1]),
+    leafPred: Float64Array.from([0, 0, 1.5, 0.7, 2.0, 0, 0.4, 0.9]),
+    feat,
+    target,
+    order: Int32Array.from([2, 3, 1, 4, 0, 6, 7, 5]),
+    lossWeight,
+  };
+}
+
+test('forward computes the weighted sums by hand', () => {
+  const f = forest(2);
+  const w = [0.3, -0.2];
+  const b = 0.1;
+  const tau = 2;
+  const g = (i: number): number => 1 + Math.tanh(b + w[0]! * f.feat[i * 2]! + w[1]! * f.feat[i * 2 + 1]!) / tau;
+  const p1 = g(2) * 1.5 + g(3) * 0.7 * 2;
+  const p0 = g(1) * p1 + g(4) * 2.0;
+  const p5 = g(6) * 0.4 + g(7) * 0.9 * 3;
+  const { pred } = forward(f, w, b, tau);
+  assert.ok(Math.abs(pred[1]! - p1) < 1e-12);
+  assert.ok(Math.abs(pred[0]! - p0) < 1e-12);
+  assert.ok(Math.abs(pred[5]! - p5) < 1e-12);
+});
+
+test('the hand-derived gradient matches central finite differences', () => {
+  const d = 3;
+  const f = forest(d);
+  const w = [0.4, -0.3, 0.8];
+  const b = -0.2;
+  const tau = 1.5;
+  const l2 = 0.01;
+  const { gradW, gradB } = lossAndGradient(f, w, b, tau, l2);
+  const h = 1e-6;
+  for (let j = 0; j < d; j++) {
+    const up = [...w];
+    const down = [...w];
+    up[j]! += h;
+    down[j]! -= h;
+    const fd = (lossAndGradient(f, up, b, tau, l2).loss - lossAndGradient(f, down, b, tau, l2).loss) / (2 * h);
+    assert.ok(Math.abs(fd - gradW[j]!) < 1e-6 * Math.max(1, Math.abs(fd)), `w${j}: analytic ${gradW[j]} vs numeric ${fd}`);
+  }
+  const fdB = (lossAndGradient(f, w, b + h, tau, l2).loss - lossAndGradient(f, w, b - h, tau, l2).loss) / (2 * h);
+  assert.ok(Math.abs(fdB - gradB) < 1e-6 * Math.max(1, Math.abs(fdB)), `b: analytic ${gradB} vs numeric ${fdB}`);
+  assert.ok(gradW.some((g) => Math.abs(g) > 1e-3), 'the check must not pass on an all-zero gradient');
+});

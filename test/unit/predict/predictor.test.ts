@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { crossValidate, crossValidateFlopsBaseline, evaluateProfile } from '../../../src/engine/predict/crossValidate.js';
+import { predictTree } from '../../../src/engine/predict/predictor.js';
+import { trainProfile } from '../../../src/engine/predict/train.js';
+import type { ModelNode, PredictedNode } from '../../../src/engine/tree/modelNode.js';
+import { lawEnergy, MODULE_OVERHEAD, syntheticForest, syntheticTree } from './syntheticTrees.js';
+
+const QUICK = { fit: { epochs: 150 } };
+
+function train(seed = 1) {
+  return trainProfile(syntheticForest(), {
+    name: 'synthetic',
+    hardware: 'none',
+    dtype: 'fp32',
+    energySource: 'a formula',
+    seed,
+    skipCrossValidation: true,
+    ...QUICK,
+  });
+}
+
+test('learns the synthetic law: leaves and the whole model within a few percent on an unseen size', () => {
+  const profile = train();
+  // A width between those trained on, so the regressions interpolate.
+  const tree = syntheticTree('new', 448, 3, 4, 64);
+  const p = predictTree(tree, profile);
+  const truth = tree.measuredModelEnergyJ!;
+  assert.ok(Math.abs(p.energyJ - truth) / truth < 0.05, `model ${p.energyJ} vs ${truth}`);
+  const lin = p.root.children[0]!.children[0]!;
+  const want = lawEnergy('linear', lin.node.flops, lin.node.memBytes);
+  assert.ok(Math.abs(lin.energyPerCallJ - want) / want < 0.02, `linear ${lin.energyPerCallJ} vs ${want}`);
+  // The module overhead is learned by the weighting model.
+  const layer = p.root.children[0]!;
+  const sum = layer.children.reduce((s, c) => s + c.energyJ, 0);
+  assert.ok(Math.abs(layer.energyJ / sum - MODULE_OVERHEAD) < 0.03, `ratio ${layer.energyJ / sum}`);
+  assert.deepEqual(p.warnings, []);
+});
+
+test('per inference = per call x calls; shares of children add up to their parent; uncertainty from CV and noise', () => {
+  const profile = train();
+  // Stated errors: 10 % MAPE per level; noise 20 % for small inputs (256 tokens here).
+  profile.crossValidation = { ...profile.crossValidation, mlPct: 10, modulePct: 10, modelPct: 10 };
+  profile.noise = { smallTokens: 1000, smallRelative: 0.2, largeRelative: 0.01, note: 'test' };
+  const sigma = Math.sqrt((0.1 * Math.sqrt(Math.PI / 2)) ** 2 + 0.2 ** 2);
+  const tree = syntheticTree('new', 384, 2, 4, 64);
+  tree.root.children[1]!.calls = 3; // a layer that runs three times (ALBERT-style sharing)
+  for (const c of tree.root.children[1]!.children) c.calls = 3;
+  const p = predictTree(tree, profile);
+  const walk = (n: PredictedNode): void => {
+    assert.ok(Math.abs(n.energyJ - n.energyPerCallJ * n.node.calls) < 1e-12 * Math.max(1, n.energyJ));
+    assert.ok(n.energyJ > 0);
+    assert.ok(Math.abs(n.uncertaintyJ - sigma * n.energyJ) < 1e-12, `${n.uncertaintyJ} vs ${sigma * n.energyJ}`);
+    if (n.children.length > 0) {
+      const s = n.children.reduce((a, c) => a + c.share, 0);
+      assert.ok(Math.abs(s - n.share) < 1e-9, `${n.node.scope}: children shares ${s} vs ${n.share}`);
+    }
+    n.children.forEach(walk);
+  };
+  walk(p.root);
+  assert.equal(p.root.share, 1);
+  assert.equal(p.energyJ, p.root.energyJ);
+  assert.ok(Math.abs(p.uncertaintyJ - sigma * p.energyJ) < 1e-12);
+});
+
+test('an unseen primitive kind uses the fallback, stays non-negative, and is named in a warning', () => {
+  const profile = train();
+  const tree = syntheticTree('new', 384, 2, 4, 64);
+  const odd: ModelNode = {
+    scope: 'root.layer.0.rope',
+    type: 'ml',
+    instanceType: 'LlamaRotaryEmbedding',
+    kind: 'rotary',
+    inputShapes: [],
+    dtype: 'fp32',
+    calls: 1,
+    parameters: 0,
+    flops: 0,
+    memBytes: 1e9,
+    children: [],
+  };
+  tree.root.children[0]!.children.push(odd);
+  const p = predictTree(tree, profile);
+  const rope = p.root.children[0]!.children[2]!;
+  assert.equal(rope.node, odd);
+  assert.ok(rope.energyJ > 0 && Number.isFinite(rope.energyJ), `rope ${rope.energyJ}`);
+  assert.ok(p.warnings.some((w) => w.includes('LlamaRotaryEmbedding') && w.includes('fallback')));
+});
+
+test('warns about dtype and extrapolation, saying by how much', () => {
+  const profile = train();
+  const tree = syntheticTree('new', 384, 2, 32, 64); // trained batch sizes 1..8
+  tree.dtype = 'bf16';
+  const p = predictTree(tree, profile);
+  assert.ok(p.warnings.some((w) => w.includes('bf16') && w.includes('fp32')));
+  assert.ok(p.warnings.some((w) => w.includes('batch size 32') && w.includes('4.0x the largest')), p.warnings.join('\n'));
+});
+
+test('same seed gives the same weights; another seed another start', () => {
+  const a = train(5).predictor.aggregation;
+  const b = train(5).predictor.aggregation;
+  const c = train(6).predictor.aggregation;
+  assert.deepEqual(a.w, b.w);
+  assert.equal(a.b, b.b);
+  assert.notDeepEqual(a.w, c.w);
+});
+
+test('leave-one-model-out cross-validation reports per model and a mean; the baseline too', () => {
+  const trees = syntheticForest();
+  const cv = crossValidate(trees, { featureSet: 'specs', epochs: 150 });
+  assert.deepEqual(cv.perModel.map((r) => r.model), ['small', 'medium', 'large']);
+  const mean = cv.perModel.reduce((s, r) => s + r.modelPct, 0) / 3;
+  assert.ok(Math.abs(cv.overall.modelPct - mean) < 1e-12);
+  // The law is exactly representable, so even held-out extremes (small, large) are predicted well.
+  assert.ok(cv.overall.mlPct < 5 && cv.overall.modulePct < 5 && cv.overall.modelPct < 5, JSON.stringify(cv.overall));
+  const base = crossValidateFlopsBaseline(trees);
+  assert.ok(Number.isNaN(base.overall.mlPct));
+  assert.ok(base.overall.modelPct > 0);
+  const profile = train();
+  const ev = evaluateProfile(trees, profile);
+  assert.equal(ev.perModel.length, 3);
+  assert.ok(ev.overall.modelPct < 5);
+});

@@ -21,7 +21,7 @@ interface Manifest {
     languages: { id: string }[];
     customEditors: { viewType: string }[];
   };
-  capabilities?: { untrustedWorkspaces?: { supported: unknown } };
+  capabilities?: { untrustedWorkspaces?: { supported: unknown; restrictedConfigurations?: string[] } };
 }
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as Manifest;
 
@@ -42,7 +42,9 @@ test('view, colours, language and custom editor ids match the code', () => {
   assert.deepEqual(manifest.contributes.colors.map((c) => c.id).sort(), Object.values(ANNOTATION_COLORS).sort());
   assert.ok(manifest.contributes.languages.some((l) => l.id === ONNX_TEXT_LANGUAGE));
   assert.ok(manifest.contributes.customEditors.some((e) => e.viewType === ONNX_EDITOR_VIEW_TYPE));
-  assert.equal(manifest.capabilities?.untrustedWorkspaces?.supported, true);
+  // Limited trust: everything works, but a workspace may not point irene.profile at a file to read.
+  assert.equal(manifest.capabilities?.untrustedWorkspaces?.supported, 'limited');
+  assert.deepEqual(manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations, ['irene.profile']);
 });
 
 test('readIreneSettings returns the defaults when nothing is set', () => {

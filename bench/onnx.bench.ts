@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from 'onnx-proto';
 import { onnxImporter } from '../src/engine/importers/onnx/onnxImporter.js';
@@ -256,6 +256,7 @@ function writeModel(file: string, embed: boolean): { bytes: number; nodes: numbe
 }
 
 interface ChildResult {
+  coldMs: number;
   medianMs: number;
   minMs: number;
   peakAboveBaselineMB: number;
@@ -291,15 +292,20 @@ async function child(mode: string, file: string, runs: number): Promise<void> {
       predict?.(tree);
     };
   }
+  // The first call includes compiling the importer (what a fresh worker pays once); the others are warm.
+  let t0 = performance.now();
+  step();
+  const coldMs = performance.now() - t0;
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
+    t0 = performance.now();
     step();
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
   const peak = process.resourceUsage().maxRSS * 1024;
   const result: ChildResult = {
+    coldMs,
     medianMs: times[Math.floor(times.length / 2)]!,
     minMs: times[0]!,
     peakAboveBaselineMB: Math.max(0, peak - baseline) / 2 ** 20,
@@ -344,22 +350,22 @@ async function main(): Promise<void> {
     const rows: [string, string, ChildResult, string][] = [];
     const step = (label: string, file: string, mode: string, runs: number, target: string): void => {
       const r = runChild(mode, file, runs);
-      console.log(`${label}: median ${r.medianMs.toFixed(0)} ms, min ${r.minMs.toFixed(0)} ms, peak +${r.peakAboveBaselineMB.toFixed(0)} MB${r.note ? ` (${r.note})` : ''}`);
+      console.log(`${label}: first ${r.coldMs.toFixed(0)} ms, median ${r.medianMs.toFixed(0)} ms, min ${r.minMs.toFixed(0)} ms, peak +${r.peakAboveBaselineMB.toFixed(0)} MB${r.note ? ` (${r.note})` : ''}`);
       rows.push([label, mode, r, target]);
     };
-    step('2 GB file, embedded weights: IrEne import + predict', bigFile, 'irene', 3, '< 1.5 s, < 300 MB');
-    step('2 GB file, embedded weights: IrEne import only', bigFile, 'irene-parse', 3, '');
-    step('2 GB file, embedded weights: onnx-proto full decode', bigFile, 'onnxproto', 3, '(comparison)');
-    step('graph-only file: IrEne import only', graphFile, 'irene-parse', 7, '< 300 ms');
-    step('graph-only file: IrEne import + predict', graphFile, 'irene', 7, '');
-    step('graph-only file: onnx-proto full decode', graphFile, 'onnxproto', 7, '(comparison)');
+    step('2 GB file, embedded weights: IrEne import + predict', bigFile, 'irene', 5, '< 1.5 s, < 300 MB');
+    step('2 GB file, embedded weights: IrEne import only', bigFile, 'irene-parse', 5, '');
+    step('2 GB file, embedded weights: onnx-proto full decode', bigFile, 'onnxproto', 5, '(comparison)');
+    step('graph-only file: IrEne import only', graphFile, 'irene-parse', 9, '< 300 ms');
+    step('graph-only file: IrEne import + predict', graphFile, 'irene', 9, '');
+    step('graph-only file: onnx-proto full decode', graphFile, 'onnxproto', 9, '(comparison)');
 
     const met = (r: ChildResult, target: string): string => {
       const ms = /< ([\d.]+) (s|ms)/.exec(target);
       const mb = /< (\d+) MB/.exec(target);
       if (!ms) return target;
       const limit = Number(ms[1]) * (ms[2] === 's' ? 1000 : 1);
-      const ok = r.medianMs < limit && (!mb || r.peakAboveBaselineMB < Number(mb[1]));
+      const ok = r.medianMs < limit && r.coldMs < limit && (!mb || r.peakAboveBaselineMB < Number(mb[1]));
       return `${target}: ${ok ? 'met' : 'NOT met'}`;
     };
     const note = rows.find((r) => r[2].note)?.[2].note;
@@ -372,11 +378,12 @@ async function main(): Promise<void> {
       `**${(big.bytes / 1e9).toFixed(2)} GB** on disk; the graph-only file (all weights external) is ${(graph.bytes / 1e6).toFixed(1)} MB.`,
       `Batch 1 x 512 tokens, fp16. Each row is its own child process; peak memory = maximum RSS minus the RSS after the file`,
       `was read into memory (the importer is handed the bytes). Node ${process.version} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
-      `(${cpus().length} logical cores, shared).${note ? ` Predict: ${note}.` : ''}`,
+      `(${cpus().length} logical cores, shared with other jobs: load average ${loadavg()[0]!.toFixed(1)} when the run ended).${note ? ` Predict: ${note}.` : ''}`,
+      '"first" is the first call in a fresh process (includes compiling the importer); median and min are over the warm calls after it.',
       '',
-      '| step | median (ms) | min (ms) | peak above baseline (MB) | target |',
-      '| --- | ---: | ---: | ---: | --- |',
-      ...rows.map(([label, , r, target]) => `| ${label} | ${r.medianMs.toFixed(0)} | ${r.minMs.toFixed(0)} | ${r.peakAboveBaselineMB.toFixed(0)} | ${met(r, target)} |`),
+      '| step | first (ms) | median (ms) | min (ms) | peak above baseline (MB) | target (first and median) |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      ...rows.map(([label, , r, target]) => `| ${label} | ${r.coldMs.toFixed(0)} | ${r.medianMs.toFixed(0)} | ${r.minMs.toFixed(0)} | ${r.peakAboveBaselineMB.toFixed(0)} | ${met(r, target)} |`),
     ].join('\n');
     writeSection(md);
     console.log('wrote the ONNX section of docs/performance.md');

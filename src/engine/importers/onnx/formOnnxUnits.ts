@@ -261,17 +261,16 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     if (claimed[i]! >= 0) return;
     const op = n.opType;
     const outs = n.outputs.filter((o) => o !== '');
-    const allConst = outs.length > 0 && outs.every(isConst);
-    const ins = n.inputs.filter((s) => s !== '');
-    const inShapes = ins.map((s) => shapeOf(s));
-    const known = inShapes.every((s) => s !== undefined);
     const dataInputs = dataInputsOf([i]);
-    const outShape = outs[0] ? shapeOf(outs[0]) : undefined;
-    const base = { nodes: [i], main: i, dataInputs, inputShapes: dataInputs.map((s) => shapeOf(s) ?? []) };
-    if (allConst || VIEW_OPS.has(op) || (op === 'Transpose' && !feedsReshape(graph, nodes, n))) {
-      push({ ...base, kind: 'drop', op: op.toLowerCase(), cost: zeroCost(0) });
+    // Views and constant computations (most nodes of a TorchScript export) are settled first and cheaply.
+    if (VIEW_OPS.has(op) || (outs.length > 0 && outs.every(isConst)) || (op === 'Transpose' && !feedsReshape(graph, nodes, n))) {
+      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op, cost: ZERO });
       return;
     }
+    const ins = n.inputs.filter((s) => s !== '');
+    const known = ins.every((s) => shapeOf(s) !== undefined);
+    const outShape = outs[0] ? shapeOf(outs[0]) : undefined;
+    const base = { nodes: [i], main: i, dataInputs, inputShapes: dataInputs.map((s) => shapeOf(s) ?? []) };
     if (op === 'MatMul' || op === 'FusedMatMul') {
       const [a, b] = [shapeOf(n.inputs[0]!), shapeOf(n.inputs[1]!)];
       push({ ...base, inputShapes: [a ?? [], b ?? []], kind: 'matmul', op: 'matmul', cost: a && b ? matmulCost(a, b, ctx.dtype) : zeroCost(0) });
@@ -335,6 +334,8 @@ function feedsReshape(graph: PreparedGraph, nodes: OnnxNode[], n: OnnxNode): boo
 function bytesOf(dtype: Dtype): number {
   return dtype === 'fp32' ? 4 : 2;
 }
+
+const ZERO: PrimitiveCost = { flops: 0, memBytes: 0, parameters: 0 };
 
 function zeroCost(parameters: number): PrimitiveCost {
   return { flops: 0, memBytes: 0, parameters };

@@ -1,0 +1,76 @@
+/**
+ * One lens above each model class of a Python file: the energy of all its
+ * instances and their share of the whole model
+ * (`⚡ 2.23 J per inference · 38 % of BertModel · batch 8 × 256 · h100-bf16`).
+ * Lenses are listed from the anchors known now and resolved lazily.
+ */
+import * as vscode from 'vscode';
+import type { DocumentModels } from '../documentModels.js';
+import { COMMANDS } from '../ids.js';
+import type { IreneLog } from '../ireneLog.js';
+import type { PredictionService } from '../predictionService.js';
+import type { SettingsService } from '../settingsService.js';
+import { classLensTitle } from './pythonAnchorText.js';
+import type { PythonAnchor } from './pythonSourceMapper.js';
+
+class ClassLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly doc: vscode.TextDocument,
+    readonly className: string,
+  ) {
+    super(range);
+  }
+}
+
+export class PythonCodeLensProvider implements vscode.CodeLensProvider<ClassLens>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  private readonly subscriptions: vscode.Disposable[];
+  readonly onDidChangeCodeLenses = this.emitter.event;
+
+  constructor(
+    private readonly docs: DocumentModels,
+    service: PredictionService,
+    private readonly settings: SettingsService,
+    private readonly log: IreneLog,
+  ) {
+    this.subscriptions = [service.onDidChangePredictions(() => this.emitter.fire())];
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): ClassLens[] {
+    try {
+      const ref = this.docs.refOf(doc);
+      if (ref?.docKind !== 'python') return [];
+      const resolved = this.docs.resolveNow(doc);
+      if (!resolved) return [];
+      return (resolved.anchors as PythonAnchor[])
+        .filter((a) => a.className !== undefined)
+        .map((a) => new ClassLens(new vscode.Range(a.line, a.column, a.line, a.column), doc, a.className!));
+    } catch (err) {
+      this.log.error(`class lenses of ${doc.uri.toString()}`, err);
+      return [];
+    }
+  }
+
+  async resolveCodeLens(lens: ClassLens, token: vscode.CancellationToken): Promise<ClassLens> {
+    const resolved = await this.log.guard(`class lens of ${lens.doc.uri.toString()}`, () => this.docs.resolve(lens.doc, token));
+    const anchor = (resolved?.anchors as PythonAnchor[] | undefined)?.find((a) => a.className === lens.className);
+    if (!resolved || !anchor) {
+      lens.command = { title: '$(loading~spin) IrEne: predicting…', command: COMMANDS.showLog };
+      return lens;
+    }
+    const s = this.settings.current;
+    lens.command = {
+      title: classLensTitle(anchor, resolved.state.prediction, { unit: s.unit, carbonIntensity: s.carbonIntensity }),
+      command: COMMANDS.revealInTree,
+      arguments: [resolved.modelUri.toString(), anchor.nodes[0]?.node.scope],
+      tooltip: `Show ${lens.className} in the IrEne Energy Tree`,
+    };
+    return lens;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.dispose();
+  }
+}

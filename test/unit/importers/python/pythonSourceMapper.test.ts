@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_PROFILE_NAME, getBundledProfile, predictTree } from '../../../../src/engine/index.js';
+import { importPythonModel } from '../../../../src/engine/importers/python/pythonImporter.js';
+import { classLensTitle, pythonAnchorMarkdown } from '../../../../src/extension/python/pythonAnchorText.js';
+import { PythonSourceMapper } from '../../../../src/extension/python/pythonSourceMapper.js';
+import { PredictionIndex } from '../../../../src/extension/predictionIndex.js';
+
+const dir = join(__dirname, '../../../fixtures/python/hf_bert');
+const text = readFileSync(join(dir, 'modeling_bert.py'), 'utf8');
+const configText = readFileSync(join(dir, 'config.json'), 'utf8');
+const lineOf = (needle: string): number => text.split('\n').findIndex((l) => l.includes(needle));
+const display = { unit: 'J' as const, carbonIntensity: 400 };
+
+function setup() {
+  const { tree } = importPythonModel(text, { batchSize: 8, seqLen: 256, dtype: 'bf16', fileName: 'modeling_bert.py', configText });
+  const prediction = predictTree(tree, getBundledProfile(DEFAULT_PROFILE_NAME));
+  const index = new PredictionIndex(prediction.root);
+  const mapper = new PythonSourceMapper();
+  const input = { text, prediction, index };
+  return { prediction, index, mapper, input, anchors: mapper.anchors(input) };
+}
+
+describe('PythonSourceMapper (extension adapter)', () => {
+  it('puts every instance of a class on its class line and each layer line on its nodes', () => {
+    const { anchors, prediction } = setup();
+    const layerClass = anchors.find((a) => a.className === 'BertLayer');
+    assert.ok(layerClass);
+    assert.equal(layerClass.line, lineOf('class BertLayer('));
+    assert.equal(layerClass.nodes.length, 12);
+    assert.deepEqual(layerClass.nodes.map((n) => n.node.scope).slice(0, 3), ['root.encoder.layer.0', 'root.encoder.layer.1', 'root.encoder.layer.2']);
+    const root = anchors.find((a) => a.className === 'BertModel');
+    assert.deepEqual(root?.nodes, [prediction.root]);
+    const query = anchors.find((a) => a.line === lineOf('self.query = nn.Linear'));
+    assert.ok(query);
+    assert.equal(query.nodes.length, 12);
+    assert.ok(query.nodes.every((n) => n.node.scope.endsWith('.attention.self.query')));
+    assert.equal(query.annotate, true);
+    // No anchor stands for a node and one of its ancestors.
+    for (const a of anchors) {
+      const scopes = a.nodes.map((n) => n.node.scope);
+      assert.ok(scopes.every((s) => !scopes.some((t) => t !== s && s.startsWith(`${t}.`))), a.line.toString());
+    }
+  });
+
+  it('locates a node on its own line (reveal in source)', () => {
+    const { mapper, input, index } = setup();
+    const q = index.byScope('root.encoder.layer.4.attention.self.query')!;
+    assert.equal(mapper.locate(input, q)?.line, lineOf('self.query = nn.Linear'));
+    const soft = index.byScope('root.encoder.layer.4.attention.self.softmax.2')!;
+    assert.equal(mapper.locate(input, soft)?.line, lineOf('attention_probs = nn.functional.softmax'));
+  });
+
+  it('writes the class lens and the ModuleList-style hover from the predicted numbers', () => {
+    const { anchors, prediction } = setup();
+    const attn = anchors.find((a) => a.className === 'BertSelfAttention')!;
+    const total = attn.nodes.reduce((s, n) => s + n.energyJ, 0);
+    const share = attn.nodes.reduce((s, n) => s + n.share, 0);
+    const title = classLensTitle(attn, prediction, display);
+    assert.ok(title.startsWith('⚡ '), title);
+    assert.ok(title.includes(`of ${prediction.modelName}`), title);
+    assert.ok(title.includes('batch 8 × 256'), title);
+    assert.ok(title.includes(DEFAULT_PROFILE_NAME), title);
+    assert.ok(share > 0 && share < 1);
+    assert.ok(total > 0);
+    const query = anchors.find((a) => a.line === lineOf('self.query = nn.Linear'))!;
+    const md = pythonAnchorMarkdown(query, prediction, display);
+    assert.ok(md.includes('× 12') || md.includes('and 11 more'), md);
+    assert.ok(md.includes('`root.encoder.layer.11.attention.self.query`'), md);
+    assert.ok(md.includes('| Calls per inference | 12 |'), md);
+  });
+});

@@ -1276,6 +1276,7 @@ class Measurer:
         return {
             "energy": med,
             "energies": energies,
+            "runs": [{"energy": w["energy"], "times_mean": w["time_s"], "power_w": w["power_w"]} for w in runs],
             "spread": (max(energies) - min(energies)) / med if med > 0 else 0.0,
             "times_mean": statistics.median([w["time_s"] for w in runs]),
             "power_w": mid["power_w"],
@@ -1406,7 +1407,8 @@ def parse_args(argv):
     p.add_argument("--shapes", type=parse_shapes, default=None,
                    help="explicit BxS pairs, e.g. 1x128,8x256 (instead of the batch x seq grid)")
     p.add_argument("--dtype", choices=sorted(DTYPES), default="fp32")
-    p.add_argument("--device", default="auto", help="auto (cuda when measuring with nvml), cpu, cuda, cuda:N")
+    p.add_argument("--device", default="auto",
+                   help="auto (cuda with nvml, or with meter-csv when a GPU is there; else cpu), cpu, cuda, cuda:N")
     p.add_argument("--energy-source", choices=["nvml", "rapl", "meter-csv", "fake"], default=None)
     p.add_argument("--meter-csv", help="CSV of an external power meter: a time column (Unix s or ISO 8601) and watts")
     p.add_argument("--meter-wait-s", type=float, default=10.0, help="how long to wait for the meter log to catch up")
@@ -1490,7 +1492,12 @@ def run(args):
     specs = [load_model_spec(m) for m in args.model]
     use_tf = transformers_version() is not None and not args.builtin
 
-    want_cuda = args.device.startswith("cuda") or (args.device == "auto" and args.energy_source == "nvml")
+    # auto: the GPU when its counter is the source, or when a wall meter measures a machine that has one
+    # (as in the IrEne paper); the CPU for RAPL, the fake source and structure-only runs.
+    want_cuda = args.device.startswith("cuda") or (
+        args.device == "auto"
+        and (args.energy_source == "nvml" or (args.energy_source == "meter-csv" and torch.cuda.is_available()))
+    )
     if want_cuda and not torch.cuda.is_available():
         raise HarnessError("NO_CUDA", "CUDA is not available to PyTorch %s here; use --device cpu" % torch.__version__)
     device = torch.device(args.device if args.device not in ("auto",) else ("cuda" if want_cuda else "cpu"))
@@ -1574,9 +1581,7 @@ def run(args):
             "energy_source": source.name if source else "none",
             "builder": builder,
             "frontend_tree": node_json(root, "", 0),
-            "model_runs": [
-                {"energy": e} for e in (model_run["energies"] if model_run else [])
-            ],
+            "model_runs": model_run["runs"] if model_run else [],
             "unattached_modules": [],
             "functional_ops_captured": True,
             "config": cfg,

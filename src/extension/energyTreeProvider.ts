@@ -147,8 +147,8 @@ export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeEle
       item.description = 'computing…';
       item.iconPath = new vscode.ThemeIcon('loading~spin');
     }
+    // ONNX files open in the summary editor (the default editor for *.onnx), which links to the text view.
     item.command = { title: 'Open', command: 'vscode.open', arguments: [el.model.uri] };
-    if (el.model.kind === 'onnx') item.command = { title: 'Open as text', command: COMMANDS.openOnnxAsText, arguments: [el.model.uri] };
     return item;
   }
 

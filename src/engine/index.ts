@@ -12,5 +12,31 @@ export { importModel, findImporter, listImporters, registerImporter, validateImp
 export * from './report/predictionReport.js';
 export * from './report/formatUnits.js';
 export { registerBuiltinImporters } from './importers/builtinImporters.js';
+export { FEATURE_SETS, type FeatureSet } from './predict/features.js';
+export { predictTree, relativeUncertainty, type Prediction } from './predict/predictor.js';
+export { trainProfile, type TrainProfileOptions } from './predict/train.js';
+export {
+  crossValidate,
+  crossValidateFlopsBaseline,
+  evaluateModel,
+  evaluateProfile,
+  type CrossValidationResult,
+  type CrossValidateOptions,
+  type LevelErrors,
+} from './predict/crossValidate.js';
+export { DEFAULT_PROFILE_NAME, listBundledProfiles, getBundledProfile } from './profiles/profileStore.js';
+export { parseProfile, serializeProfile, summarizeProfile, type Profile, type ProfileSummary } from './profiles/profileFormat.js';
+export {
+  loadIreneCsv,
+  loadIreneJsonl,
+  loadModelLevelJsonl,
+  applyModelLevelTruth,
+  type IreneCsvFiles,
+  type ModelLevelRecord,
+} from './importers/ireneData/index.js';
+export { buildTreeFromConfig, parseConfigText } from './importers/hfConfig/hfConfigImporter.js';
+export { locateConfigKeys, type ConfigKeyLocation } from './importers/hfConfig/configKeyLocator.js';
 export { analyzePythonModels, buildPythonModelTree, type PythonAnalysis, type PythonClass, type PythonLayer, type PythonFunctionalOp, type PythonSyntaxError, type PythonUnresolved, type AnalyzePythonOptions, type BuildPythonTreeOptions, type SourceRange, type SourcePos } from './importers/python/pythonModelAnalyzer.js';
 export { pythonImporter, importPythonModel, pickRootModelClass, type PythonImportOptions } from './importers/python/pythonImporter.js';
+export { onnxImporter } from './importers/onnx/onnxImporter.js';
+export { renderOnnxText, type OnnxText } from './importers/onnx/onnxTextRenderer.js';

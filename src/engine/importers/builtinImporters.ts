@@ -1,5 +1,6 @@
 import { hfConfigImporter } from './hfConfig/hfConfigImporter.js';
 import { ireneDataImporter } from './ireneData/ireneDataImporter.js';
+import { onnxImporter } from './onnx/onnxImporter.js';
 import { pythonImporter } from './python/pythonImporter.js';
 import { registerImporter } from './registry.js';
 
@@ -8,7 +9,8 @@ import { registerImporter } from './registry.js';
  * Idempotent: adapters call it once at start-up.
  */
 export function registerBuiltinImporters(): void {
+  registerImporter(onnxImporter);
   registerImporter(hfConfigImporter);
-  registerImporter(ireneDataImporter);
   registerImporter(pythonImporter);
+  registerImporter(ireneDataImporter);
 }

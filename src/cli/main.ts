@@ -1,0 +1,166 @@
+/**
+ * `irene`: the command-line twin of the extension. A thin adapter: it parses
+ * arguments, reads files, calls the engine and prints. Exit codes: 0 ok,
+ * 1 the user's input is wrong (one line on stderr), 2 a bug (short report).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_PROFILE_NAME, FEATURE_SETS, registerBuiltinImporters, type FeatureSet } from '../engine/index.js';
+import { choice, parseDtype, parsePositiveInt } from './cliOptions.js';
+import { describeFailure, EXIT_OK, EXIT_USER_ERROR } from './cliErrors.js';
+import { runPredict } from './commands/predictCommand.js';
+import { runCrossValidate, runEvaluate, runProfiles, runTrain } from './commands/dataCommands.js';
+import { runCalibrate } from './commands/calibrate.js';
+import { ENERGY_SOURCES, type EnergySourceName } from '../engine/calibrate/index.js';
+import { createProgressReporter } from './progressReporter.js';
+import { parseIntList } from './cliOptions.js';
+
+declare const IRENE_VERSION: string | undefined;
+
+function emit(result: { stdout: string; stderr: string[] }): void {
+  for (const line of result.stderr) process.stderr.write(`${line}\n`);
+  process.stdout.write(`${result.stdout}\n`);
+}
+
+/** Builds the command tree; exported so tests can run it in-process. */
+export function buildProgram(): Command {
+  const program = new Command('irene')
+    .description('Predict the energy of Transformer models per inference, and where it goes (IrEne, ACL 2021).')
+    .version(typeof IRENE_VERSION === 'string' ? IRENE_VERSION : 'dev')
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  const features = new Option('--features <set>', 'feature set').choices(FEATURE_SETS as string[]).default('specs');
+  const seed = new Option('--seed <n>', 'random seed of the weighting model').argParser(parsePositiveInt).default(1);
+  const modelLevel = new Option('--model-level <file>', 'model-level ground truth JSONL (default: model_level.jsonl beside the trees)');
+  const dtypeOption = () => new Option('--dtype <dtype>', 'fp32 | fp16 | bf16').argParser(parseDtype);
+
+  program
+    .command('predict')
+    .description('energy tree of a model file (HF config.json, ONNX, PyTorch source or IrEne JSONL)')
+    .argument('<file>', 'model file')
+    .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
+    .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
+    .addOption(dtypeOption().default(undefined, "the profile's dtype"))
+    .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
+    .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
+    .action((file: string, o) => emit(runPredict(file, o)));
+
+  program
+    .command('train')
+    .description('train a device profile from measurements (IrEne CSV folder or JSONL trees)')
+    .argument('<data>', 'IrEne CSV folder or .jsonl[.gz] tree file')
+    .requiredOption('-o, --out <file>', 'where to write the profile JSON')
+    .option('--name <name>', 'profile name (default: the output file name)')
+    .option('--hardware <text>', 'machine description stored in the profile')
+    .option('--energy-source <text>', 'how energy was measured (power meter, NVML, RAPL ...)')
+    .addOption(features)
+    .addOption(seed)
+    .addOption(modelLevel)
+    .addOption(dtypeOption())
+    .action((data: string, o) => emit(runTrain(data, { ...o, features: o.features as FeatureSet })));
+
+  program
+    .command('crossvalidate')
+    .description('leave-one-model-out cross-validation (MAPE per level)')
+    .argument('<data>', 'IrEne CSV folder or .jsonl[.gz] tree file')
+    .addOption(new Option('--features <set>', 'feature set').choices(FEATURE_SETS as string[]).default('specs'))
+    .addOption(new Option('--seed <n>', 'random seed').argParser(parsePositiveInt).default(1))
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json'] as const)).default('table'))
+    .option('--baseline', 'also report the a * flops + b baseline', false)
+    .addOption(new Option('--model-level <file>', 'model-level ground truth JSONL'))
+    .addOption(new Option('--dtype <dtype>', 'dtype of the measurements').argParser(parseDtype))
+    .action((data: string, o) => emit(runCrossValidate(data, { ...o, features: o.features as FeatureSet })));
+
+  program
+    .command('evaluate')
+    .description("a profile's error on measured data (MAPE per level)")
+    .argument('<data>', 'IrEne CSV folder or .jsonl[.gz] tree file')
+    .option('-p, --profile <name|path>', 'device profile', DEFAULT_PROFILE_NAME)
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json'] as const)).default('table'))
+    .addOption(new Option('--model-level <file>', 'model-level ground truth JSONL'))
+    .addOption(new Option('--dtype <dtype>', 'dtype of the measurements').argParser(parseDtype))
+    .action((data: string, o) => emit(runEvaluate(data, o)));
+
+  program
+    .command('profiles')
+    .description('list the bundled device profiles and their cross-validation error')
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json'] as const)).default('table'))
+    .action((o) => emit(runProfiles({ format: o.format, defaultName: DEFAULT_PROFILE_NAME })));
+
+  program
+    .command('calibrate')
+    .description('measure this machine with the Python harness (your own Python + PyTorch) and train a profile for it')
+    .option('-m, --model <name|config.json>', 'built-in model name or HF config.json (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option('--batch-sizes <list>', 'comma-separated batch sizes').argParser(parseIntList).default([1, 8]))
+    .addOption(new Option('--seq-lens <list>', 'comma-separated sequence lengths').argParser(parseIntList).default([128, 256]))
+    .addOption(new Option('--dtype <dtype>', 'fp32 | fp16 | bf16').argParser(parseDtype).default('bf16'))
+    .addOption(new Option('--energy-source <source>', 'where energy is read').choices(ENERGY_SOURCES as string[]).default('nvml'))
+    .option('--meter-csv <file>', 'power meter log (timestamp, watts) for --energy-source meter-csv')
+    .requiredOption('-o, --out <file>', 'where to write the profile JSON (the measured trees go beside it)')
+    .option('--profile-name <name>', 'profile name (default: the output file name)')
+    .option('--python <path>', 'Python interpreter with PyTorch (default: IRENE_PYTHON, then python3, /usr/bin/python3 ...)')
+    .addOption(new Option('--window-s <s>', 'whole-model measuring window (s)').argParser(Number))
+    .addOption(new Option('--node-window-s <s>', 'measuring window per module/primitive (s)').argParser(Number))
+    .addOption(new Option('--repeats <n>', 'repeats per measurement').argParser(parsePositiveInt))
+    .option('--model-only', 'measure whole models only (faster, no per-node truth)', false)
+    .option('--device <device>', 'torch device (default: cuda when available, else cpu)')
+    .action(async (o) => {
+      const progress = createProgressReporter('calibrating');
+      const abort = new AbortController();
+      const onSigint = () => abort.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const outcome = await runCalibrate({
+          python: o.python ?? process.env['IRENE_PYTHON'],
+          models: o.model.length ? o.model : ['bert-base-uncased', 'gpt2'],
+          batchSizes: o.batchSizes,
+          seqLens: o.seqLens,
+          dtype: o.dtype,
+          energySource: o.energySource as EnergySourceName,
+          meterCsv: o.meterCsv,
+          out: o.out,
+          profileName: o.profileName ?? String(o.out).replace(/^.*[\\/]/, '').replace(/\.json$/, ''),
+          windowS: o.windowS,
+          nodeWindowS: o.nodeWindowS,
+          repeats: o.repeats,
+          modelOnly: o.modelOnly,
+          device: o.device,
+          onProgress: progress.update,
+          signal: abort.signal,
+        });
+        progress.stop();
+        emit({ stdout: outcome.report.join('\n'), stderr: [] });
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code instead of exiting, for tests. */
+export async function main(argv: string[]): Promise<number> {
+  registerBuiltinImporters();
+  const program = buildProgram();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through exitOverride with code 0.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USER_ERROR;
+    }
+    const { code, text } = describeFailure(err);
+    process.stderr.write(`${text}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

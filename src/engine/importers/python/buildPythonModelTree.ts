@@ -286,10 +286,30 @@ function layerScopes(root: ModelNode): Set<string> {
 function attachSource(configTree: ModelTree, fromSource: ModelTree, analysis: PythonAnalysis, fileName: string): ModelTree {
   const byScope = new Map<string, ModelNode>();
   for (const { node } of walkTree(fromSource.root)) byScope.set(node.scope, node);
+  // Functional ops are matched by parent, op name and ordinal (the 2nd matmul of a module), not by index:
+  // the source may call an op the config tree leaves out (a mask add), which shifts the indices.
+  const opKey = (parentScope: string, node: ModelNode, ordinal: number): string => `${parentScope}|${node.instanceType}|${ordinal}`;
+  const opOrdinals = (root: ModelNode): Map<ModelNode, string> => {
+    const keys = new Map<ModelNode, string>();
+    for (const { node } of walkTree(root)) {
+      const seen = new Map<string, number>();
+      for (const c of node.children) {
+        if (!/^[a-z]/.test(c.instanceType)) continue;
+        const k = seen.get(c.instanceType) ?? 0;
+        seen.set(c.instanceType, k + 1);
+        keys.set(c, opKey(node.scope, c, k));
+      }
+    }
+    return keys;
+  };
+  const mineByOp = new Map<string, ModelNode>();
+  for (const [n, k] of opOrdinals(fromSource.root)) mineByOp.set(k, n);
   const classes = new Map(analysis.classes.map((c) => [c.name, c]));
   const out = structuredClone(configTree);
+  const theirOps = opOrdinals(out.root);
   for (const { node, parent } of walkTree(out.root)) {
-    const mine = byScope.get(node.scope);
+    const opK = theirOps.get(node);
+    const mine = opK !== undefined ? mineByOp.get(opK) : byScope.get(node.scope);
     if (mine?.source) {
       node.source = { ...node.source, ...mine.source };
       continue;

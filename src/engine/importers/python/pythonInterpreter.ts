@@ -5,7 +5,7 @@
  * primitives execute, how often, and on which shapes. Nothing is guessed: a
  * dimension it cannot resolve stays undefined and is reported by name.
  */
-import { throwIfAborted } from '../../errors.js';
+import { IreneError, throwIfAborted } from '../../errors.js';
 import {
   FLOPS_PER_ELEMENT,
   broadcastShapes,
@@ -73,6 +73,9 @@ const MAX_DEPTH = 64;
 export const ROOT_WIDTH = 'width of ';
 const MAX_LOOP = 4096;
 
+/** Methods PreTrainedModel provides that modelling files call on self (masks, head masks, weight init). */
+const PRETRAINED_HELPERS = new Set(['get_extended_attention_mask', 'invert_attention_mask', 'get_head_mask', 'init_weights', 'post_init', 'tie_weights', 'gradient_checkpointing_enable']);
+
 const BUILTIN_NAMES = new Set([
   'range', 'len', 'int', 'float', 'min', 'max', 'abs', 'enumerate', 'zip', 'isinstance', 'getattr', 'hasattr', 'setattr',
   'super', 'dict', 'list', 'tuple', 'print', 'round', 'sum', 'str', 'bool', 'reversed', 'sorted', 'type', 'any', 'all',
@@ -127,7 +130,12 @@ export class PythonInterpreter {
     };
     const self: Value = { t: 'module', m };
     const init = this.findMethod(ref, '__init__');
-    if (init) this.callFunction(init.f, init.owner.analysis, [self, ...args], kwargs, init.owner);
+    try {
+      if (init) this.callFunction(init.f, init.owner.analysis, [self, ...args], kwargs, init.owner);
+    } catch (err) {
+      if (err instanceof IreneError) throw err;
+      this.warn(`${ref.cls.name}.__init__ could not be evaluated to the end (${err instanceof Error ? err.message : String(err)}); layers after that point are missing`);
+    }
     return m;
   }
 
@@ -271,6 +279,15 @@ export class PythonInterpreter {
     }
     if (m.kind === 'layer') {
       if (IDENTITY_LAYERS.has(m.className)) return args[0] ?? NONE;
+      if (m.scope === undefined && parentFrame) {
+        // Created and called inline (`nn.Softmax(dim=-1)(x)`): not a submodule, so named like a functional op.
+        m.scope = `${parentFrame.node.scope}.${m.className.toLowerCase()}.${parentFrame.opIndex++}`;
+        const out = this.callLayer(m, args, kwargs, parentFrame);
+        const node = this.nodes.get(m.scope);
+        if (node) node.instanceType = m.className.toLowerCase();
+        m.scope = undefined;
+        return out;
+      }
       return this.callLayer(m, args, kwargs, parentFrame);
     }
     // user module
@@ -289,6 +306,11 @@ export class PythonInterpreter {
     let out: Value;
     try {
       out = this.callFunction(fwd.f, fwd.owner.analysis, [{ t: 'module', m }, ...args], kwargs, fwd.owner);
+    } catch (err) {
+      // A construct the evaluator does not handle must not lose the whole tree: keep what was recorded and say so.
+      if (err instanceof IreneError) throw err;
+      this.warn(`${ref.cls.name}.forward could not be evaluated to the end (${err instanceof Error ? err.message : String(err)}); its numbers are incomplete`);
+      out = unknown(`${ref.cls.name}.forward`);
     } finally {
       this.frames.pop();
     }
@@ -977,6 +999,7 @@ export class PythonInterpreter {
           if (method) return { t: 'func', f: method.f, file: method.owner.analysis, self: obj, owner: method.owner };
           const field = this.classField(m.cls, name);
           if (field) return field;
+          if (PRETRAINED_HELPERS.has(name)) return { t: 'func', f: TENSOR_METHOD, file: this.analysis, self: obj, owner: { cls: tensorMethodClass(name), analysis: this.analysis } };
         }
         return unknown(text);
       }
@@ -1033,6 +1056,10 @@ export class PythonInterpreter {
         const norm = (x: number | undefined, def: number): number => (x === undefined ? def : x < 0 ? Math.max(0, n + x) : Math.min(n, x));
         return { t: 'seq', kind: obj.kind, items: obj.items.slice(norm(it.lower, 0), norm(it.upper, n)) };
       }
+    }
+    if (obj.t === 'obj' && it.k === 'index' && it.v.t === 'num') {
+      const values = [...obj.attrs.values()];
+      return values[it.v.v < 0 ? values.length + it.v.v : it.v.v] ?? unknown(sourceText(e));
     }
     if ((obj.t === 'dict' || obj.t === 'obj') && it.k === 'index') {
       const k = it.v.t === 'str' || it.v.t === 'num' ? String(it.v.v) : undefined;
@@ -1109,6 +1136,10 @@ export class PythonInterpreter {
 
   private binary(op: string, l: Value, r: Value, range: SourceRange, e?: PyExpr): Value {
     const text = e ? sourceText(e) : op;
+    if ((op === 'is' || op === 'is not') && (l.t === 'tensor' || r.t === 'tensor')) {
+      // A tensor is never None (nor identical to another value here).
+      return { t: 'bool', v: op === 'is not' };
+    }
     if (l.t === 'tensor' || r.t === 'tensor') {
       if (op === '@') return this.matmul(l, r, range);
       const name = BINARY_OPS[op];
@@ -1293,6 +1324,15 @@ export class PythonInterpreter {
       return t?.t === 'tensor' ? { ...t, param: last === 'Parameter' } : { t: 'tensor', shape: undefined, param: last === 'Parameter', why: whyUnknown(t) ?? 'parameter' };
     }
     if (path.startsWith('torch.')) return this.torchFunction(last, pos, kw, e);
+    if (last === 'apply_chunking_to_forward') {
+      // transformers: apply_chunking_to_forward(fn, chunk_size, dim, *inputs) computes fn(*inputs) (in chunks: same work).
+      const fn = pos[0];
+      return fn ? this.apply(fn, pos.slice(3), new Map(), e, file) : unknown(sourceText(e));
+    }
+    if (/Output(WithPast|WithPooling|WithCrossAttentions|WithPastAndCrossAttentions|WithPoolingAndCrossAttentions)*$/.test(last) || path.includes('modeling_outputs')) {
+      // transformers' ModelOutput: attributes by name, and [i] = i-th attribute that is not None.
+      return { t: 'obj', name: last, attrs: new Map([...kw].filter(([, v]) => v.t !== 'none')) };
+    }
     return unknown(`${sourceText(e.fn)}(...)`);
   }
 
@@ -1443,7 +1483,8 @@ export class PythonInterpreter {
         const key = pos[1];
         if (key?.t !== 'str') return unknown(why);
         const v = this.getAttr(pos[0] ?? NONE, key.v, key.v);
-        if (pos[0]?.t === 'obj' || pos[0]?.t === 'dict') return { t: 'bool', v: v.t !== 'unknown' };
+        // Config objects, dicts and modules: every attribute they have is known once __init__ ran.
+        if (pos[0]?.t === 'obj' || pos[0]?.t === 'dict' || pos[0]?.t === 'module') return { t: 'bool', v: v.t !== 'unknown' };
         return v.t === 'unknown' ? unknown(why) : { t: 'bool', v: true };
       }
       case 'isinstance': {
@@ -1512,7 +1553,16 @@ export class PythonInterpreter {
       else if (name === 'extend') for (const v of this.iterate(pos[0] ?? NONE) ?? []) add(String(m.children.length), v);
       else if (name === 'insert') add(String(m.children.length), pos[1]);
       else if ((name === 'add_module' || name === 'register_module') && pos[0]?.t === 'str') add(pos[0].v, pos[1]);
-      else if ((name === 'register_buffer' || name === 'register_parameter') && pos[0]?.t === 'str' && pos[1]) {
+      else if (name === 'get_extended_attention_mask' || name === 'invert_attention_mask') {
+        // PreTrainedModel helpers: a (batch, seq) mask becomes (batch, 1, 1, seq), added to the attention scores.
+        const mask = pos[0];
+        const sh = mask?.t === 'tensor' ? mask.shape : undefined;
+        return tensor(sh && sh.length === 2 ? [sh[0], 1, 1, sh[1]] : sh, mask ? whyUnknown(mask) : 'attention mask');
+      } else if (name === 'get_head_mask') {
+        const n = asNumber(pos[1]);
+        if (pos[0]?.t === 'none' && n !== undefined) return { t: 'seq', kind: 'list', items: Array.from({ length: n }, () => NONE) };
+        return pos[0]?.t === 'none' ? NONE : unknown('head_mask');
+      } else if ((name === 'register_buffer' || name === 'register_parameter') && pos[0]?.t === 'str' && pos[1]) {
         m.attrs.set(pos[0].v, pos[1]);
         if (name === 'register_parameter') {
           const shape = knownShape(pos[1]);

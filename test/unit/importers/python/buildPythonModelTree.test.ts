@@ -103,6 +103,21 @@ describe('HF modelling file with a config.json beside it', () => {
     assert.equal(node(t, 'root.embeddings').source?.line, lineOf(text, 'self.embeddings = BertEmbeddings'));
   });
 
+  it('older transformers idioms (getattr defaults, inline nn.Softmax, apply_chunking_to_forward, ModelOutput) still map every node', () => {
+    const v4 = read('test/fixtures/python/hf_bert/modeling_bert_v4_style.py');
+    const t = build(v4, 'BertModel', { configText });
+    assert.equal(totalFlops(t.root), totalFlops(fromConfig.root));
+    for (const { node: n } of walkTree(t.root)) {
+      if (n.scope.startsWith('root.encoder.layer.')) assert.notEqual(n.source?.line, undefined, `${n.scope} has no source line`);
+    }
+    assert.equal(node(t, 'root.encoder.layer.2.attention.self.softmax.2').source?.line, lineOf(v4, 'nn.Softmax(dim=-1)(attention_scores)'));
+    assert.equal(node(t, 'root.encoder.layer.2.attention.self.matmul.3').source?.line, lineOf(v4, 'context_layer = torch.matmul(attention_probs, value_layer)'));
+    // Interpreted alone (the config resolves everything), the source gives the same FLOPs plus the attention-mask add it really does.
+    const alone = buildPythonModelTree(analyzePythonModels(v4), 'BertModel', { ...OPTS, fileName: 'v4.py', configText, configTree: { ...fromConfig, root: { ...fromConfig.root, instanceType: 'Other' } } });
+    const maskAdds = 12 * B * 12 * S * S;
+    assert.equal(totalFlops(alone.root), totalFlops(fromConfig.root) + maskAdds);
+  });
+
   it('a user-modified copy gets the tree of its source, with a warning', () => {
     const modified = text.replace(
       '        self.output = BertOutput(config)\n',

@@ -24,6 +24,10 @@ import { onnxDtypeBytes } from './onnxModel.js';
 
 type Reader = protobuf.Reader;
 
+function isBuffer(b: Uint8Array): b is Buffer {
+  return typeof Buffer !== 'undefined' && Buffer.isBuffer(b);
+}
+
 /** protobufjs returns int64 as a Long when the `long` package is installed, else as a number. */
 function int64(r: Reader): number {
   const v = r.int64() as unknown as number | { toNumber(): number };
@@ -96,7 +100,9 @@ class Decoder {
 
   private str(wire: number, end: number): string {
     const stop = this.lenEnd(wire, end);
-    const s = protobuf.util.utf8.read(this.r.buf, this.r.pos, stop);
+    const buf = this.r.buf;
+    // Node's native UTF-8 decoding when the bytes are a Buffer; protobufjs' portable one otherwise.
+    const s = isBuffer(buf) ? buf.toString('utf8', this.r.pos, stop) : protobuf.util.utf8.read(buf, this.r.pos, stop);
     this.r.pos = stop;
     return s;
   }

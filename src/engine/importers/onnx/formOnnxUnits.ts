@@ -108,18 +108,21 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     return undefined;
   };
   const push = (u: Omit<OnnxUnit, 'outputs'> & { outputs?: string[] }): void => {
-    const outputs = u.outputs ?? u.nodes.flatMap((i) => nodes[i]!.outputs.filter((o) => o !== ''));
     const idx = units.length;
     for (const i of u.nodes) claimed[i] = idx;
+    const unit = u as OnnxUnit;
+    unit.outputs ??= u.nodes.length === 1 ? nodes[u.nodes[0]!]!.outputs.filter((o) => o !== '') : u.nodes.flatMap((i) => nodes[i]!.outputs.filter((o) => o !== ''));
     // Empty tensors (a zero dim) make the cost formulas divide 0 by 0: such a primitive costs nothing.
-    const clean = (v: number): number => (Number.isNaN(v) ? 0 : v);
-    const cost = { flops: clean(u.cost.flops), memBytes: clean(u.cost.memBytes), parameters: clean(u.cost.parameters) };
-    units.push({ ...u, outputs, cost });
+    const c = u.cost;
+    if (Number.isNaN(c.flops) || Number.isNaN(c.memBytes) || Number.isNaN(c.parameters)) {
+      unit.cost = { flops: c.flops || 0, memBytes: c.memBytes || 0, parameters: c.parameters || 0 };
+    }
+    units.push(unit);
   };
-  const dataInputsOf = (idx: number[]): string[] => {
-    const inside = new Set(idx.flatMap((i) => nodes[i]!.outputs));
+  /** Run-time inputs of one node (constants and repeats left out). */
+  const dataInputsOf = (i: number): string[] => {
     const out: string[] = [];
-    for (const i of idx) for (const inp of nodes[i]!.inputs) if (!isConst(inp) && !inside.has(inp) && !out.includes(inp)) out.push(inp);
+    for (const inp of nodes[i]!.inputs) if (!isConst(inp) && !out.includes(inp)) out.push(inp);
     return out;
   };
 
@@ -261,7 +264,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     if (claimed[i]! >= 0) return;
     const op = n.opType;
     const outs = n.outputs.filter((o) => o !== '');
-    const dataInputs = dataInputsOf([i]);
+    const dataInputs = dataInputsOf(i);
     // Views and constant computations (most nodes of a TorchScript export) are settled first and cheaply.
     if (VIEW_OPS.has(op) || (outs.length > 0 && outs.every(isConst)) || (op === 'Transpose' && !feedsReshape(graph, nodes, n))) {
       push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op, cost: ZERO });

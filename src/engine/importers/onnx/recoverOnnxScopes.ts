@@ -312,6 +312,7 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
 
   // Leaf names for fused norms / activations and for weights without a usable name.
   const used = new Set<string>(claimedLeaf);
+  const embeddingLeaves = new Set(units.flatMap((u, i) => (anchor[i] && u.kind === 'embedding' ? [leaf[i]!] : [])));
   const ordinal = new Map<string, number>();
   units.forEach((u, i) => {
     if (anchor[i] || u.kind === 'drop') return;
@@ -340,8 +341,10 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
       leaf[i] = leafName(ACT_NAMES[`${family}:${lastSegment(m)}`] ?? 'act');
     } else if (u.kind === 'linear' || u.kind === 'embedding' || u.kind === 'conv') {
       const own = u.weight ? ctx.originalName(u.weight) : undefined;
-      const base = own?.endsWith('.weight') ? lastSegment(own.slice(0, -'.weight'.length)) : u.kind;
-      leaf[i] = leafName(base);
+      const ownLeaf = own?.endsWith('.weight') ? own.slice(0, -'.weight'.length) : undefined;
+      // A projection reusing an embedding's table is the tied LM head.
+      const tied = u.kind === 'linear' && ownLeaf !== undefined && embeddingLeaves.has(ownLeaf);
+      leaf[i] = leafName(tied ? 'lm_head' : ownLeaf ? lastSegment(ownLeaf) : u.kind);
     }
   });
 

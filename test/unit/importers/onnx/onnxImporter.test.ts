@@ -207,3 +207,38 @@ test('model-local functions are expanded into their nodes', () => {
   const gelu = [...walkTree(tree.root)].find(({ node }) => node.kind === 'activation')?.node;
   assert.equal(gelu?.flops, 8 * 2 * 4 * 8);
 });
+
+test('opset 23 fused ops: RMSNormalization and Attention get shapes and costs', () => {
+  const [b, s, d, heads] = [2, 6, 8, 2];
+  const bytes = encodeModel(
+    {
+      name: 'fused',
+      input: [valueInfo('x', ['batch', 'sequence', d])],
+      output: [valueInfo('y', ['batch', 'sequence', d])],
+      initializer: [weight('norm.weight', [d])],
+      node: [
+        { name: 'n', opType: 'RMSNormalization', input: ['x', 'norm.weight'], output: ['h'] },
+        {
+          name: 'a',
+          opType: 'Attention',
+          input: ['h', 'h', 'h'],
+          output: ['y'],
+          attribute: [
+            { name: 'q_num_heads', type: 2, i: heads },
+            { name: 'kv_num_heads', type: 2, i: heads },
+          ],
+        },
+      ],
+    },
+    { irVersion: 10, opsetImport: [{ domain: '', version: 23 }] },
+  );
+  const tree = onnxImporter.parse({ fileName: 'o23.onnx', bytes }, { batchSize: b, seqLen: s, dtype: 'fp32' });
+  const nodes = [...walkTree(tree.root)].map(({ node }) => node).filter((n) => n.type === 'ml');
+  const norm = nodes.find((n) => n.kind === 'rmsnorm');
+  assert.equal(norm?.flops, 4 * b * s * d);
+  assert.equal(norm?.parameters, d);
+  const attn = nodes.find((n) => n.instanceType === 'scaled_dot_product_attention');
+  // QK^T and AV: 2 x 2 b s^2 d; softmax 5 per score (b heads s s).
+  assert.equal(attn?.flops, 4 * b * s * s * d + 5 * b * heads * s * s);
+  assert.equal(attn?.kind, 'matmul');
+});

@@ -6,7 +6,7 @@
  * Writes its section of docs/performance.md.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzePythonModels, buildPythonModelTree, type PythonAnalysis } from '../src/engine/importers/python/pythonModelAnalyzer.js';
@@ -74,6 +74,7 @@ function measureEdits(text: string, runs: number): { incremental: number[]; fres
 
 function main(): void {
   const rows: string[] = [];
+  const loadAtStart = loadavg()[0]!;
   // Warm up the parser and the JIT.
   for (let i = 0; i < 3; i++) analyzePythonModels(generate(3000));
 
@@ -117,7 +118,8 @@ function main(): void {
 
 \`bench/python.bench.ts\`: generated files made of renamed copies of the Python fixtures
 (3,000 lines: ${a3k.classes.length} classes, ${a3k.modelClasses.length} models; 50,000 lines: ${a50k.classes.length} classes),
-in Node ${process.version} on ${cpu} (${cpus().length} logical cores, shared). Edits change one character on a
+in Node ${process.version} on ${cpu} (${cpus().length} logical cores, shared with other work: 1-minute load average
+${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, so medians are more telling than p95). Edits change one character on a
 line spread through the file; 40 edits (3,000 lines) and 10 edits (50,000 lines). "Analysis" is
 \`analyzePythonModels\`: lezer parse (incremental when given the previous analysis), classes,
 bases, layers and functional ops. Tree building (\`buildPythonModelTree\`, batch 8 x 256) runs

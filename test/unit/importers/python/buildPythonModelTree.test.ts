@@ -315,4 +315,47 @@ class Net(nn.Module):
     const unusedLine = lineOf(text, 'self.unused =') + 1;
     assert.ok(t.warnings.some((w) => w.startsWith(`root.unused (line ${unusedLine}): Linear is never called`)), t.warnings.join('\n'));
   });
+
+  it('submodules and bases from other workspace files, with their own file in the source links', () => {
+    const blocksText = `${header}
+class Block(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.fc = nn.Linear(d, 4 * d)
+
+    def forward(self, x):
+        return F.gelu(self.fc(x))
+`;
+    const blocks = analyzePythonModels(blocksText, { fileName: 'blocks.py' });
+    const text = `${header}from .blocks import Block
+
+class Net(nn.Module):
+    def __init__(self, d=32, n=2):
+        super().__init__()
+        self.emb = nn.Embedding(10, d)
+        self.blocks = nn.ModuleList([Block(d) for _ in range(n)])
+
+    def forward(self, ids):
+        x = self.emb(ids)
+        for b in self.blocks:
+            x = b(x)[..., :32]
+        return x
+`;
+    const a = analyzePythonModels(text, { otherFiles: [blocks], fileName: 'net.py' });
+    const t = buildPythonModelTree(a, 'Net', { ...OPTS, fileName: 'net.py' });
+    const fc = node(t, 'root.blocks.1.fc');
+    assert.equal(fc.flops, 2 * B * S * 32 * 128);
+    assert.equal(fc.source?.file, 'blocks.py');
+    assert.equal(fc.source?.line, blocksText.split('\n').findIndex((l) => l.includes('self.fc = nn.Linear')));
+    assert.equal(node(t, 'root.blocks.1').source?.file, 'net.py');
+    assert.equal(node(t, 'root.blocks.0.gelu.0').flops, 8 * B * S * 128);
+  });
+
+  it('stops when the caller aborts', () => {
+    const a = analyzePythonModels(read('test/fixtures/python/llama_like.py'));
+    const ctrl = new AbortController();
+    ctrl.abort();
+    assert.throws(() => buildPythonModelTree(a, 'LlamaModel', { ...OPTS, fileName: 'x.py', signal: ctrl.signal }), (e: unknown) => (e as { code?: string }).code === 'ABORTED');
+    assert.throws(() => analyzePythonModels('x = 1', { signal: ctrl.signal }), (e: unknown) => (e as { code?: string }).code === 'ABORTED');
+  });
 });

@@ -124,7 +124,8 @@ export class PythonInterpreter {
       children: [],
       cls: ref,
       ...(range ? { range } : {}),
-      file: ref.analysis,
+      // The source link points where the module is created (the caller's file), not where its class lives.
+      file: this.currentFile ?? this.analysis,
       unresolved: [],
       ownParameters: 0,
     };

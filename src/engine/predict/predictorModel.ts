@@ -89,7 +89,7 @@ export function candidatesFor(set: FeatureSet): RegressionCandidate[] {
     { form: 'linear', columns: smallWithRuntime },
     { form: 'log' },
     { form: 'log', columns: smallWithRuntime },
-    { form: 'linear', columns: [small[0]!, small[1]!], nonNegative: true },
+    { form: 'linear', columns: [small[0]!, small[1]!, ...smallWithRuntime.slice(small.length)], nonNegative: true },
   ];
 }
 

@@ -217,7 +217,9 @@ function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: Import
       inputs.push(
         ids
           ? { t: 'tensor', shape: [options.batchSize, options.seqLen], int: true }
-          : width !== undefined
+          : width === 0
+            ? { t: 'tensor', shape: [options.batchSize, options.seqLen], int: true }
+            : width !== undefined
             ? { t: 'tensor', shape: [options.batchSize, options.seqLen, width] }
             : { t: 'tensor', shape: [options.batchSize, options.seqLen, undefined], why: `${ROOT_WIDTH}${p.name}` },
       );

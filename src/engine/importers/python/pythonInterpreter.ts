@@ -355,7 +355,7 @@ export class PythonInterpreter {
       }
       return v;
     };
-    const shape: Dim[] | undefined = x.t === 'tensor' ? x.shape?.slice() : undefined;
+    let shape: Dim[] | undefined = x.t === 'tensor' ? x.shape?.slice() : undefined;
     let out: Value;
     let cost: PrimitiveCost | undefined;
     let parameters = 0;
@@ -382,6 +382,11 @@ export class PythonInterpreter {
         break;
       }
       case 'Embedding': {
+        if (x.t === 'tensor' && x.why?.startsWith(ROOT_WIDTH) && shape && shape.length === 3 && shape[2] === undefined) {
+          // The root input goes into an embedding: it is token ids (batch x seq), whatever its name.
+          shape = shape.slice(0, 2);
+          this.noteInferredWidth(x, 0);
+        }
         const rows = need('num_embeddings');
         const dim = need('embedding_dim');
         if (rows !== undefined && dim !== undefined) parameters = rows * dim;
@@ -498,7 +503,7 @@ export class PythonInterpreter {
     return out;
   }
 
-  /** Width of the root input, learnt from the first layer that consumed it (features), when it was not given. */
+  /** Width of the root input, learnt from the first layer that consumed it (features; 0: it is token ids), when it was not given. */
   inferredInputWidth: number | undefined;
 
   private noteInferredWidth(x: Value, width: number): void {

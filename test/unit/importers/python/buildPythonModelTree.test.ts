@@ -298,6 +298,23 @@ class Child(Base):
     assert.equal(t.root.instanceType, 'Child');
   });
 
+  it('a root input that feeds an embedding is token ids whatever its name', () => {
+    const text = `${header}
+class Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tok = nn.Embedding(100, 16)
+        self.out = nn.Linear(16, 100)
+
+    def forward(self, x):
+        return self.out(self.tok(x))
+`;
+    const t = build(text);
+    assert.deepEqual(node(t, 'root.tok').inputShapes, [[B, S]]);
+    assert.equal(node(t, 'root.out').flops, 2 * B * S * 16 * 100);
+    assert.deepEqual(t.warnings, []);
+  });
+
   it('a layer called twice counts two calls; a layer never called is reported', () => {
     const text = `${header}
 class Net(nn.Module):

@@ -8,7 +8,6 @@
 import { IreneError, throwIfAborted } from '../../errors.js';
 import {
   FLOPS_PER_ELEMENT,
-  broadcastShapes,
   elementwiseCost,
   embeddingCost,
   linearCost,
@@ -315,12 +314,12 @@ export class PythonInterpreter {
     } finally {
       this.frames.pop();
     }
-    if (isLeaf) this.finishLeafModule(m, node, frame.fold!, args[0], out);
+    if (isLeaf) this.finishLeafModule(m, node, frame.fold!, args[0]);
     return out;
   }
 
   /** A user module without submodules is one primitive (LlamaRMSNorm): its cost by convention when its kind is known, else the sum of its ops. */
-  private finishLeafModule(m: ModuleInst, node: ModelNode, folded: PrimitiveCost, input: Value | undefined, out: Value): void {
+  private finishLeafModule(m: ModuleInst, node: ModelNode, folded: PrimitiveCost, input: Value | undefined): void {
     node.type = 'ml';
     const kind = primitiveKindOf(m.className);
     node.kind = kind;
@@ -330,7 +329,6 @@ export class PythonInterpreter {
     if (shape && perElement[kind] !== undefined) cost = pointwiseCost(shape, perElement[kind]!, this.opts.dtype, m.ownParameters);
     else if (kind === 'activation' && shape) cost = pointwiseCost(shape, FLOPS_PER_ELEMENT[activationOf(m.className)], this.opts.dtype);
     if (!shape && kind !== 'rotary' && whyUnknown(input)) this.markUnresolved(node, whyUnknown(input)!);
-    void out;
     node.flops = cost.flops;
     node.memBytes = cost.memBytes + (perElement[kind] !== undefined ? 0 : m.ownParameters * DTYPE_BYTES[this.opts.dtype]);
     node.parameters = m.ownParameters;
@@ -1253,7 +1251,7 @@ export class PythonInterpreter {
       }
       case 'func': {
         if (fn.f === TENSOR_METHOD) return this.method(fn.self!, fn.owner!.cls.name, pos, kw, range);
-        if (fn.f === SUPER_METHOD) return this.superCall(fn.self!, fn.owner!.cls.name, pos, kw, file);
+        if (fn.f === SUPER_METHOD) return this.superCall(fn.self!, fn.owner!.cls.name, pos, kw);
         return this.callFunction(fn.f, fn.file, fn.self ? [fn.self, ...pos] : pos, kw, fn.owner);
       }
       case 'ref':
@@ -1290,8 +1288,7 @@ export class PythonInterpreter {
     return obj;
   }
 
-  private superCall(self: Value, method: string, pos: Value[], kw: Map<string, Value>, _file: PythonAnalysis): Value {
-    void _file;
+  private superCall(self: Value, method: string, pos: Value[], kw: Map<string, Value>): Value {
     if (self.t !== 'super') return NONE;
     const found = this.findMethod(self.owner, method, true);
     if (!found) return NONE; // nn.Module.__init__ and friends
@@ -1801,4 +1798,3 @@ function jsDefault(def: unknown): Value {
   return NONE;
 }
 
-export { broadcastShapes };

@@ -354,8 +354,6 @@ function readClass(node: SyntaxNode, conv: AstConverter, decorators: string[], o
         ...(annotation ? { annotation } : {}),
         range: conv.range(target),
       });
-    } else if (target.name === 'ExpressionStatement') {
-      // A bare annotated field `n: int` parses as an expression statement in some grammars; ignore.
     }
   }
   return cls;

@@ -86,17 +86,47 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
     warnings,
   };
   const configTree = options.configTree ?? configTreeFor(config, options.configText, options);
-  if (configTree && configTree.root.instanceType === className) {
-    const resolved = ![...walkTree(root)].some(({ node }) => node.unresolved?.length);
-    const a = layerScopes(root);
-    const b = layerScopes(configTree.root);
-    const same = a.size === b.size && [...a].every((x) => b.has(x));
-    if (!resolved || same) return attachSource(configTree, built, analysis, options.fileName);
+  if (!configTree) return built;
+  // The config tree describes the base model (AutoModel: BertModel). It is the whole tree when that is the
+  // class asked for, or a subtree of it (`root.bert` inside BertForMaskedLM).
+  const base = [...walkTree(root)].find(({ node }) => node.instanceType === configTree.root.instanceType)?.node;
+  if (!base) return built;
+  const sub = base.scope === 'root' ? configTree : rescope(configTree, base.scope);
+  const resolved = ![...walkTree(base)].some(({ node }) => node.unresolved?.length);
+  const a = layerScopes(base);
+  const b = layerScopes(sub.root);
+  const same = a.size === b.size && [...a].every((x) => b.has(x));
+  if (resolved && !same) {
     built.warnings.unshift(
-      `${className} differs from the stock ${configTree.format} tree (${[...a].filter((x) => !b.has(x)).length} layers added, ${[...b].filter((x) => !a.has(x)).length} missing): the tree is built from this source`,
+      `${base.instanceType} differs from the stock ${configTree.format} tree (${[...a].filter((x) => !b.has(x)).length} layers added, ${[...b].filter((x) => !a.has(x)).length} missing): the tree is built from this source`,
     );
+    return built;
   }
-  return built;
+  const attached = attachSource(sub, built, analysis, options.fileName);
+  if (base === root) return attached;
+  // Graft: the config's base model replaces the source's subtree; heads around it stay as built from source.
+  const grafted = attached.root;
+  grafted.type = base.type;
+  grafted.calls = base.calls;
+  grafted.source = base.source ?? grafted.source;
+  const replace = (n: ModelNode): boolean => {
+    const i = n.children.indexOf(base);
+    if (i >= 0) {
+      n.children[i] = grafted;
+      return true;
+    }
+    return n.children.some(replace);
+  };
+  replace(root);
+  rollUpTotals(root);
+  return { ...built, warnings: [...sub.warnings, ...built.warnings] };
+}
+
+/** A copy of a tree whose scopes start at `scope` instead of `root` (for grafting). */
+function rescope(tree: ModelTree, scope: string): ModelTree {
+  const out = structuredClone(tree);
+  for (const { node } of walkTree(out.root)) node.scope = node.scope === 'root' ? scope : `${scope}${node.scope.slice(4)}`;
+  return out;
 }
 
 /** One warning per unresolved node, repeated layers (`h.0` ... `h.11`) collapsed into one line with a count. */

@@ -118,6 +118,33 @@ describe('HF modelling file with a config.json beside it', () => {
     assert.equal(totalFlops(alone.root), totalFlops(fromConfig.root) + maskAdds);
   });
 
+  it('a head class grafts the config tree of its base model and keeps its own head from source', () => {
+    const withHead = `${text}
+
+class BertForSequenceClassification(BertPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.bert = BertModel(config)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, 3)
+
+    def forward(self, input_ids=None, attention_mask=None):
+        sequence_output, pooled_output = self.bert(input_ids, attention_mask=attention_mask)
+        return self.classifier(self.dropout(pooled_output))
+`;
+    const t = build(withHead, 'BertForSequenceClassification', { configText });
+    assert.equal(t.root.instanceType, 'BertForSequenceClassification');
+    const bert = node(t, 'root.bert');
+    assert.equal(bert.type, 'module');
+    const expected = [...walkTree(fromConfig.root)].map(({ node: n }) => n.scope.replace(/^root/, 'root.bert'));
+    assert.deepEqual([...walkTree(bert)].map(({ node: n }) => n.scope), expected);
+    const head = node(t, 'root.classifier');
+    assert.equal(head.flops, 2 * B * 768 * 3);
+    assert.equal(totalFlops(t.root), totalFlops(fromConfig.root) + 2 * B * 768 * 3);
+    assert.equal(node(t, 'root.bert.encoder.layer.5.attention.self.query').source?.line, lineOf(withHead, 'self.query = nn.Linear'));
+    assert.equal(bert.source?.line, lineOf(withHead, 'self.bert = BertModel(config)'));
+  });
+
   it('a user-modified copy gets the tree of its source, with a warning', () => {
     const modified = text.replace(
       '        self.output = BertOutput(config)\n',

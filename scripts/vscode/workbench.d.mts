@@ -37,3 +37,4 @@ export function runExtensionTests(options: {
   timeoutMs?: number;
   write?: (s: string) => void;
 }): Promise<number>;
+export function stageExtension(dir: string): string;

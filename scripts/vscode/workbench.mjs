@@ -9,7 +9,7 @@
 // wait has a timeout, and a failure says which step failed and where the logs
 // are.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { format } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
@@ -145,6 +145,19 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, se
       if (!process.env.IRENE_KEEP_TMP) rmSync(base, { recursive: true, force: true, maxRetries: 3 });
     },
   };
+}
+
+/**
+ * Copies the extension as it ships (manifest, bundles, media, grammar) into
+ * `dir`, so a rebuild of dist/ while tests run cannot change what they test.
+ */
+export function stageExtension(dir) {
+  mkdirSync(dir, { recursive: true });
+  for (const entry of ['package.json', 'dist', 'media', 'syntaxes', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
+    const from = join(repoRoot, entry);
+    if (existsSync(from)) cpSync(from, join(dir, entry), { recursive: true });
+  }
+  return dir;
 }
 
 /** The workbench URL for `folder`, loading the extension at `extensionDevelopmentPath` and optionally running tests. */

@@ -8,7 +8,8 @@
 // test/fixtures/workspace, so settings the tests write never touch the repo.
 import { runTests } from '@vscode/test-electron';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { stageExtension } from '../../scripts/vscode/workbench.mjs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,20 +25,6 @@ function vscodeExecutable(): string | undefined {
     return shim;
   }
   return choice;
-}
-
-/**
- * A snapshot of the extension as it ships (manifest, bundles, media,
- * grammar), so a rebuild of dist/ while the tests run cannot change what
- * they test.
- */
-function stageExtension(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  for (const entry of ['package.json', 'dist', 'media', 'syntaxes', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
-    const from = join(repoRoot, entry);
-    if (existsSync(from)) cpSync(from, join(dir, entry), { recursive: true });
-  }
-  return dir;
 }
 
 async function main(): Promise<number> {

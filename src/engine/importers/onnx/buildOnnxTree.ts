@@ -87,7 +87,7 @@ export function buildOnnxTree(model: OnnxModel, options: OnnxImportOptions, file
       `unknown operators ${[...inference.unknownOps].sort().join(', ')}: kept in the tree without a cost, shapes after them may be missing`,
     );
   }
-  const assembled = assemble(units, scopes, graph.nodes, options, warnings);
+  const assembled = assemble(units, scopes, graph.nodes, inference.tensors, options, warnings);
   const name = modelName(model, options, fileName);
   const tree: ModelTree = {
     modelName: name,
@@ -115,6 +115,7 @@ function assemble(
   units: OnnxUnit[],
   scopes: ScopeAssignment,
   nodes: OnnxNode[],
+  tensors: Map<string, TensorInfo>,
   options: OnnxImportOptions,
   warnings: string[],
 ): { root: ModelNode; nodeModule: string[]; nodeMl: (string | undefined)[] } {
@@ -210,11 +211,54 @@ function assemble(
     }
   }
   pruneEmpty(root);
+  moduleInputShapes(root, units, nodeModule, tensors);
   rollUpTotals(root);
   if (scopes.mode === 'weight-names' && root.children.every((c) => c.type === 'ml')) {
     warnings.push('no module scopes in the file (no scope metadata, node names or parameter names): ops are listed under the model');
   }
   return { root, nodeModule, nodeMl };
+}
+
+/**
+ * A module's input shapes: the run-time tensors its nodes (views included) read that are
+ * produced outside it, in order of first use, as a forward hook sees its tensor arguments.
+ * The model keeps none, as in the measured trees.
+ */
+function moduleInputShapes(root: ModelNode, units: OnnxUnit[], nodeModule: string[], tensors: Map<string, TensorInfo>): void {
+  const byModule = new Map<string, OnnxUnit[]>();
+  for (const u of units) {
+    const scope = nodeModule[u.nodes[0]!]!;
+    let list = byModule.get(scope);
+    if (!list) byModule.set(scope, (list = []));
+    list.push(u);
+  }
+  const visit = (m: ModelNode): { reads: string[]; writes: Set<string>; first: Map<string, number> } => {
+    const reads: string[] = [];
+    const first = new Map<string, number>();
+    const writes = new Set<string>();
+    const add = (t: string, at: number): void => {
+      if (!first.has(t)) {
+        first.set(t, at);
+        reads.push(t);
+      } else if (at < first.get(t)!) first.set(t, at);
+    };
+    for (const u of byModule.get(m.scope) ?? []) {
+      for (const t of u.dataInputs) add(t, u.nodes[0]!);
+      for (const t of u.outputs) writes.add(t);
+    }
+    for (const c of m.children) {
+      if (c.type === 'ml') continue;
+      const sub = visit(c);
+      for (const t of sub.reads) add(t, sub.first.get(t)!);
+      for (const t of sub.writes) writes.add(t);
+    }
+    const external = reads.filter((t) => !writes.has(t)).sort((a, b) => first.get(a)! - first.get(b)!);
+    if (m.type === 'module') {
+      m.inputShapes = external.map((t) => tensors.get(t)?.shape).filter((s): s is number[] => s !== undefined);
+    }
+    return { reads: external, writes, first };
+  };
+  visit(root);
 }
 
 /** Drops module nodes left without any ml descendant (only views and constants sat in them). */

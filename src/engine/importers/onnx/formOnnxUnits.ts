@@ -126,6 +126,17 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     return out;
   };
 
+  /** x + 0, x - 0, x * 1, x / 1 with a uniform constant that does not change x's shape. */
+  const isIdentity = (op: string, ins: string[]): boolean => {
+    const neutral = op === 'Add' || op === 'Sub' ? 0 : op === 'Mul' || op === 'Div' ? 1 : undefined;
+    if (neutral === undefined || ins.length !== 2) return false;
+    const [a, b] = ins.map((s) => tensors.get(s));
+    const check = (x: TensorInfo | undefined, c: TensorInfo | undefined): boolean =>
+      !!x?.shape && !!c?.shape && c.constant && c.uniform === neutral && c.shape.length <= x.shape.length &&
+      c.shape.every((d, k) => d === 1 || d === x.shape![x.shape!.length - c.shape!.length + k]);
+    return check(a, b) || ((op === 'Add' || op === 'Mul') && check(b, a));
+  };
+
   // Pass 1: linears, embeddings, convs (they anchor everything else).
   nodes.forEach((n, i) => {
     if (claimed[i]! >= 0) return;
@@ -271,9 +282,25 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       return;
     }
     const ins = n.inputs.filter((s) => s !== '');
+    if (isIdentity(op, ins)) {
+      // Adding an all-zero mask (exports traced without padding) or scaling by 1: eager PyTorch skips it.
+      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op, cost: ZERO });
+      return;
+    }
     const known = ins.every((s) => shapeOf(s) !== undefined);
     const outShape = outs[0] ? shapeOf(outs[0]) : undefined;
-    const base = { nodes: [i], main: i, dataInputs, inputShapes: dataInputs.map((s) => shapeOf(s) ?? []) };
+    // Input shapes as a forward hook records them: every tensor operand, constants included (a mask,
+    // a position table), but not scalars or the small integer tensors that only carry shapes and axes.
+    const operands = ins.filter((s) => {
+      if (!isConst(s)) return true;
+      if (weightOf(s)) return false; // parameters are not inputs
+      const t = tensors.get(s);
+      const n = t?.shape ? numel(t.shape) : 0;
+      return n > 1 && !((t?.elemType === 7 || t?.elemType === 6) && (t.shape?.length ?? 0) <= 1);
+    });
+    // Large input-independent tensors (a causal mask) are read like activations by the module around.
+    const reads = [...dataInputs, ...operands.filter((s) => !dataInputs.includes(s))];
+    const base = { nodes: [i], main: i, dataInputs: reads, inputShapes: operands.map((s) => shapeOf(s) ?? []) };
     if (op === 'MatMul' || op === 'FusedMatMul') {
       const [a, b] = [shapeOf(n.inputs[0]!), shapeOf(n.inputs[1]!)];
       push({ ...base, inputShapes: [a ?? [], b ?? []], kind: 'matmul', op: 'matmul', cost: a && b ? matmulCost(a, b, ctx.dtype) : zeroCost(0) });

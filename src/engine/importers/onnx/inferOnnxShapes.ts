@@ -17,6 +17,39 @@ export interface TensorInfo {
   values?: number[];
   /** Whether the tensor is an initializer or computed only from constants and input shapes. */
   constant: boolean;
+  /** The one value every element has, when known (an all-zero attention mask, a filled tensor). */
+  uniform?: number;
+}
+
+/** Most elements computed values are kept for (shape constants, aranges over the sequence). */
+const VALUE_LIMIT = 16384;
+
+/** Ops whose output holds only values of their first input. */
+const UNIFORM_PASS = new Set(['Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Reshape', 'Transpose', 'Identity', 'Slice', 'Flatten', 'Gather', 'GatherElements', 'GatherND', 'Split']);
+
+/** The uniform value of a node's outputs, from its inputs' (see TensorInfo.uniform). */
+function uniformOf(node: OnnxNode, ins: (TensorInfo | undefined)[], out: TensorInfo): number | undefined {
+  if (out.values && out.values.length > 0 && out.values.every((v) => v === out.values![0])) return out.values[0];
+  const u = (t: TensorInfo | undefined): number | undefined =>
+    t?.uniform ?? (t?.values && t.values.length > 0 && t.values.every((v) => v === t.values![0]) ? t.values[0] : undefined);
+  const op = node.opType;
+  if (UNIFORM_PASS.has(op)) return u(ins[0]);
+  if (op === 'Cast') {
+    const v = u(ins[0]);
+    const to = attrInt(node, 'to', 1);
+    return v === undefined ? undefined : to === 9 ? (v ? 1 : 0) : [6, 7, 12, 13, 2, 3, 4, 5].includes(to) ? Math.trunc(v) : v;
+  }
+  if (op === 'ConstantOfShape') return node.attributes[0]?.t?.values?.[0] ?? 0;
+  if (op === 'Where') {
+    const c = u(ins[0]);
+    return c === undefined ? undefined : u(c ? ins[1] : ins[2]);
+  }
+  if (BROADCAST_OPS.has(op) && ins.length >= 2) {
+    const vs = ins.map(u);
+    if (vs.some((v) => v === undefined)) return undefined;
+    return vs.slice(1).reduce<number>((a, b) => elementwise(op, a, b!), vs[0]!);
+  }
+  return undefined;
 }
 
 /** Result of shape inference. */
@@ -118,7 +151,7 @@ function elementwise(op: string, a: number, b: number): number {
 
 /** Values of a broadcast elementwise op over small tensors. */
 function broadcastValues(op: string, inputs: TensorInfo[], out: number[]): number[] | undefined {
-  if (numel(out) > SMALL_TENSOR_ELEMENTS) return undefined;
+  if (numel(out) > VALUE_LIMIT) return undefined;
   if (!inputs.every((t) => t.values && t.shape)) return undefined;
   const n = numel(out);
   const res: number[] = new Array<number>(n);
@@ -217,6 +250,10 @@ export function inferOnnxShapes(
         (ins.length > 0 && ins.every((t) => t === undefined || t.constant) && !node.opType.startsWith('Random'));
       // A corrupt file can fold to negative or NaN dims: treat those as unknown rather than cost them.
       if (info?.shape && !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) info = { ...info, shape: undefined, values: undefined };
+      if (info && info.uniform === undefined) {
+        const uniform = uniformOf(node, ins, info);
+        if (uniform !== undefined) info = { ...info, uniform };
+      }
       tensors.set(name, info ? { ...info, constant: info.constant || constant || info.values !== undefined } : { elemType: 0, constant });
     });
   }
@@ -248,7 +285,7 @@ function resolveDimsQuiet(dims: OnnxDim[] | undefined, bindings: Record<string, 
 }
 
 function t(shape: number[] | undefined, elemType: number, values?: number[]): TensorInfo {
-  return { shape, elemType, values: values && values.length <= SMALL_TENSOR_ELEMENTS ? values : undefined, constant: false };
+  return { shape, elemType, values: values && values.length <= VALUE_LIMIT ? values : undefined, constant: false };
 }
 
 /** Output infos of one node (undefined entries: unknown). */
@@ -471,7 +508,7 @@ function inferNode(
       if (present.length !== 3 || present.some((v) => !v.shape)) return [];
       const shape = present.reduce<number[]>((acc, v) => broadcast(acc, v.shape!), []);
       let values: number[] | undefined;
-      if (numel(shape) <= SMALL_TENSOR_ELEMENTS && present.every((v) => v.values && numel(v.shape!) === numel(shape))) {
+      if (numel(shape) <= VALUE_LIMIT && present.every((v) => v.values && numel(v.shape!) === numel(shape))) {
         values = present[0]!.values!.map((c, k) => (c ? present[1]!.values![k]! : present[2]!.values![k]!));
       }
       return [t(shape, ins[1]!.elemType, values)];
@@ -519,7 +556,7 @@ function inferNode(
       const [s, l, d] = [ins[0]?.values?.[0], ins[1]?.values?.[0], ins[2]?.values?.[0]];
       if (s === undefined || l === undefined || d === undefined || d === 0) return [t(undefined, et)];
       const n = Math.max(0, Math.ceil((l - s) / d));
-      const values = n <= SMALL_TENSOR_ELEMENTS ? Array.from({ length: n }, (_, k) => s + k * d) : undefined;
+      const values = n <= VALUE_LIMIT ? Array.from({ length: n }, (_, k) => s + k * d) : undefined;
       return [t([n], et, values)];
     }
     case 'Conv': {

@@ -242,3 +242,26 @@ test('opset 23 fused ops: RMSNormalization and Attention get shapes and costs', 
   assert.equal(attn?.flops, 4 * b * s * s * d + 5 * b * heads * s * s);
   assert.equal(attn?.kind, 'matmul');
 });
+
+test('an all-zero additive mask (export traced without padding) is not an op, as in eager PyTorch', () => {
+  const s = SETTINGS[0]!;
+  const { onnx, config } = load('bert-base-uncased', s);
+  const names = (t: ModelTree): string[] =>
+    findByScope(t.root, 'root.encoder.layer.3.attention.self')!.children.map((c) => c.scope);
+  // Every op of the ONNX attention is one the config tree (from the measured trees) has, under the same name.
+  for (const scope of names(onnx)) assert.ok(names(config).includes(scope), `${scope} not in the config tree`);
+  assert.ok(!names(onnx).some((n) => /\.add\.\d+$/.test(n)));
+  // GPT-2's causal mask is not uniform: its add stays.
+  const gpt = load('gpt2', s).onnx;
+  assert.equal(findByScope(gpt.root, 'root.h.0.attn.add.2')?.inputShapes[1]?.join(','), `${s.batchSize},1,${s.seqLen},${s.seqLen}`);
+});
+
+test('module input shapes are the tensors a forward hook would see', () => {
+  const s = SETTINGS[0]!;
+  const { onnx } = load('bert-base-uncased', s);
+  const h = [s.batchSize, s.seqLen, 768];
+  assert.deepEqual(findByScope(onnx.root, 'root.encoder.layer.2')?.inputShapes, [h]);
+  assert.deepEqual(findByScope(onnx.root, 'root.encoder.layer.2.attention.output')?.inputShapes, [h, h]);
+  assert.deepEqual(findByScope(onnx.root, 'root.encoder.layer.2.output')?.inputShapes, [[s.batchSize, s.seqLen, 3072], h]);
+  assert.deepEqual(findByScope(onnx.root, 'root.encoder.layer.2.attention.output.LayerNorm')?.inputShapes, [h]);
+});

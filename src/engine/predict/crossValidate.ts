@@ -94,7 +94,8 @@ export function scoreTrees(trees: readonly ModelTree[], model: PredictorModel, s
   prepareForest(data, model);
   const pred = predictForest(data, model);
   const acc = { ml: [0, 0], module: [0, 0], model: [0, 0] };
-  const { forest, nodes, parent } = { ...data, parent: data.forest.parent };
+  const { forest, nodes } = data;
+  const parent = forest.parent;
   for (let i = 0; i < forest.n; i++) {
     if (parent[i]! < 0) continue;
     const y = forest.target[i]!;

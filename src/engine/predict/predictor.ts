@@ -35,7 +35,8 @@ const MAPE_TO_SIGMA = Math.sqrt(Math.PI / 2) / 100;
  * cross-validation error for that level (how far off it was on models it had
  * not seen, as a MAPE turned into a sigma) combined in quadrature with the
  * measurement noise for inputs of this size (launch-bound small inputs repeat
- * worse). Levels without a cross-validation figure use the largest one.
+ * worse). Levels without a cross-validation figure use the largest one; a
+ * profile trained without cross-validation carries the noise term only.
  */
 export function relativeUncertainty(profile: Profile, level: 'ml' | 'module' | 'model', tokens: number): number {
   const cv = profile.crossValidation;
@@ -156,17 +157,22 @@ function rangeWarnings(tree: ModelTree, profile: Profile, leaves: readonly Model
     const s = outside(tree.seqLen, m.seq);
     if (s) out.push(`sequence length ${tree.seqLen} is outside the training range ${m.seq[0]}-${m.seq[1]}: ${s}; extrapolating`);
   }
-  const worst = new Map<string, { ratio: number; text: string }>();
+  const worst = new Map<string, { ratio: number; above: boolean; edge: number }>();
   for (const leaf of leaves) {
     const kind = leafKind(leaf);
     const r = profile.trainingRange[kind];
     if (!r || leaf.flops <= 0) continue;
-    const ratio = leaf.flops > r.flops[1] ? leaf.flops / r.flops[1] : r.flops[0] > 0 && leaf.flops < r.flops[0] ? r.flops[0] / leaf.flops : 1;
+    const above = leaf.flops > r.flops[1];
+    const ratio = above ? leaf.flops / r.flops[1] : r.flops[0] > 0 && leaf.flops < r.flops[0] ? r.flops[0] / leaf.flops : 1;
     // Within 10 % of the edge is noise in the range, not extrapolation worth a warning.
     if (ratio <= 1.1) continue;
     const prev = worst.get(kind);
-    if (!prev || ratio > prev.ratio) worst.set(kind, { ratio, text: outside(leaf.flops, r.flops)! });
+    if (!prev || ratio > prev.ratio) worst.set(kind, { ratio, above, edge: above ? r.flops[1] : r.flops[0] });
   }
-  for (const [kind, w] of worst) out.push(`${kind} primitives up to ${w.text.replace(/\(.*\)/, `(${w.text.match(/\((.*)\)/)?.[1] ?? ''} FLOPs)`)}; extrapolating`);
+  for (const [kind, w] of worst) {
+    out.push(
+      `${kind} primitives reach ${times(w.ratio)}x ${w.above ? 'the largest' : 'below the smallest'} FLOPs seen in training (${w.edge.toExponential(2)} FLOPs); extrapolating`,
+    );
+  }
   return out;
 }

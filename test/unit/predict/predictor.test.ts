@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { AbortedError } from '../../../src/engine/errors.js';
 import { crossValidate, crossValidateFlopsBaseline, evaluateProfile } from '../../../src/engine/predict/crossValidate.js';
 import { predictTree } from '../../../src/engine/predict/predictor.js';
 import { trainProfile } from '../../../src/engine/predict/train.js';
@@ -94,6 +95,9 @@ test('warns about dtype and extrapolation, saying by how much', () => {
   const p = predictTree(tree, profile);
   assert.ok(p.warnings.some((w) => w.includes('bf16') && w.includes('fp32')));
   assert.ok(p.warnings.some((w) => w.includes('batch size 32') && w.includes('4.0x the largest')), p.warnings.join('\n'));
+  // A width 4x the widest trained (512): linear FLOPs grow 16x at the same tokens; batch 32 adds 4x over batch 8.
+  const wide = predictTree(syntheticTree('wide', 2048, 2, 8, 128), profile);
+  assert.ok(wide.warnings.some((w) => /^linear primitives reach 16x the largest FLOPs/.test(w)), wide.warnings.join('\n'));
 });
 
 test('same seed gives the same weights; another seed another start', () => {
@@ -120,4 +124,22 @@ test('leave-one-model-out cross-validation reports per model and a mean; the bas
   const ev = evaluateProfile(trees, profile);
   assert.equal(ev.perModel.length, 3);
   assert.ok(ev.overall.modelPct < 5);
+});
+
+test('training reports progress up to 1 and stops when aborted', () => {
+  const seen: number[] = [];
+  trainProfile(syntheticForest(), {
+    name: 's',
+    hardware: 'none',
+    dtype: 'fp32',
+    energySource: 'a formula',
+    fit: { epochs: 40 },
+    onProgress: (f) => seen.push(f),
+  });
+  assert.ok(seen.length > 3);
+  assert.equal(seen[seen.length - 1], 1);
+  assert.ok(seen.every((f, i) => i === 0 || f >= seen[i - 1]! - 1e-12), 'progress never goes back');
+  const ac = new AbortController();
+  ac.abort();
+  assert.throws(() => crossValidate(syntheticForest(), { featureSet: 'specs', signal: ac.signal }), AbortedError);
 });

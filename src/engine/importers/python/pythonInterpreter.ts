@@ -1109,7 +1109,11 @@ export class PythonInterpreter {
         for (let i = 0; i < skip; i++) out.push(shape[dim++]);
       } else if (it.k === 'index') {
         if (it.v.t === 'none') out.push(1);
-        else if (it.v.t === 'tensor') {
+        else if (it.v.t === 'seq') {
+          // x[:, [-1], :] keeps the dimension with the list's length.
+          out.push(it.v.items.length);
+          dim++;
+        } else if (it.v.t === 'tensor') {
           // Advanced indexing: keep it simple, the result has the index's shape plus the rest.
           out.push(...(it.v.shape ?? [undefined]));
           dim++;

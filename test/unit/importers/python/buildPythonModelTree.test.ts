@@ -268,6 +268,37 @@ class Net(nn.Module):
     assert.equal(node(t, 'root.mlp').type, 'module');
   });
 
+  it('ModuleDict(dict(...)) of layers and a ModuleList, attribute access through it, last-token head', () => {
+    const text = `${header}
+class Decoder(nn.Module):
+    def __init__(self, vocab=1000, width=64, depth=3):
+        super().__init__()
+        self.parts = nn.ModuleDict(dict(
+            emb=nn.Embedding(vocab, width),
+            blocks=nn.ModuleList([nn.Linear(width, width) for _ in range(depth)]),
+            norm=nn.LayerNorm(width),
+        ))
+        self.head = nn.Linear(width, vocab, bias=False)
+
+    def forward(self, tokens, labels=None):
+        h = self.parts.emb(tokens)
+        for blk in self.parts.blocks:
+            h = F.relu(blk(h))
+        h = self.parts.norm(h)
+        if labels is not None:
+            return self.head(h)
+        return self.head(h[:, [-1], :])
+`;
+    const t = build(text);
+    assert.deepEqual(
+      t.root.children.filter((c) => /^[A-Z]/.test(c.instanceType)).map((c) => c.scope),
+      ['root.parts.emb', 'root.parts.blocks.0', 'root.parts.blocks.1', 'root.parts.blocks.2', 'root.parts.norm', 'root.head'],
+    );
+    assert.deepEqual(node(t, 'root.head').inputShapes, [[B, 1, 64]]);
+    assert.equal(node(t, 'root.head').flops, 2 * B * 64 * 1000);
+    assert.equal(node(t, 'root.relu.2').flops, B * S * 64);
+  });
+
   it('functional ops in forward: sdpa, @, element-wise, with shapes from heads and head_dim', () => {
     const text = `${header}
 class Attn(nn.Module):

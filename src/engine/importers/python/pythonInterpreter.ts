@@ -1393,6 +1393,24 @@ export class PythonInterpreter {
       }
       case 'tensor':
         return tensor([], undefined);
+      case 'dropout':
+      case 'dropout1d':
+      case 'dropout2d':
+      case 'alpha_dropout':
+      case 'feature_alpha_dropout':
+        // Identity at inference (eval mode), as nn.Dropout.
+        return pos[0] ?? kw.get('input') ?? NONE;
+      case 'linear': {
+        const x = pos[0] ?? kw.get('input') ?? NONE;
+        const w = pos[1] ?? kw.get('weight') ?? NONE;
+        const xs = x.t === 'tensor' ? x.shape : undefined;
+        const ws = w.t === 'tensor' ? w.shape : undefined;
+        const out = xs && ws && ws.length === 2 ? [...xs.slice(0, -1), ws[0]] : undefined;
+        const kx = knownShape(x);
+        const cost = kx && ws && ws[0] !== undefined ? linearCost(kx, ws[0], (pos[2] ?? kw.get('bias') ?? NONE).t === 'tensor', this.opts.dtype) : undefined;
+        this.recordOp('linear', [x], cost && { ...cost, memBytes: cost.memBytes }, e.range, whyUnknown(x) ?? whyUnknown(w));
+        return tensor(out, whyUnknown(x) ?? whyUnknown(w));
+      }
       case 'finfo':
       case 'iinfo':
         return { t: 'obj', name: `torch.${name}`, attrs: new Map([['min', num(-3.4e38)], ['max', num(3.4e38)]]) };

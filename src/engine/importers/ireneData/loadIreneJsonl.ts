@@ -97,6 +97,7 @@ export function loadIreneJsonl(
       warnings: [],
     };
     if (root.measured) tree.measuredModelEnergyJ = root.measured.energyJ * root.calls;
+    redistributeSharedModules(tree);
     trees.push(tree);
   }
   return trees;
@@ -176,6 +177,56 @@ function readShapes(v: unknown): number[][] {
     if (shape && shape.every((d: unknown) => typeof d === 'number')) out.push(shape as number[]);
   }
   return out;
+}
+
+/**
+ * A module instance shared by several parents (openai-gpt's activation is one
+ * object registered in every MLP) is traced once, under the first parent that
+ * called it, with the calls of all parents: 12 GELUs per call of `h.0.mlp`
+ * and none in `h.1.mlp`... That misstates every one of those modules. Where a
+ * child's calls are k x its parent's and exactly k - 1 other nodes of the
+ * parent's class (same calls) lack a child of that class, the child is given
+ * its parent's calls and a copy (same measured energy per call) is placed in
+ * each of the others. Recorded in the tree's warnings.
+ */
+function redistributeSharedModules(tree: ModelTree): void {
+  const all: ModelNode[] = [];
+  const stack = [tree.root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    all.push(n);
+    stack.push(...n.children);
+  }
+  for (const parent of all) {
+    for (let idx = 0; idx < parent.children.length; idx++) {
+      const child = parent.children[idx]!;
+      const k = child.calls / parent.calls;
+      if (!(k > 1) || !Number.isInteger(k)) continue;
+      const others = all.filter(
+        (q) =>
+          q !== parent &&
+          q.instanceType === parent.instanceType &&
+          q.calls === parent.calls &&
+          !q.children.some((c) => c.instanceType === child.instanceType),
+      );
+      if (others.length !== k - 1) continue;
+      const suffix = child.scope.startsWith(`${parent.scope}.`) ? child.scope.slice(parent.scope.length) : `.${child.instanceType}`;
+      child.calls = parent.calls;
+      for (const q of others) {
+        const copy = structuredClone(child);
+        renameScopes(copy, child.scope, `${q.scope}${suffix}`);
+        q.children.splice(Math.min(idx, q.children.length), 0, copy);
+      }
+      tree.warnings.push(
+        `${child.scope} (${child.instanceType}) is one module shared by ${k} ${parent.instanceType} modules and was traced only under ${parent.scope}; a copy was placed in each of them`,
+      );
+    }
+  }
+}
+
+function renameScopes(node: ModelNode, from: string, to: string): void {
+  if (node.scope.startsWith(from)) node.scope = to + node.scope.slice(from.length);
+  for (const c of node.children) renameScopes(c, from, to);
 }
 
 function isObject(v: unknown): v is Json {

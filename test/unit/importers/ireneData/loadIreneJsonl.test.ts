@@ -85,3 +85,56 @@ test('the importer matches .jsonl and .jsonl.gz tree files and picks the request
   assert.equal(other.dtype, 'bf16');
   assert.match(other.warnings[0]!, /none at batch 4/);
 });
+
+test('a module shared by several parents and traced once is copied into each of them', () => {
+  const leaf = (scope: string, type: string, calls: number, energy: number) => ({
+    scope,
+    type: 'ml',
+    instance_type: type,
+    flops: 10,
+    mem_bytes: 10,
+    calls,
+    ground_truth_energy: energy,
+    child_nodes_obj: [],
+  });
+  const mlp = (scope: string, kids: unknown[]) => ({
+    scope,
+    type: 'module',
+    instance_type: 'MLP',
+    flops: 20,
+    mem_bytes: 20,
+    calls: 1,
+    ground_truth_energy: 1,
+    child_nodes_obj: kids,
+  });
+  const line = JSON.stringify({
+    model_name: 'shared',
+    dtype: 'float32',
+    batch_size: 1,
+    seq_len: 8,
+    frontend_tree: {
+      scope: 'root',
+      type: 'model',
+      instance_type: 'M',
+      flops: 40,
+      mem_bytes: 40,
+      calls: 1,
+      ground_truth_energy: 3,
+      child_nodes_obj: [
+        mlp('root.h.0.mlp', [leaf('root.h.0.mlp.fc', 'Linear', 1, 0.5), leaf('root.h.0.mlp.act', 'NewGELUActivation', 3, 0.2)]),
+        mlp('root.h.1.mlp', [leaf('root.h.1.mlp.fc', 'Linear', 1, 0.5)]),
+        mlp('root.h.2.mlp', [leaf('root.h.2.mlp.fc', 'Linear', 1, 0.5)]),
+      ],
+    },
+  });
+  const [t] = loadIreneJsonl(new TextEncoder().encode(line));
+  for (const i of [0, 1, 2]) {
+    const m = t!.root.children[i]!;
+    const act = m.children.find((c) => c.instanceType === 'NewGELUActivation');
+    assert.ok(act, `h.${i}.mlp has the activation`);
+    assert.equal(act.scope, `root.h.${i}.mlp.act`);
+    assert.equal(act.calls, 1);
+    assert.equal(act.measured?.energyJ, 0.2);
+  }
+  assert.match(t!.warnings[0]!, /shared by 3 MLP modules/);
+});

@@ -4,8 +4,8 @@
  * one). Plain strings built from D1's energyText helpers so that every surface
  * says the same thing.
  */
-import { formatFlops, formatShare, type PredictedNode, type PredictionLike } from '../../engine/index.js';
-import { aggregate, escapeMarkdown, nodeMarkdown, relativeUncertainty, settingLine, showEnergy, type EnergyDisplay } from '../energyText.js';
+import { formatShare, type PredictedNode, type PredictionLike } from '../../engine/index.js';
+import { aggregate, escapeMarkdown, nodesMarkdown, relativeUncertainty, showEnergy, type EnergyDisplay } from '../energyText.js';
 import type { PythonAnchor } from './pythonSourceMapper.js';
 
 /** Per-layer rows shown at most in a hover (the rest are summarised). */
@@ -25,33 +25,28 @@ export function classLensTitle(anchor: PythonAnchor, prediction: PredictionLike,
   return parts.join(' · ');
 }
 
-/** Hover of a Python anchor: one node as the tree tooltip; several as their total plus one row each. */
+/**
+ * Hover of a Python anchor: the summed figures of its nodes (D1's node/nodes
+ * Markdown, so hovers read the same everywhere), then, for a class or a line
+ * that builds several layers (a ModuleList), one row per node, and what the
+ * source did not resolve.
+ */
 export function pythonAnchorMarkdown(anchor: PythonAnchor, prediction: PredictionLike, display: EnergyDisplay): string {
+  const parts = [nodesMarkdown(anchor.nodes, prediction, display)];
+  if (anchor.className) parts[0] = `**class ${escapeMarkdown(anchor.className)}**${anchor.nodes.length > 1 ? ` (${anchor.nodes.length} instances)` : ''}\n\n${parts[0]}`;
+  if (anchor.nodes.length > 1) {
+    const rows = ['| node | per inference | per call | share | calls |', '|---|---:|---:|---:|---:|'];
+    for (const p of anchor.nodes.slice(0, MAX_ROWS)) {
+      rows.push(`| \`${p.node.scope}\` | ${showEnergy(p.energyJ, display)} | ${showEnergy(p.energyPerCallJ, display)} | ${formatShare(p.share)} | ${p.node.calls} |`);
+    }
+    if (anchor.nodes.length > MAX_ROWS) rows.push(`| … ${anchor.nodes.length - MAX_ROWS} more | | | | |`);
+    parts.push(rows.join('\n'));
+  }
   const unresolved = [...new Set(anchor.nodes.flatMap((n) => collectUnresolved(n)))];
-  const warning = unresolved.length
-    ? `\n\n$(warning) Not resolved from the source: ${unresolved.map((u) => `\`${u}\``).join(', ')}. These numbers are incomplete.`
-    : '';
-  if (anchor.nodes.length === 1) return nodeMarkdown(anchor.nodes[0]!, prediction, display) + warning;
-  const agg = aggregate(anchor.nodes);
-  const first = anchor.nodes[0]!.node;
-  const what = anchor.className ? `**${escapeMarkdown(anchor.className)}** × ${anchor.nodes.length}` : `**${escapeMarkdown(first.instanceType)}** and ${anchor.nodes.length - 1} more`;
-  const lines = [
-    `${what}: ${showEnergy(agg.energyJ, display)} per inference, ${formatShare(agg.share)} of the model`,
-    '',
-    '| | |',
-    '|---|---|',
-    `| Energy per inference | ${showEnergy(agg.energyJ, display)} ± ${showEnergy(agg.uncertaintyJ, display)} |`,
-    `| Calls per inference | ${agg.calls} |`,
-    `| FLOPs per inference | ${formatFlops(agg.flops)} |`,
-    `| Parameters | ${agg.parameters.toLocaleString('en-US')} |`,
-    `| Profile | ${escapeMarkdown(settingLine(prediction))} |`,
-    '',
-    '| node | energy | share | calls |',
-    '|---|---:|---:|---:|',
-  ];
-  for (const p of anchor.nodes.slice(0, MAX_ROWS)) lines.push(`| \`${p.node.scope}\` | ${showEnergy(p.energyJ, display)} | ${formatShare(p.share)} | ${p.node.calls} |`);
-  if (anchor.nodes.length > MAX_ROWS) lines.push(`| … ${anchor.nodes.length - MAX_ROWS} more | | | |`);
-  return lines.join('\n') + warning;
+  if (unresolved.length) {
+    parts.push(`$(warning) Not resolved from the source: ${unresolved.map((u) => `\`${u}\``).join(', ')}. These numbers are incomplete.`);
+  }
+  return parts.join('\n\n');
 }
 
 function hasUnresolved(p: PredictedNode): boolean {

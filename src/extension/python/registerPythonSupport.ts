@@ -15,13 +15,23 @@ import { PythonSourceMapper } from './pythonSourceMapper.js';
 
 const PYTHON: vscode.DocumentSelector = [{ language: 'python' }];
 
-export function registerPythonSupport(docs: DocumentModels, service: PredictionService, settings: SettingsService, log: IreneLog): vscode.Disposable {
+/**
+ * @param options.hovers register the Python hover provider (per-layer rows, unresolved names); pass false
+ *   while the generic EnergyHoverProvider also answers for Python documents, or VS Code shows both hovers.
+ */
+export function registerPythonSupport(
+  docs: DocumentModels,
+  service: PredictionService,
+  settings: SettingsService,
+  log: IreneLog,
+  options: { hovers?: boolean } = {},
+): vscode.Disposable {
   const lenses = new PythonCodeLensProvider(docs, service, settings, log);
   const disposables: vscode.Disposable[] = [
     docs.registerSourceMapper('python', new PythonSourceMapper()),
     lenses,
     vscode.languages.registerCodeLensProvider(PYTHON, lenses),
-    vscode.languages.registerHoverProvider(PYTHON, new PythonHoverProvider(docs, settings, log)),
   ];
+  if (options.hovers ?? true) disposables.push(vscode.languages.registerHoverProvider(PYTHON, new PythonHoverProvider(docs, settings, log)));
   return { dispose: () => disposables.reverse().forEach((d) => d.dispose()) };
 }

@@ -67,8 +67,24 @@ describe('PythonSourceMapper (extension adapter)', () => {
     assert.ok(total > 0);
     const query = anchors.find((a) => a.line === lineOf('self.query = nn.Linear'))!;
     const md = pythonAnchorMarkdown(query, prediction, display);
-    assert.ok(md.includes('× 12') || md.includes('and 11 more'), md);
-    assert.ok(md.includes('`root.encoder.layer.11.attention.self.query`'), md);
+    assert.ok(md.includes('**12 nodes**'), md);
+    // One row per layer, in layer order, with its own energy.
+    const rows = md.split('\n').filter((l) => l.startsWith('| `root.encoder.layer.'));
+    assert.equal(rows.length, 12);
+    assert.ok(rows[11]!.startsWith('| `root.encoder.layer.11.attention.self.query`'), rows[11]);
     assert.ok(md.includes('| Calls per inference | 12 |'), md);
+    const cls = pythonAnchorMarkdown(attn, prediction, display);
+    assert.ok(cls.startsWith('**class BertSelfAttention** (12 instances)'), cls);
+  });
+
+  it('says in the hover what the source did not resolve', () => {
+    const { tree } = importPythonModel(text, { batchSize: 8, seqLen: 256, dtype: 'bf16', fileName: 'modeling_bert.py' });
+    const prediction = predictTree(tree, getBundledProfile(DEFAULT_PROFILE_NAME));
+    const input = { text, prediction, index: new PredictionIndex(prediction.root) };
+    const anchors = new PythonSourceMapper().anchors(input);
+    const query = anchors.find((a) => a.line === lineOf('self.query = nn.Linear'))!;
+    const md = pythonAnchorMarkdown(query, prediction, display);
+    assert.ok(/Not resolved from the source: .*`config\.hidden_size`/.test(md), md);
+    assert.ok(classLensTitle(anchors.find((a) => a.className === 'BertModel')!, prediction, display).includes('incomplete'));
   });
 });

@@ -21,6 +21,14 @@ export interface TensorInfo {
   uniform?: number;
 }
 
+/** The value all elements share, if they do. */
+function sameValue(values: readonly number[]): number | undefined {
+  const v = values[0];
+  if (v === undefined) return undefined;
+  for (let k = 1; k < values.length; k++) if (values[k] !== v) return undefined;
+  return v;
+}
+
 /** Most elements computed values are kept for (shape constants, aranges over the sequence). */
 const VALUE_LIMIT = 16384;
 
@@ -29,9 +37,8 @@ const UNIFORM_PASS = new Set(['Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Reshape
 
 /** The uniform value of a node's outputs, from its inputs' (see TensorInfo.uniform). */
 function uniformOf(node: OnnxNode, ins: (TensorInfo | undefined)[], out: TensorInfo): number | undefined {
-  if (out.values && out.values.length > 0 && out.values.every((v) => v === out.values![0])) return out.values[0];
-  const u = (t: TensorInfo | undefined): number | undefined =>
-    t?.uniform ?? (t?.values && t.values.length > 0 && t.values.every((v) => v === t.values![0]) ? t.values[0] : undefined);
+  if (out.values) return sameValue(out.values);
+  const u = (t: TensorInfo | undefined): number | undefined => t?.uniform;
   const op = node.opType;
   if (UNIFORM_PASS.has(op)) return u(ins[0]);
   if (op === 'Cast') {
@@ -217,7 +224,7 @@ export function inferOnnxShapes(
   };
 
   for (const t of graph.initializers) {
-    tensors.set(t.name, { shape: t.dims, elemType: t.dataType, values: t.values, constant: true });
+    tensors.set(t.name, { shape: t.dims, elemType: t.dataType, values: t.values, constant: true, uniform: t.values ? sameValue(t.values) : undefined });
   }
   const initNames = new Set(graph.initializers.map((t) => t.name));
   for (const v of graph.inputs) {
@@ -250,11 +257,18 @@ export function inferOnnxShapes(
         (ins.length > 0 && ins.every((t) => t === undefined || t.constant) && !node.opType.startsWith('Random'));
       // A corrupt file can fold to negative or NaN dims: treat those as unknown rather than cost them.
       if (info?.shape && !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) info = { ...info, shape: undefined, values: undefined };
-      if (info && info.uniform === undefined) {
-        const uniform = uniformOf(node, ins, info);
-        if (uniform !== undefined) info = { ...info, uniform };
+      if (!info) {
+        tensors.set(name, { elemType: 0, constant });
+        return;
       }
-      tensors.set(name, info ? { ...info, constant: info.constant || constant || info.values !== undefined } : { elemType: 0, constant });
+      // Infos are fresh objects from inferNode (or copies above): completed in place.
+      if (info === outs[k]) {
+        info.uniform ??= uniformOf(node, ins, info);
+        info.constant = info.constant || constant || info.values !== undefined;
+        tensors.set(name, info);
+      } else {
+        tensors.set(name, { ...info, uniform: info.uniform ?? uniformOf(node, ins, info), constant: info.constant || constant || info.values !== undefined });
+      }
     });
   }
   if (rebatched.length > 0) {

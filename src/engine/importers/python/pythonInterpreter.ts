@@ -1070,6 +1070,14 @@ export class PythonInterpreter {
       const map = obj.t === 'dict' ? obj.map : obj.attrs;
       return (k !== undefined ? map.get(k) : undefined) ?? unknown(sourceText(e));
     }
+    if (obj.t === 'module' && obj.m.kind === 'container' && it.k === 'slice') {
+      // self.layers[: config.num_hidden_layers]
+      if (it.unknownBound) return unknown(sourceText(e));
+      const n = obj.m.children.length;
+      const norm = (x: number | undefined, def: number): number => (x === undefined ? def : x < 0 ? Math.max(0, n + x) : Math.min(n, x));
+      const picked = obj.m.children.slice(norm(it.lower, 0), norm(it.upper, n)).filter((_, i) => i % (it.step ?? 1) === 0);
+      return { t: 'seq', kind: 'list', items: picked.map(([, c]) => ({ t: 'module', m: c }) as Value) };
+    }
     if (obj.t === 'module' && obj.m.kind === 'container' && it.k === 'index') {
       const k = it.v.t === 'num' ? String(it.v.v < 0 ? obj.m.children.length + it.v.v : it.v.v) : it.v.t === 'str' ? it.v.v : undefined;
       const child = obj.m.children.find(([key]) => key === k);

@@ -373,6 +373,62 @@ class Tiny(nn.Module):
     assert.deepEqual(t.warnings, []);
   });
 
+  it('newer transformers idioms: decorated forwards, return annotations, **kwargs, attention functions, sliced layer lists', () => {
+    const text = `${header}from typing import Callable, Optional
+
+def eager_attention(module, query, key, value, attention_mask, scaling: float, dropout: float = 0.0, **kwargs):
+    weights = torch.matmul(query, key.transpose(2, 3)) * scaling
+    if attention_mask is not None:
+        weights = weights + attention_mask
+    weights = nn.functional.softmax(weights, dim=-1, dtype=torch.float32).to(query.dtype)
+    weights = nn.functional.dropout(weights, p=dropout, training=module.training)
+    return torch.matmul(weights, value).transpose(1, 2).contiguous(), weights
+
+class Attention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.head_dim = getattr(config, "head_dim", config.hidden_size // config.num_heads)
+        self.scaling = self.head_dim**-0.5
+        self.q = nn.Linear(config.hidden_size, config.hidden_size)
+        self.o = nn.Linear(config.hidden_size, config.hidden_size)
+
+    @some_decorator
+    def forward(self, hidden_states: torch.Tensor, attention_mask: Optional[torch.Tensor] = None, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
+        input_shape = hidden_states.shape[:-1]
+        hidden_shape = (*input_shape, -1, self.head_dim)
+        q = self.q(hidden_states).view(hidden_shape).transpose(1, 2)
+        attention_interface: Callable = eager_attention
+        if self.config._attn_implementation != "eager":
+            attention_interface = ATTENTION_FUNCTIONS[self.config._attn_implementation]
+        out, weights = attention_interface(self, q, q, q, attention_mask, scaling=self.scaling, **kwargs)
+        return self.o(out.reshape(*input_shape, -1).contiguous()), weights
+
+class Model(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.layers = nn.ModuleList([Attention(config) for _ in range(config.num_layers)])
+
+    def forward(self, input_ids=None, **kwargs):
+        h = self.embed(input_ids)
+        for layer in self.layers[: self.config.num_layers]:
+            h, _ = layer(h, attention_mask=None, **kwargs)
+        return h
+`;
+    const configText = JSON.stringify({ hidden_size: 64, num_heads: 4, vocab_size: 100, num_layers: 3 });
+    const t = build(text, 'Model', { configText });
+    const layers = t.root.children.filter((c) => c.instanceType === 'Attention');
+    assert.equal(layers.length, 3);
+    assert.deepEqual(
+      node(t, 'root.layers.2').children.map((c) => c.scope.slice('root.layers.2.'.length)),
+      ['q', 'o', 'matmul.0', 'mul.1', 'softmax.2', 'cast.3', 'matmul.4', 'contiguous.5', 'contiguous.6'],
+    );
+    assert.equal(node(t, 'root.layers.2.matmul.0').flops, 2 * B * 4 * S * 16 * S);
+    assert.ok(t.warnings.some((w) => w.includes('_attn_implementation')), t.warnings.join('\n'));
+  });
+
   it('a layer called twice counts two calls; a layer never called is reported', () => {
     const text = `${header}
 class Net(nn.Module):

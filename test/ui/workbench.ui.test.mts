@@ -100,7 +100,9 @@ for (const theme of [
       mkdirSync(shotsDir, { recursive: true });
       // A readable folder name: it shows in the window title of the screenshots.
       workspace = join(mkdtempSync(join(tmpdir(), 'irene-ui-')), 'models');
-      cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
+      // Without the broken files: the integration tests cover those, and the
+      // screenshots (the README's) show a clean workspace.
+      cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true, filter: (src) => !src.includes('/broken') });
       stageExtension(`${workspace}-ext`);
       server = await startCodeServer({
         keybindings,

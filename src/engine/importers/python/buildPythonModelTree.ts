@@ -284,6 +284,21 @@ function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
   sortRec(root);
   root.calls = Math.max(1, root.calls);
   rollUpTotals(root);
+  // rollUpTotals sums children only: add the nn.Parameters a module with submodules owns itself (a bias, a scale).
+  const own = new Map<string, number>();
+  const collect = (m: ModuleInst): void => {
+    if (m.scope && m.children.length > 0 && m.ownParameters > 0) own.set(m.scope, m.ownParameters);
+    for (const [, c] of m.children) collect(c);
+  };
+  rootModule.scope = rootModule.scope ?? 'root';
+  collect(rootModule);
+  const addOwn = (n: ModelNode): number => {
+    let extra = own.get(n.scope) ?? 0;
+    for (const c of n.children) extra += addOwn(c);
+    if (n.children.length > 0) n.parameters += extra;
+    return n.children.length > 0 ? extra : 0;
+  };
+  addOwn(root);
 }
 
 function reportUncalled(m: ModuleInst, root: ModelNode, warnings: string[]): void {

@@ -429,6 +429,24 @@ class Model(nn.Module):
     assert.ok(t.warnings.some((w) => w.includes('_attn_implementation')), t.warnings.join('\n'));
   });
 
+  it('F.dropout is the identity, F.linear a primitive, and parameters a module owns itself are counted', () => {
+    const text = `${header}
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(32, 16))
+        self.fc = nn.Linear(16, 16)
+
+    def forward(self, x):
+        h = F.dropout(self.fc(x), p=0.1, training=self.training)
+        return F.linear(h, self.w)
+`;
+    const t = build(text);
+    assert.equal(node(t, 'root.linear.0').flops, 2 * B * S * 16 * 32);
+    assert.equal(t.root.parameters, 16 * 16 + 16 + 32 * 16);
+    assert.deepEqual(t.warnings, []);
+  });
+
   it('a layer called twice counts two calls; a layer never called is reported', () => {
     const text = `${header}
 class Net(nn.Module):

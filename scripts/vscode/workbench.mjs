@@ -32,6 +32,7 @@ export function codeServerAvailable() {
 }
 
 const live = new Set();
+const scratchDirs = new Set();
 function killAll() {
   for (const child of live) {
     // Negative pid: the whole process group (code-server forks its extension
@@ -39,6 +40,8 @@ function killAll() {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
   live.clear();
+  if (!process.env.IRENE_KEEP_TMP) for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+  scratchDirs.clear();
 }
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -65,6 +68,7 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, se
     throw new Error(`code-server is not installed: run "sh scripts/vscode/setup.sh" (needs apt packages chromium and libkrb5-dev). Looked for ${codeServerEntry}, ${nodeBin} and a chromium.`);
   }
   const base = mkdtempSync(join(tmpdir(), 'irene-cs-'));
+  scratchDirs.add(base);
   userDataDir ??= join(base, 'user-data');
   extensionsDir ??= join(base, 'extensions');
   logFile ??= join(base, 'code-server.log');
@@ -142,6 +146,7 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, se
       try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
       const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
       if (!done) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }
+      scratchDirs.delete(base);
       if (!process.env.IRENE_KEEP_TMP) rmSync(base, { recursive: true, force: true, maxRetries: 3 });
     },
   };

@@ -38,6 +38,11 @@ async function main(): Promise<number> {
   const workspace = mkdtempSync(join(tmpdir(), 'irene-ws-'));
   cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
   const extension = stageExtension(`${workspace}-ext`);
+  const cleanUp = (): void => {
+    for (const dir of [workspace, `${workspace}-user`, extension]) rmSync(dir, { recursive: true, force: true });
+  };
+  // Also on Ctrl+C (the VS Code side exits the process from its signal handler).
+  process.on('exit', cleanUp);
   const started = Date.now();
   try {
     const vscodeExecutablePath = vscodeExecutable();
@@ -55,9 +60,7 @@ async function main(): Promise<number> {
     console.error(`integration: failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {
-    rmSync(workspace, { recursive: true, force: true });
-    rmSync(`${workspace}-user`, { recursive: true, force: true });
-    rmSync(extension, { recursive: true, force: true });
+    cleanUp();
   }
 }
 

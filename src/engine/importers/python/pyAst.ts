@@ -48,7 +48,7 @@ export type PyExpr = (
   | { k: 'tuple'; items: PyExpr[] }
   | { k: 'list'; items: PyExpr[] }
   | { k: 'dict'; entries: { key?: PyExpr; value: PyExpr }[] }
-  | { k: 'comp'; elt: PyExpr; target: PyExpr; iter: PyExpr }
+  | { k: 'comp'; elt: PyExpr; target: PyExpr; iter: PyExpr; cond?: PyExpr }
   | { k: 'cond'; test: PyExpr; then: PyExpr; orelse: PyExpr }
   | { k: 'starred'; value: PyExpr }
   | { k: 'unknown'; text: string }
@@ -182,7 +182,9 @@ export class AstConverter {
           targets.length === 1 ? this.expr(targets[0]!) : { k: 'tuple', items: targets.map((t) => this.expr(t)), range };
         const iter = kids[inIdx + 1];
         if (!iter) break;
-        return { k: 'comp', elt: this.expr(elt), target, iter: this.expr(iter), range };
+        const ifIdx = kids.findIndex((c, i) => i > inIdx && c.name === 'if');
+        const cond = ifIdx > 0 && kids[ifIdx + 1] ? this.expr(kids[ifIdx + 1]!) : undefined;
+        return { k: 'comp', elt: this.expr(elt), target, iter: this.expr(iter), ...(cond ? { cond } : {}), range };
       }
       case 'DictionaryExpression': {
         const entries: { key?: PyExpr; value: PyExpr }[] = [];
@@ -340,6 +342,9 @@ export class AstConverter {
         return { k: 'for', target, iter: this.expr(kids[inIdx + 1]!), body: this.body(bodyNode), range };
       }
       case 'WithStatement':
+        return { k: 'with', body: this.body(kids.find((c) => c.name === 'Body')), range };
+      case 'TryStatement':
+        // The `try` body is what runs when nothing fails; handlers and `finally` are ignored.
         return { k: 'with', body: this.body(kids.find((c) => c.name === 'Body')), range };
       default:
         return { k: 'other', range };

@@ -929,7 +929,18 @@ export class PythonInterpreter {
         for (const item of items) {
           const local = new Map(env);
           this.assign(e.target, item, local, file, e.range);
-          out.push(this.evalExpr(e.elt, local, file));
+          let keep: boolean | undefined = true;
+          if (e.cond) {
+            keep = truthy(this.evalExpr(e.cond, local, file));
+            if (keep === false) continue;
+          }
+          const v = this.evalExpr(e.elt, local, file);
+          if (keep === undefined && e.cond) {
+            // Kept, but flagged: whether it exists is not known.
+            if (v.t === 'module') v.m.unresolved.push(`filter ${sourceText(e.cond)}`);
+            this.warn(`line ${e.range.start.line + 1}: cannot resolve the filter "${sourceText(e.cond)}"; the items it may drop are kept and flagged`);
+          }
+          out.push(v);
         }
         return { t: 'seq', kind: 'list', items: out };
       }

@@ -447,6 +447,27 @@ class M(nn.Module):
     assert.deepEqual(t.warnings, []);
   });
 
+  it('comprehension filters and try blocks', () => {
+    const text = `${header}
+class M(nn.Module):
+    def __init__(self, n=6):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(8, 8) for i in range(n) if i % 2 == 0])
+        try:
+            self.out = nn.Linear(8, 2)
+        except ImportError:
+            self.out = None
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.out(x)
+`;
+    const t = build(text);
+    assert.deepEqual(t.root.children.map((c) => c.scope), ['root.layers.0', 'root.layers.1', 'root.layers.2', 'root.out']);
+    assert.equal(totalFlops(t.root), 3 * 2 * B * S * 8 * 8 + 2 * B * S * 8 * 2);
+  });
+
   it('a layer called twice counts two calls; a layer never called is reported', () => {
     const text = `${header}
 class Net(nn.Module):

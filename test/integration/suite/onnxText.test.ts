@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activateIrene, fixture, repoRoot, TINY_ONNX, waitFor } from './helpers';
+import { activateIrene, assertShowsJoules, energyInText, fixture, hoverText, repoRoot, TINY_ONNX, waitFor } from './helpers';
 
 interface Manifest {
   contributes?: { languages?: { id: string }[]; grammars?: { language?: string; scopeName: string; path: string }[] };
@@ -36,5 +36,30 @@ suite('ONNX text view', () => {
       assert.ok(onnxBytes.includes(op), `fixture has no ${op}?`);
       assert.ok(text.includes(op), `the text view does not list ${op}`);
     }
+  });
+});
+
+suite('ONNX text view hovers', () => {
+  test('hovering a module header shows that module’s predicted energy', async () => {
+    const api = await activateIrene();
+    const uri = fixture(...TINY_ONNX);
+    const p = await waitFor('a prediction for the ONNX file', () => api.getPrediction(uri));
+    const encoder = p.root.children.find((c) => /encoder/.test(c.node.scope));
+    assert.ok(encoder, `no encoder among ${p.root.children.map((c) => c.node.scope).join(', ')}`);
+    await vscode.commands.executeCommand('irene.openOnnxAsText', uri);
+    const editor = await waitFor('the ONNX text editor', () => {
+      const e = vscode.window.activeTextEditor;
+      return e && e.document.languageId === 'onnx-text' && e.document.getText().includes(encoder.node.scope) ? e : undefined;
+    });
+    const doc = editor.document;
+    const header = new RegExp(`^module ${encoder.node.scope.replace(/\./g, '\\.')}\\b`, 'm').exec(doc.getText());
+    assert.ok(header, `no "module ${encoder.node.scope}" line in the text view`);
+    const pos = doc.positionAt(header.index + 'module '.length + 1);
+    const text = await waitFor('a hover with an energy on the encoder header', async () => {
+      const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos)) ?? [];
+      const t = hoverText(hs);
+      return energyInText(t) ? t : undefined;
+    });
+    assertShowsJoules(energyInText(text)!.joules, encoder.energyJ, `hover on module ${encoder.node.scope}`);
   });
 });

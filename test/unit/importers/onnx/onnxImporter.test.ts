@@ -265,3 +265,42 @@ test('module input shapes are the tensors a forward hook would see', () => {
   assert.deepEqual(findByScope(onnx.root, 'root.encoder.layer.2.output')?.inputShapes, [[s.batchSize, s.seqLen, 3072], h]);
   assert.deepEqual(findByScope(onnx.root, 'root.encoder.layer.2.attention.output.LayerNorm')?.inputShapes, [h]);
 });
+
+test('opset 11 / IR 7: axes as attributes (Unsqueeze, Squeeze, ReduceMean, Split), Conv and contrib GroupQueryAttention', () => {
+  const [b, s] = [2, 5];
+  const bytes = encodeModel(
+    {
+      name: 'old',
+      input: [valueInfo('x', ['batch', 'sequence', 12]), valueInfo('img', ['batch', 3, 8, 8])],
+      output: [valueInfo('o', []), valueInfo('c', []), valueInfo('g', [])],
+      initializer: [weight('conv.weight', [4, 3, 3, 3])],
+      node: [
+        { name: 'u', opType: 'Unsqueeze', input: ['x'], output: ['u'], attribute: [{ name: 'axes', type: 7, ints: [1] }] },
+        { name: 'q', opType: 'Squeeze', input: ['u'], output: ['q'], attribute: [{ name: 'axes', type: 7, ints: [1] }] },
+        { name: 'sp', opType: 'Split', input: ['q'], output: ['s0', 's1', 's2'], attribute: [{ name: 'axis', type: 2, i: 2 }, { name: 'split', type: 7, ints: [4, 4, 4] }] },
+        { name: 'm', opType: 'ReduceMean', input: ['s0'], output: ['o'], attribute: [{ name: 'axes', type: 7, ints: [-1] }, { name: 'keepdims', type: 2, i: 0 }] },
+        { name: 'cv', opType: 'Conv', input: ['img', 'conv.weight'], output: ['c'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] },
+        {
+          name: 'gqa',
+          opType: 'GroupQueryAttention',
+          domain: 'com.microsoft',
+          input: ['x', '', ''],
+          output: ['g'],
+          attribute: [{ name: 'num_heads', type: 2, i: 2 }, { name: 'kv_num_heads', type: 2, i: 1 }],
+        },
+      ],
+    },
+    { irVersion: 7, opsetImport: [{ domain: '', version: 11 }, { domain: 'com.microsoft', version: 1 }] },
+  );
+  const tree = onnxImporter.parse({ fileName: 'o11.onnx', bytes }, { batchSize: b, seqLen: s, dtype: 'fp32' });
+  const ml = [...walkTree(tree.root)].map(({ node }) => node).filter((n) => n.type === 'ml');
+  assert.deepEqual(ml.find((n) => n.instanceType === 'mean')?.inputShapes, [[b, s, 4]]);
+  const conv = ml.find((n) => n.kind === 'conv');
+  // Output [b, 4, 8, 8] (padding 1, kernel 3); 2 x 3*3*3 multiply-adds per output element.
+  assert.equal(conv?.flops, 2 * b * 4 * 8 * 8 * 27);
+  assert.equal(conv?.parameters, 4 * 3 * 3 * 3);
+  // Packed QKV of 12 = (2 + 2 x 1) heads x 3: output hidden 2 x 3 = 6.
+  const gqa = ml.find((n) => n.instanceType === 'scaled_dot_product_attention');
+  assert.equal(gqa?.flops, 4 * b * s * s * 6 + 5 * b * 2 * s * s);
+  assert.ok(!tree.warnings.some((w) => /unknown|could not/.test(w)), tree.warnings.join('\n'));
+});

@@ -52,10 +52,13 @@ export class PythonSourceMapper implements SourceMapper {
 
     // Lines that create layers or call primitives (source.line on the nodes), top-most per line.
     const byLine = new Map<number, PredictedNode[]>();
+    // Nodes built from another file (a base class or block defined elsewhere) carry that file's lines.
+    const ownFile = input.prediction.root.node.source?.file;
+    const here = (p: PredictedNode): boolean => ownFile === undefined || p.node.source?.file === undefined || p.node.source.file === ownFile;
     const visit = (p: PredictedNode, above: ReadonlySet<number>): void => {
       const line = p.node.source?.line;
       let below = above;
-      if (line !== undefined && line >= 0 && line < lines.length && !above.has(line) && !taken.has(line)) {
+      if (line !== undefined && line >= 0 && line < lines.length && !above.has(line) && !taken.has(line) && here(p)) {
         const list = byLine.get(line);
         if (list) list.push(p);
         else byLine.set(line, [p]);
@@ -75,7 +78,9 @@ export class PythonSourceMapper implements SourceMapper {
 
   locate(input: SourceMapperInput, node: PredictedNode): LineRange | undefined {
     const lines = input.text.split(/\r?\n/);
+    const ownFile = input.prediction.root.node.source?.file;
     for (const p of input.index.selfAndAncestors(node)) {
+      if (ownFile !== undefined && p.node.source?.file !== undefined && p.node.source.file !== ownFile) continue;
       const line = p.node.source?.line;
       if (line !== undefined && line >= 0 && line < lines.length) {
         return { line, column: Math.min(p.node.source?.column ?? 0, lines[line]!.length), endColumn: lines[line]!.length };

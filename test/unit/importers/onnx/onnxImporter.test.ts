@@ -12,6 +12,7 @@ import { onnxImporter } from '../../../../src/engine/importers/onnx/onnxImporter
 import type { OnnxImportOptions } from '../../../../src/engine/importers/onnx/buildOnnxTree.js';
 import { totalFlops, walkTree, findByScope } from '../../../../src/engine/tree/treeWalk.js';
 import type { ModelNode, ModelTree } from '../../../../src/engine/tree/modelNode.js';
+import type pkg from 'onnx-proto';
 import { encodeModel, linearGraph, valueInfo, weight } from './onnxTestModels.js';
 
 const dir = join(__dirname, '../../../fixtures/onnx/');
@@ -303,4 +304,34 @@ test('opset 11 / IR 7: axes as attributes (Unsqueeze, Squeeze, ReduceMean, Split
   const gqa = ml.find((n) => n.instanceType === 'scaled_dot_product_attention');
   assert.equal(gqa?.flops, 4 * b * s * s * 6 + 5 * b * 2 * s * s);
   assert.ok(!tree.warnings.some((w) => /unknown|could not/.test(w)), tree.warnings.join('\n'));
+});
+
+test('decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) folds into one layernorm', () => {
+  const [b, s, d] = [2, 3, 8];
+  const scalar = (name: string, v: number): pkg.onnx.ITensorProto => ({ name, dims: [], dataType: 1, floatData: [v] });
+  const bytes = encodeModel({
+    name: 'ln',
+    input: [valueInfo('x', ['batch', 'sequence', d])],
+    output: [valueInfo('y', ['batch', 'sequence', d])],
+    initializer: [weight('ln.weight', [d]), weight('ln.bias', [d]), scalar('two', 2), scalar('eps', 1e-5)],
+    node: [
+      { opType: 'ReduceMean', input: ['x'], output: ['mu'], attribute: [{ name: 'axes', type: 7, ints: [-1] }] },
+      { opType: 'Sub', input: ['x', 'mu'], output: ['xc'] },
+      { opType: 'Pow', input: ['xc', 'two'], output: ['sq'] },
+      { opType: 'ReduceMean', input: ['sq'], output: ['var'], attribute: [{ name: 'axes', type: 7, ints: [-1] }] },
+      { opType: 'Add', input: ['var', 'eps'], output: ['ve'] },
+      { opType: 'Sqrt', input: ['ve'], output: ['sd'] },
+      { opType: 'Div', input: ['xc', 'sd'], output: ['n'] },
+      { opType: 'Mul', input: ['n', 'ln.weight'], output: ['nw'] },
+      { opType: 'Add', input: ['nw', 'ln.bias'], output: ['y'] },
+    ],
+  });
+  const tree = onnxImporter.parse({ fileName: 'ln.onnx', bytes }, { batchSize: b, seqLen: s, dtype: 'fp32' });
+  const ml = [...walkTree(tree.root)].map(({ node }) => node).filter((n) => n.type === 'ml');
+  assert.equal(ml.length, 1, ml.map((n) => n.scope).join(', '));
+  assert.equal(ml[0]!.kind, 'layernorm');
+  assert.equal(ml[0]!.scope, 'root.ln');
+  assert.equal(ml[0]!.flops, 8 * b * s * d);
+  assert.equal(ml[0]!.parameters, 2 * d);
+  assert.equal(ml[0]!.source?.onnxNodes?.length, 9);
 });

@@ -8,7 +8,7 @@
 // test/integration/bench/activationProbe.ts. IRENE_BENCH_RUNS sets how many
 // runs (default 5); the table reports the median and the range.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -23,6 +23,8 @@ interface ProbeResult {
   activationMs: number;
   firstPredictionMs: number;
   warmPredictionMs: number;
+  /** Time the worker reported for import + predict of the first prediction (from the IrEne log). */
+  engineMs?: number;
   lensTitle: string;
   vscodeVersion: string;
   node: string;
@@ -31,6 +33,18 @@ interface ProbeResult {
 function run(cmd: string, args: string[]): void {
   const res = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit' });
   if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${res.status})`);
+}
+
+/** The worker's own time for the first prediction of `file`, from the "predicted FILE in N ms" line of the IrEne log. */
+function engineTimeFromLog(userDataDir: string, file: string): number | undefined {
+  const logs = join(userDataDir, 'logs');
+  if (!existsSync(logs)) return undefined;
+  const files = (readdirSync(logs, { recursive: true }) as string[]).filter((f) => f.endsWith('IrEne.log'));
+  for (const f of files) {
+    const m = new RegExp(`predicted ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in (\\d+) ms`).exec(readFileSync(join(logs, f), 'utf8'));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 function median(xs: number[]): number {
@@ -89,8 +103,10 @@ async function main(): Promise<void> {
       const out = join(scratch, `result-${k}.json`);
       loads.push(loadavg()[0]);
       let log = '';
+      const userDataDir = join(scratch, `user-${k}`);
       const code = await wb.runExtensionTests({
         folder: workspace,
+        userDataDir,
         extensionDevelopmentPath: extension,
         extensionTestsPath: join(repoRoot, 'out', 'test', 'integration', 'bench', 'activationProbe.js'),
         env: { IRENE_BENCH_OUT: out, IRENE_BENCH_CONFIG: config },
@@ -102,9 +118,10 @@ async function main(): Promise<void> {
         throw new Error(`run ${k + 1}: the probe failed (exit ${code})`);
       }
       const r = JSON.parse(readFileSync(out, 'utf8')) as ProbeResult;
+      r.engineMs = engineTimeFromLog(userDataDir, config);
       if (r.wasActive) throw new Error('the extension was already active before the probe: activation cannot be timed');
       results.push(r);
-      console.log(`run ${k + 1}/${runs}: activation ${fmtMs(r.activationMs)}, first prediction ${fmtMs(r.firstPredictionMs)}, warm re-prediction ${fmtMs(r.warmPredictionMs)} (${r.lensTitle})`);
+      console.log(`run ${k + 1}/${runs}: activation ${fmtMs(r.activationMs)}, first prediction ${fmtMs(r.firstPredictionMs)} (engine ${r.engineMs === undefined ? '?' : fmtMs(r.engineMs)}), warm re-prediction ${fmtMs(r.warmPredictionMs)} (${r.lensTitle})`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -113,6 +130,7 @@ async function main(): Promise<void> {
   const act = results.map((r) => r.activationMs);
   const first = results.map((r) => r.firstPredictionMs);
   const warm = results.map((r) => r.warmPredictionMs);
+  const engine = results.map((r) => r.engineMs).filter((x): x is number => x !== undefined);
   const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
   const row = (name: string, xs: number[], target?: number): string =>
     `| ${name} | ${fmtMs(median(xs))} | ${fmtMs(Math.min(...xs))} – ${fmtMs(Math.max(...xs))} | ${target === undefined ? '' : `< ${target} ms`} | ${target === undefined ? '' : verdict(median(xs) < target)} |`;
@@ -129,14 +147,18 @@ ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the r
 - *Activation*: \`extension.activate()\` from the probe, i.e. loading dist/extension.js and running activate().
 - *First prediction*: from opening a bert-base \`config.json\` (batch 8, sequence 256) until
   the code lens provider returns a lens with the energy (worker start, import, prediction).
-- *Re-prediction*: from setting \`irene.seqLen\` to 128 until the lens shows it (worker already running);
-  the difference to the first prediction is mostly worker start-up and first-use costs.
+- *Re-prediction*: from setting \`irene.seqLen\` to 128 until the lens shows it (worker already running).
+
+The engine's own share (the worker's "predicted … in N ms" log line) is a few per cent of
+the time to the first lens: the rest is outside the engine: starting the worker and loading its
+bundle, the extension host's round trips to the workbench (here over code-server's WebSocket to
+Chromium; local IPC in desktop VS Code) and re-resolving the lens. That is where to look to meet the target.
 
 | Metric | Median | Range | Target | |
 |---|---|---|---|---|
 ${row('Activation', act, TARGETS.activationMs)}
 ${row('First prediction shown (bert-base config.json)', first, TARGETS.firstPredictionMs)}
-${row('Re-prediction after a settings change (warm worker)', warm)}
+${engine.length ? `${row('… of which the worker importing and predicting (its log)', engine)}\n` : ''}${row('Re-prediction after a settings change (warm worker)', warm)}
 | VSIX size | ${(vsixBytes / 1024 / 1024).toFixed(2)} MiB (${vsixBytes} bytes) | | < 3 MiB | ${verdict(vsixBytes < TARGETS.vsixBytes)} |
 
 Lens shown: \`${results[0].lensTitle}\`

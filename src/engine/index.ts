@@ -38,5 +38,6 @@ export { buildTreeFromConfig, parseConfigText } from './importers/hfConfig/hfCon
 export { locateConfigKeys, type ConfigKeyLocation } from './importers/hfConfig/configKeyLocator.js';
 export { analyzePythonModels, buildPythonModelTree, type PythonAnalysis, type PythonClass, type PythonLayer, type PythonFunctionalOp, type PythonSyntaxError, type PythonUnresolved, type AnalyzePythonOptions, type BuildPythonTreeOptions, type SourceRange, type SourcePos } from './importers/python/pythonModelAnalyzer.js';
 export { pythonImporter, importPythonModel, pickRootModelClass, type PythonImportOptions } from './importers/python/pythonImporter.js';
-export { onnxImporter } from './importers/onnx/onnxImporter.js';
+export { onnxImporter, parseOnnx } from './importers/onnx/onnxImporter.js';
+export type { OnnxImportOptions } from './importers/onnx/buildOnnxTree.js';
 export { renderOnnxText, type OnnxText } from './importers/onnx/onnxTextRenderer.js';

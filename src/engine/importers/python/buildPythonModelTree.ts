@@ -371,6 +371,12 @@ function attachSource(configTree: ModelTree, fromSource: ModelTree, analysis: Py
       const attr = node.scope.slice(parent.scope.length + 1).split('.')[0]!;
       const layer = parentCls.layers.find((l) => l.path === attr);
       if (layer) node.source = { ...node.source, file: fileName, line: layer.range.start.line, column: layer.range.start.column };
+      else if (opK !== undefined) {
+        // The evaluator did not reach this op: take the k-th call of that op written in the class's forward.
+        const ordinal = Number(opK.slice(opK.lastIndexOf('|') + 1));
+        const written = parentCls.functionalOps.filter((o) => o.method === 'forward' && o.op === node.instanceType)[ordinal];
+        if (written) node.source = { ...node.source, file: fileName, line: written.range.start.line, column: written.range.start.column };
+      }
     }
   }
   const warnings = [...out.warnings, ...fromSource.warnings.map((w) => `source: ${w}`)];

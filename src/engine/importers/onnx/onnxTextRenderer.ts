@@ -87,12 +87,12 @@ function header(model: OnnxModel, layout: OnnxLayout, options: ImportOptions & {
 }
 
 /**
- * Renders an ONNX file as text grouped by module.
+ * Renders an ONNX file as text grouped by module (`options.config`, the HF config, names classes when given).
  * @throws MalformedFileError when the bytes are not an ONNX model.
  */
-export function renderOnnxText(bytes: Uint8Array, options: ImportOptions & { fileName: string }): OnnxText {
+export function renderOnnxText(bytes: Uint8Array, options: OnnxImportOptions & { fileName: string }): OnnxText {
   const model = decodeOnnxModel(bytes, options.fileName, options.signal);
-  const { tree, layout } = buildOnnxTree(model, options as OnnxImportOptions, options.fileName);
+  const { tree, layout } = buildOnnxTree(model, options, options.fileName);
   const lines = header(model, layout, options, tree.warnings);
   const scopeLines: Record<string, number> = {};
 

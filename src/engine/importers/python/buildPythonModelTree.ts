@@ -92,7 +92,8 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   const base = [...walkTree(root)].find(({ node }) => node.instanceType === configTree.root.instanceType)?.node;
   if (!base) return built;
   const sub = base.scope === 'root' ? configTree : rescope(configTree, base.scope);
-  const resolved = ![...walkTree(base)].some(({ node }) => node.unresolved?.length);
+  // Complete: nothing unresolved and no code skipped; only then may a difference be a user's modification.
+  const resolved = !interp.isIncomplete && ![...walkTree(base)].some(({ node }) => node.unresolved?.length);
   const a = layerScopes(base);
   const b = layerScopes(sub.root);
   const same = a.size === b.size && [...a].every((x) => b.has(x));

@@ -105,6 +105,15 @@ export class PythonInterpreter {
     return this.classes.get(name);
   }
 
+  /** Set when some code could not be evaluated (a condition, a loop, a forward): the tree may miss work. */
+  isIncomplete = false;
+
+  /** A warning about code that was not evaluated: the tree built from source may be incomplete. */
+  incomplete(message: string): void {
+    this.isIncomplete = true;
+    this.warn(message);
+  }
+
   warn(message: string): void {
     if (this.warned.has(message)) return;
     this.warned.add(message);
@@ -134,7 +143,7 @@ export class PythonInterpreter {
       if (init) this.callFunction(init.f, init.owner.analysis, [self, ...args], kwargs, init.owner);
     } catch (err) {
       if (err instanceof IreneError) throw err;
-      this.warn(`${ref.cls.name}.__init__ could not be evaluated to the end (${err instanceof Error ? err.message : String(err)}); layers after that point are missing`);
+      this.incomplete(`${ref.cls.name}.__init__ could not be evaluated to the end (${err instanceof Error ? err.message : String(err)}); layers after that point are missing`);
     }
     return m;
   }
@@ -297,7 +306,7 @@ export class PythonInterpreter {
     node.calls++;
     if (node.inputShapes.length === 0) node.inputShapes = [...args, ...kwargs.values()].map(knownShape).filter((s): s is number[] => s !== undefined);
     if (!fwd) {
-      this.warn(`${ref.cls.name}: no forward method found; its layers are not counted`);
+      this.incomplete(`${ref.cls.name}: no forward method found; its layers are not counted`);
       return unknown(`${ref.cls.name}.forward`);
     }
     const isLeaf = m.children.length === 0;
@@ -309,7 +318,7 @@ export class PythonInterpreter {
     } catch (err) {
       // A construct the evaluator does not handle must not lose the whole tree: keep what was recorded and say so.
       if (err instanceof IreneError) throw err;
-      this.warn(`${ref.cls.name}.forward could not be evaluated to the end (${err instanceof Error ? err.message : String(err)}); its numbers are incomplete`);
+      this.incomplete(`${ref.cls.name}.forward could not be evaluated to the end (${err instanceof Error ? err.message : String(err)}); its numbers are incomplete`);
       out = unknown(`${ref.cls.name}.forward`);
     } finally {
       this.frames.pop();
@@ -473,7 +482,7 @@ export class PythonInterpreter {
           out = tensor(shape, whyUnknown(x));
           break;
         }
-        this.warn(`${m.scope}: ${name} layers are not modelled; counted as 0 FLOPs`);
+        this.incomplete(`${m.scope}: ${name} layers are not modelled; counted as 0 FLOPs`);
         out = tensor(shape, whyUnknown(x));
         cost = { flops: 0, memBytes: 0, parameters: 0 };
       }
@@ -684,7 +693,7 @@ export class PythonInterpreter {
   callFunction(f: PyFunction, file: PythonAnalysis, args: Value[], kwargs: Map<string, Value>, owner?: ClassRef): Value {
     throwIfAborted(this.opts.signal);
     if (this.depth >= MAX_DEPTH) {
-      this.warn(`${f.name}: recursion too deep; stopped evaluating`);
+      this.incomplete(`${f.name}: recursion too deep; stopped evaluating`);
       return unknown(`${f.name}(...)`);
     }
     const env = new Map<string, Value>();
@@ -756,7 +765,7 @@ export class PythonInterpreter {
           if (t === true) return this.execBlock(b.body, env, file);
           if (t === undefined) {
             const what = whyUnknown(this.evalExpr(b.test, env, file)) ?? sourceText(b.test);
-            this.warn(`line ${s.range.start.line + 1}: condition "${sourceText(b.test)}" cannot be resolved (${what}); the code under it is not counted`);
+            this.incomplete(`line ${s.range.start.line + 1}: condition "${sourceText(b.test)}" cannot be resolved (${what}); the code under it is not counted`);
             return undefined;
           }
         }
@@ -765,7 +774,7 @@ export class PythonInterpreter {
       case 'for': {
         const it = this.iterate(this.evalExpr(s.iter, env, file));
         if (!it) {
-          this.warn(`line ${s.range.start.line + 1}: cannot resolve what "for ... in ${sourceText(s.iter)}" iterates over; the loop body is not counted`);
+          this.incomplete(`line ${s.range.start.line + 1}: cannot resolve what "for ... in ${sourceText(s.iter)}" iterates over; the loop body is not counted`);
           return undefined;
         }
         for (const item of it) {
@@ -922,7 +931,7 @@ export class PythonInterpreter {
           this.assign(e.target, unknown(sourceText(e.target)), local, file, e.range);
           const one = this.evalExpr(e.elt, local, file);
           if (one.t === 'module') one.m.unresolved.push(`number of repeats (${why})`);
-          this.warn(`line ${e.range.start.line + 1}: cannot resolve how many items "${sourceText(e.iter)}" makes (${why}); one item is shown and the total is incomplete`);
+          this.incomplete(`line ${e.range.start.line + 1}: cannot resolve how many items "${sourceText(e.iter)}" makes (${why}); one item is shown and the total is incomplete`);
           return { t: 'seq', kind: 'list', items: [one] };
         }
         const out: Value[] = [];
@@ -938,7 +947,7 @@ export class PythonInterpreter {
           if (keep === undefined && e.cond) {
             // Kept, but flagged: whether it exists is not known.
             if (v.t === 'module') v.m.unresolved.push(`filter ${sourceText(e.cond)}`);
-            this.warn(`line ${e.range.start.line + 1}: cannot resolve the filter "${sourceText(e.cond)}"; the items it may drop are kept and flagged`);
+            this.incomplete(`line ${e.range.start.line + 1}: cannot resolve the filter "${sourceText(e.cond)}"; the items it may drop are kept and flagged`);
           }
           out.push(v);
         }
@@ -1157,7 +1166,7 @@ export class PythonInterpreter {
       return { t: 'module', m: { className: 'activation', kind: 'layer', args: new Map(), attrs: new Map(), children: [], range, file, unresolved: [whyUnknown(key) ?? 'activation name'], ownParameters: 0 } };
     }
     const cls = ACT2FN_CLASSES[key.v];
-    if (!cls) this.warn(`activation "${key.v}" is not modelled; counted as 0 FLOPs`);
+    if (!cls) this.incomplete(`activation "${key.v}" is not modelled; counted as 0 FLOPs`);
     return { t: 'module', m: { className: cls ?? key.v, kind: 'layer', args: new Map(), attrs: new Map(), children: [], range, file, unresolved: [], ownParameters: 0 } };
   }
 
@@ -1753,7 +1762,7 @@ export class PythonInterpreter {
         const c = classifyCallee(`<tensor>.${name}`, {});
         if (c.category === 'functional') return this.callFunctional(c.name, [x, ...pos], kw, range);
         if (['gelu', 'silu'].includes(name)) return this.callFunctional(name, [x], kw, range);
-        this.warn(`tensor method .${name}() is not modelled; its result's shape is unknown`);
+        this.incomplete(`tensor method .${name}() is not modelled; its result's shape is unknown`);
         return tensor(undefined, `.${name}()`);
       }
     }

@@ -145,6 +145,39 @@ class BertForSequenceClassification(BertPreTrainedModel):
     assert.equal(bert.source?.line, lineOf(withHead, 'self.bert = BertModel(config)'));
   });
 
+  it('where the source cannot be evaluated, the config tree is kept and ops take the lines where they are written', () => {
+    const src = `import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.proj = nn.Linear(16, 16)
+
+    def forward(self, x):
+        h = self.proj(x)
+        if ATTN_MODE == "eager":
+            s = torch.matmul(h, h.transpose(-1, -2))
+            h = torch.softmax(s, dim=-1)
+        return h
+`;
+    const mk = (scope: string, instanceType: string, type: ModelNode['type'], children: ModelNode[] = []): ModelNode => ({
+      scope, type, instanceType, inputShapes: [], dtype: 'bf16', calls: 1, parameters: 0, flops: 1, memBytes: 1, children,
+    });
+    const configTree: ModelTree = {
+      modelName: 'net', format: 'hf-config', batchSize: B, seqLen: S, dtype: 'bf16', warnings: [],
+      root: mk('root', 'Net', 'model', [mk('root.proj', 'Linear', 'ml'), mk('root.matmul.0', 'matmul', 'ml'), mk('root.softmax.1', 'softmax', 'ml')]),
+    };
+    const a = analyzePythonModels(src);
+    const t = buildPythonModelTree(a, 'Net', { ...OPTS, fileName: 'net.py', configTree });
+    assert.deepEqual([...walkTree(t.root)].map(({ node: n }) => n.scope), ['root', 'root.proj', 'root.matmul.0', 'root.softmax.1']);
+    const at = (needle: string): number => src.split('\n').findIndex((l) => l.includes(needle));
+    assert.equal(node(t, 'root.proj').source?.line, at('self.proj = nn.Linear'));
+    assert.equal(node(t, 'root.matmul.0').source?.line, at('torch.matmul'));
+    assert.equal(node(t, 'root.softmax.1').source?.line, at('torch.softmax'));
+    assert.ok(t.warnings.some((w) => w.includes('ATTN_MODE')), t.warnings.join('\n'));
+  });
+
   it('a user-modified copy gets the tree of its source, with a warning', () => {
     const modified = text.replace(
       '        self.output = BertOutput(config)\n',

@@ -11,7 +11,7 @@ import { AbortedError, IreneError, MalformedFileError } from '../../../../src/en
 import { onnxImporter } from '../../../../src/engine/importers/onnx/onnxImporter.js';
 import { renderOnnxText } from '../../../../src/engine/importers/onnx/onnxTextRenderer.js';
 import type { ImportOptions } from '../../../../src/engine/importers/importer.js';
-import { brokenFixtures, encodeModel, nestedIfGraph } from './onnxTestModels.js';
+import { brokenFixtures, encodeModel, nestedIfGraph, valueInfo } from './onnxTestModels.js';
 
 const dir = join(__dirname, '../../../fixtures/onnx/');
 const brokenDir = join(dir, 'broken/');
@@ -120,4 +120,51 @@ test('fuzz: thousands of seeded mutations of the fixtures never crash', () => {
   }
   assert.ok(runs >= 1000, `only ${runs} mutations in the budget`);
   assert.ok(parsed > 0 && parsed < runs, `${parsed}/${runs} parsed: both outcomes are exercised`);
+});
+
+test('hostile sizes: huge dims, Range and ConstantOfShape stay symbolic, never allocated', () => {
+  const big = 1e12;
+  const bytes = encodeModel({
+    name: 'huge',
+    input: [valueInfo('x', ['batch', 'sequence', 8])],
+    output: [valueInfo('y', [])],
+    initializer: [
+      { name: 'shape', dims: [2], dataType: 7, int64Data: [big, big] },
+      { name: 'zero', dims: [], dataType: 7, int64Data: [0] },
+      { name: 'limit', dims: [], dataType: 7, int64Data: [big] },
+      { name: 'one', dims: [], dataType: 7, int64Data: [1] },
+      { name: 'table.weight', dims: [big, 8], dataType: 1 },
+    ],
+    node: [
+      { opType: 'ConstantOfShape', input: ['shape'], output: ['c'] },
+      { opType: 'Range', input: ['zero', 'limit', 'one'], output: ['r'] },
+      { opType: 'Add', input: ['c', 'r'], output: ['y0'] },
+      { opType: 'MatMul', input: ['x', 'table.weight'], output: ['y'] },
+    ],
+  });
+  const before = process.memoryUsage().heapUsed;
+  const tree = onnxImporter.parse({ fileName: 'huge.onnx', bytes }, opts);
+  assert.ok(process.memoryUsage().heapUsed - before < 64 * 2 ** 20, 'no giant allocation');
+  assert.ok(Number.isFinite(tree.root.flops));
+});
+
+test('embedded weights are skipped, not copied: parsing a file with 64 MB of raw_data allocates far less', () => {
+  const raw = 64 * 2 ** 20;
+  const graph = {
+    name: 'w',
+    input: [valueInfo('x', ['batch', 'sequence', 4096])],
+    output: [valueInfo('y', ['batch', 'sequence', 4096])],
+    initializer: [{ name: 'proj.weight', dims: [4096, 4096], dataType: 1, rawData: new Uint8Array(raw) }],
+    node: [{ opType: 'MatMul', input: ['x', 'proj.weight'], output: ['y'] }],
+  };
+  const bytes = encodeModel(graph);
+  assert.ok(bytes.length > raw);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage();
+  const tree = onnxImporter.parse({ fileName: 'w.onnx', bytes }, opts);
+  const after = process.memoryUsage();
+  assert.ok(after.arrayBuffers - before.arrayBuffers < 8 * 2 ** 20, `array buffers grew ${(after.arrayBuffers - before.arrayBuffers) / 2 ** 20} MB`);
+  assert.ok(after.heapUsed - before.heapUsed < 32 * 2 ** 20, `heap grew ${(after.heapUsed - before.heapUsed) / 2 ** 20} MB`);
+  assert.equal(tree.root.parameters, 4096 * 4096);
 });

@@ -169,11 +169,19 @@ ${lines.join('\n')}
   FLOPs or bytes. Kinds absent from training use a global power law on FLOPs and bytes.
 - **Recursive aggregation** (IrEne): a parent's energy per call is
   sum_c (1 + tanh(w . f_c + b) / tau) x E(c) x calls_c / calls_parent with tau = ${fit.tau}; f_c are the
-  child's features on a log scale, its share of the parent's FLOPs and bytes, its number of siblings
-  and a one-hot of its kind. w and b are trained end to end with hand-derived gradients (checked
+  child's features on a log scale, its share of the parent's FLOPs and bytes, its number of siblings,
+  the number of primitives under it and a one-hot of its kind. w and b are trained end to end with hand-derived gradients (checked
   against finite differences in the unit tests) and Adam (${fit.epochs} full-batch steps, step ${fit.learningRate},
   L2 ${fit.l2}), from a seeded random start, on the squared relative error of every measured module and
   root, each level weighing half (otherwise thousands of modules drown the one root per tree).
+
+On the H100, parts measured one at a time cost more than the model run end to end: the
+long-window whole-model energy is 43-108 % of the sum of the root's children measured
+separately (lowest for GPT-style models at 1 x 128), because each isolated measurement pays
+kernel-launch latency and idle power that overlap in a full forward pass. The weighting model has
+to learn this from a handful of models; the count of primitives under a child (roughly its kernel
+launches) is one of its features for that reason (H100 fp32 model error 13.2 -> 6.6 %, bf16
+12.5 -> 11.1 % when it was added; device 1 module 3.37 -> 3.23 %, model 1.79 -> 1.91 %).
 
 On the H100 every model shares its shapes with at most a few others (all but TinyLlama are
 768-wide) and there are only three (batch, sequence) settings, so left-out models are

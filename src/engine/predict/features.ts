@@ -90,6 +90,7 @@ export function aggregationFeatureNames(set: FeatureSet): string[] {
     'flopsShareOfParent',
     'bytesShareOfParent',
     'log(siblings)',
+    'log1p(primitivesInSubtree)',
     ...AGGREGATION_KINDS.map((k) => `is:${k}`),
   ];
 }
@@ -97,8 +98,12 @@ export function aggregationFeatureNames(set: FeatureSet): string[] {
 /**
  * Features of a child that set its weight in its parent's sum: the child's
  * raw features on a log scale (energy spans six orders of magnitude), its
- * share of the parent's FLOPs and bytes, how many siblings it has, and
- * which kind of primitive (or module) it is. The kind matters because the
+ * share of the parent's FLOPs and bytes, how many siblings it has, how many
+ * primitives (kernel launches, roughly) it holds, and which kind of primitive
+ * (or module) it is. On a fast GPU, parts measured one by one each pay launch
+ * latency and idle power that overlap when the model runs end to end, so a
+ * parent can cost much less than its children's sum, the more so the more
+ * small launches it holds. The kind matters because the
  * parent's measured energy includes unlisted work (views, dropout, bias adds,
  * Python dispatch) that travels with particular children.
  */
@@ -107,12 +112,14 @@ export function aggregationFeatures(
   parent: ModelNode,
   ctx: FeatureContext,
   set: FeatureSet,
+  primitivesInSubtree = 0,
 ): number[] {
   const raw = rawFeatures(child, ctx, set);
   const v = raw.map((x) => Math.log1p(Math.max(0, x)));
   v.push(parent.flops > 0 ? (child.flops * child.calls) / (parent.flops * parent.calls) : 0);
   v.push(parent.memBytes > 0 ? (child.memBytes * child.calls) / (parent.memBytes * parent.calls) : 0);
   v.push(Math.log(parent.children.length));
+  v.push(Math.log1p(primitivesInSubtree));
   const k: PrimitiveKind | 'module' = child.children.length > 0 || child.type !== 'ml' ? 'module' : (child.kind ?? 'other');
   for (const a of AGGREGATION_KINDS) v.push(a === k ? 1 : 0);
   return v;

@@ -120,6 +120,16 @@ export function buildForest(trees: readonly ModelTree[], featureSet: FeatureSet,
     throwIfAborted(signal);
     const tree = trees[t]!;
     const ctx = { batchSize: tree.batchSize, seqLen: tree.seqLen };
+    const leaves = new Map<ModelNode, number>();
+    const leafCount = (n: ModelNode): number => {
+      let c = leaves.get(n);
+      if (c === undefined) {
+        // Runs per call of n: a child running k times per call counts k times.
+        c = n.children.length === 0 ? 1 : n.children.reduce((s, k) => s + leafCount(k) * (k.calls / n.calls), 0);
+        leaves.set(n, c);
+      }
+      return c;
+    };
     // Iterative post-order: push index on entry, emit after children.
     const stack: { node: ModelNode; parentIdx: number; parentNode?: ModelNode; next: number; idx: number }[] = [];
     const enter = (node: ModelNode, parentIdx: number, parentNode?: ModelNode): void => {
@@ -128,7 +138,7 @@ export function buildForest(trees: readonly ModelTree[], featureSet: FeatureSet,
       parent.push(parentIdx);
       treeOf.push(t);
       leafFeat.push(node.children.length === 0 ? rawFeatures(node, ctx, featureSet) : undefined);
-      aggFeat.push(parentNode ? aggregationFeatures(node, parentNode, ctx, featureSet) : undefined);
+      aggFeat.push(parentNode ? aggregationFeatures(node, parentNode, ctx, featureSet, leafCount(node)) : undefined);
       stack.push({ node, parentIdx, parentNode, next: 0, idx });
     };
     enter(tree.root, -1);

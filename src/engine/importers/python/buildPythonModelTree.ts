@@ -104,6 +104,10 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
     return built;
   }
   const attached = attachSource(sub, built, analysis, options.fileName);
+  if (!same) {
+    // Kept the config tree because the source could not be evaluated completely: say what it would have added.
+    for (const scope of [...a].filter((x) => !b.has(x))) attached.warnings.push(`${scope} is built in this source but not in the ${configTree.format} tree of the config; it is not counted`);
+  }
   if (base === root) return attached;
   // Graft: the config's base model replaces the source's subtree; heads around it stay as built from source.
   const grafted = attached.root;
@@ -120,7 +124,7 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   };
   replace(root);
   rollUpTotals(root);
-  return { ...built, warnings: [...sub.warnings, ...built.warnings] };
+  return { ...built, warnings: attached.warnings };
 }
 
 /** A copy of a tree whose scopes start at `scope` instead of `root` (for grafting). */

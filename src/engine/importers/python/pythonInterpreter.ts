@@ -681,10 +681,48 @@ export class PythonInterpreter {
         this.recordOp('contiguous', [x], s ? memoryCost(numel(s), this.opts.dtype) : undefined, range, whyUnknown(x));
         return x;
       }
+      case 'einsum':
+        return this.einsum(args, range);
       default:
         this.recordOp(op, args, undefined, range, `${op} is not modelled`);
         return tensor(undefined, `${op} result`);
     }
+  }
+
+  /**
+   * torch.einsum("bhld,lrd->bhlr", a, b): output shape from the subscripts; FLOPs 2 x the product of every
+   * index's size for two operands (one multiply-add per point of the joint index space), 1 x for one.
+   */
+  private einsum(args: Value[], range: SourceRange): Value {
+    const eq = args[0];
+    const operands = args.slice(1).length === 1 && args[1]?.t === 'seq' ? args[1].items : args.slice(1);
+    const why = operands.map(whyUnknown).find((w) => w);
+    if (eq?.t !== 'str' || eq.v.includes('.')) {
+      this.recordOp('einsum', operands, undefined, range, eq?.t === 'str' ? 'einsum with ...' : 'einsum equation');
+      return tensor(undefined, 'einsum result');
+    }
+    const [lhs, rhsGiven] = eq.v.replace(/\s+/g, '').split('->');
+    const inputs = lhs!.split(',');
+    const sizes = new Map<string, number>();
+    let known = inputs.length === operands.length;
+    inputs.forEach((sub, i) => {
+      const shape = knownShape(operands[i]);
+      if (!shape || shape.length !== sub.length) known = false;
+      else [...sub].forEach((ch, j) => sizes.set(ch, Math.max(sizes.get(ch) ?? 1, shape[j]!)));
+    });
+    // Implicit output: the indices that appear once, in alphabetical order.
+    const rhs = rhsGiven ?? [...new Set(lhs!.replace(/,/g, ''))].filter((ch) => lhs!.split(ch).length === 2).sort().join('');
+    const out: Dim[] = [...rhs].map((ch) => sizes.get(ch));
+    let cost: PrimitiveCost | undefined;
+    if (known) {
+      const points = [...sizes.values()].reduce((p, d) => p * d, 1);
+      const b = DTYPE_BYTES[this.opts.dtype];
+      const outN = numel(out as number[]);
+      const inN = operands.reduce((sum, v) => sum + numel(knownShape(v)!), 0);
+      cost = { flops: (operands.length >= 2 ? 2 : 1) * points, memBytes: (inN + outN) * b, parameters: 0 };
+    }
+    this.recordOp('einsum', operands, cost, range, why ?? 'einsum operand shapes');
+    return tensor(known ? out : undefined, why ?? (known ? undefined : 'einsum operand shapes'));
   }
 
   // ---------------------------------------------------------------- functions and statements

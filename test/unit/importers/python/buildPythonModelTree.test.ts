@@ -501,6 +501,27 @@ class M(nn.Module):
     assert.equal(totalFlops(t.root), 3 * 2 * B * S * 8 * 8 + 2 * B * S * 8 * 2);
   });
 
+  it('torch.einsum: output shape from the subscripts, FLOPs from the joint index space', () => {
+    const text = `${header}
+class Rel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(64, 64)
+        self.pos = nn.Embedding(512, 16)
+
+    def forward(self, x):
+        q = self.q(x).view(x.size(0), x.size(1), 4, 16).transpose(1, 2)
+        p = self.pos(torch.arange(x.size(1))).unsqueeze(1).expand(-1, x.size(1), -1)
+        return torch.einsum("bhld,lrd->bhlr", q, p)
+`;
+    const t = build(text);
+    const e = node(t, 'root.einsum.0');
+    assert.deepEqual(e.inputShapes, [[B, 4, S, 16], [S, S, 16]]);
+    assert.equal(e.kind, 'matmul');
+    assert.equal(e.flops, 2 * B * 4 * S * 16 * S);
+    assert.equal(e.unresolved, undefined);
+  });
+
   it('a layer called twice counts two calls; a layer never called is reported', () => {
     const text = `${header}
 class Net(nn.Module):

@@ -4,6 +4,7 @@
  * assemble module and ml nodes with FLOPs and bytes rolled up.
  */
 import { throwIfAborted } from '../../errors.js';
+import type { PrimitiveCost } from '../../features/primitiveCost.js';
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import type { ModelNode, ModelTree, PrimitiveKind } from '../../tree/modelNode.js';
 import { rollUpTotals } from '../../tree/treeWalk.js';
@@ -144,7 +145,7 @@ function assemble(
     modules.set(path, m);
     return m;
   };
-  const leaves = new Map<string, { node: ModelNode; live: boolean }>();
+  const leaves = new Map<string, { node: ModelNode; live: boolean; dormant: PrimitiveCost[] }>();
   const counters = new Map<string, number>();
   const nodeModule: string[] = new Array<string>(nodes.length).fill(ROOT);
   const nodeMl: (string | undefined)[] = new Array<string | undefined>(nodes.length).fill(undefined);
@@ -161,7 +162,7 @@ function assemble(
         const cls = scopes.classes.get(leafPath) ?? u.className ?? u.op;
         const byClass = primitiveKindOf(cls);
         const kind: PrimitiveKind = byClass !== 'other' ? byClass : u.kind === 'drop' ? 'other' : u.kind;
-        entry = { node: newNode(treeScope(leafPath), 'ml', cls, kind), live: false };
+        entry = { node: newNode(treeScope(leafPath), 'ml', cls, kind), live: false, dormant: [] };
         // Placed on first sight so that children keep execution order.
         mod.children.push(entry.node);
         leaves.set(leafPath, entry);
@@ -169,6 +170,7 @@ function assemble(
       const n = entry.node;
       n.source!.onnxNodes!.push(...nodeNames(u));
       for (const k of u.nodes) nodeMl[k] = n.scope;
+      if (u.dormant) entry.dormant.push(u.dormant);
       if (u.kind !== 'drop') {
         if (!entry.live) {
           n.inputShapes = u.inputShapes;
@@ -202,7 +204,15 @@ function assemble(
     for (const k of u.nodes) nodeMl[k] = n.scope;
     mod.children.push(n);
   });
-  // Leaves whose nodes are all views or constants (a rotary table, a dropout) stay only when their class says they compute.
+  // A leaf module that runs does all of its forward, constant steps included.
+  for (const { node, live, dormant } of leaves.values()) {
+    if (!live) continue;
+    for (const c of dormant) {
+      node.flops += c.flops;
+      node.memBytes += c.memBytes;
+    }
+  }
+  // Leaves whose nodes are all views or constants (a dropout) stay only when their class says they compute.
   for (const { node, live } of leaves.values()) {
     if (live || (node.kind !== 'other' && node.kind !== 'memory')) continue;
     for (const m of modules.values()) {

@@ -19,6 +19,7 @@ import {
   pointwiseCost,
   type PrimitiveCost,
 } from '../../features/primitiveCost.js';
+import { SMALL_TENSOR_ELEMENTS } from './decodeOnnxModel.js';
 import type { TensorInfo } from './inferOnnxShapes.js';
 import type { OnnxNode, OnnxTensor } from './onnxModel.js';
 import { attrInt } from './onnxModel.js';
@@ -44,6 +45,11 @@ export interface OnnxUnit {
   outputs: string[];
   inputShapes: number[][];
   cost: PrimitiveCost;
+  /**
+   * Cost of input-independent work dropped as a step before the constant's hand-over: counted
+   * again when its leaf module runs anyway (the rotary table's matmul inside LlamaRotaryEmbedding).
+   */
+  dormant?: PrimitiveCost;
 }
 
 const VIEW_OPS = new Set([
@@ -276,15 +282,19 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     const op = n.opType;
     const outs = n.outputs.filter((o) => o !== '');
     const dataInputs = dataInputsOf(i);
-    // Views and constant computations (most nodes of a TorchScript export) are settled first and cheaply.
-    if (VIEW_OPS.has(op) || (outs.length > 0 && outs.every(isConst)) || (op === 'Transpose' && !feedsReshape(graph, nodes, n))) {
+    // Views and shape arithmetic (most nodes of a TorchScript export) are settled first and cheaply.
+    // Input-independent work on large tensors (a causal mask, rotary tables) still runs at every
+    // forward: it is costed here and dropped below only if nothing that runs reads it.
+    const constant = outs.length > 0 && outs.every(isConst);
+    const large = constant && outs.some((o) => numel(shapeOf(o) ?? [0]) > SMALL_TENSOR_ELEMENTS);
+    if (VIEW_OPS.has(op) || (constant && !large) || (op === 'Transpose' && !feedsReshape(graph, nodes, n))) {
       push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op, cost: ZERO });
       return;
     }
     const ins = n.inputs.filter((s) => s !== '');
     if (isIdentity(op, ins)) {
       // Adding an all-zero mask (exports traced without padding) or scaling by 1: eager PyTorch skips it.
-      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op, cost: ZERO });
+      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op: 'identity', cost: ZERO });
       return;
     }
     const known = ins.every((s) => shapeOf(s) !== undefined);
@@ -352,7 +362,34 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     push({ ...base, kind: 'other', op: op.toLowerCase(), cost: outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0) });
   });
   units.sort((a, b) => a.nodes[0]! - b.nodes[0]!);
+  dropDeadConstantWork(units, graph, nodes, isConst);
   return units;
+}
+
+/**
+ * Input-independent work (all outputs constant) is counted once, where it is handed to the
+ * run-time graph: the op whose result a running op reads (through views) stays, like the one
+ * `where` that builds a causal mask in the measured trees; the steps before it and results
+ * nothing running reads (an all-zero mask whose adds were identities) are dropped.
+ */
+function dropDeadConstantWork(units: OnnxUnit[], graph: PreparedGraph, nodes: OnnxNode[], isConst: (t: string) => boolean): void {
+  const unitOf = new Int32Array(nodes.length).fill(-1);
+  units.forEach((u, i) => u.nodes.forEach((k) => (unitOf[k] = i)));
+  const runtime = units.map((u) => u.kind !== 'drop' && !u.outputs.every(isConst));
+  // feeds[i]: a run-time unit reads unit i's result, directly or through views.
+  const feeds = units.map(() => false);
+  for (let i = units.length - 1; i >= 0; i--) {
+    const u = units[i]!;
+    if (runtime[i]) continue;
+    const readers = u.outputs.flatMap((t) => graph.consumers.get(t) ?? []).map((k) => unitOf[k]!).filter((r) => r >= 0);
+    // Views pass the value on; an identity (x + 0) does not read its neutral constant.
+    feeds[i] = readers.some((r) => runtime[r] || (units[r]!.kind === 'drop' && units[r]!.op !== 'identity' && feeds[r]));
+    if (u.kind !== 'drop' && !feeds[i]) {
+      u.dormant = u.cost;
+      u.kind = 'drop';
+      u.cost = ZERO;
+    }
+  }
 }
 
 /** Whether a Transpose's result is reshaped (torch would copy it with .contiguous()); otherwise it is a view. */

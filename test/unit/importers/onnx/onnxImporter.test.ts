@@ -335,3 +335,16 @@ test('decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) folds int
   assert.equal(ml[0]!.parameters, 2 * d);
   assert.equal(ml[0]!.source?.onnxNodes?.length, 9);
 });
+
+test('input-independent work is counted once where the running graph reads it', () => {
+  const s = SETTINGS[0]!;
+  const rootOps = (t: ModelTree): string[] => t.root.children.filter((c) => c.type === 'ml' && c.kind !== 'embedding' && c.kind !== 'layernorm').map((c) => c.instanceType);
+  // GPT-2: the causal mask is built by a dozen shape-derived ops; the one handing it to attention stays.
+  assert.deepEqual(rootOps(load('gpt2', s).onnx), ['add', 'where']);
+  // BERT: the mask is all zeros and every add of it is an identity, so nothing of it runs.
+  assert.ok(!rootOps(load('bert-base-uncased', s).onnx).includes('where'));
+  // Llama: the rotary module runs its whole forward (inv_freq x positions, cat, cos, sin).
+  const rotary = findByScope(load('tinyllama-1.1b-tiny', s).onnx.root, 'root.rotary_emb');
+  assert.equal(rotary?.kind, 'rotary');
+  assert.ok((rotary?.flops ?? 0) > 0 && (rotary?.memBytes ?? 0) > 0);
+});

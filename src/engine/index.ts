@@ -8,6 +8,7 @@ export * from './tree/primitiveKind.js';
 export * from './errors.js';
 export * from './features/primitiveCost.js';
 export type { ImportInput, ImportOptions, Importer } from './importers/importer.js';
+export { COMPANION_FILE_NAMES } from './importers/importer.js';
 export { importModel, findImporter, listImporters, registerImporter, validateImportOptions } from './importers/registry.js';
 export * from './report/predictionReport.js';
 export * from './report/formatUnits.js';

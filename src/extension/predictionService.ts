@@ -8,6 +8,8 @@
  */
 import * as vscode from 'vscode';
 import type { PredictionLike } from '../engine/index.js';
+// Straight from the module, not the engine's index: the extension host bundle stays free of the engine.
+import { COMPANION_FILE_NAMES } from '../engine/importers/importer.js';
 import type { DescribeResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '../shared/workerMessages.js';
 import { EngineRequestError, type EngineClient } from './engineClient.js';
 import { isProfilePath, predictionFingerprint } from './ireneSettings.js';
@@ -344,12 +346,11 @@ export class PredictionService implements vscode.Disposable {
 }
 
 /** Config files a Python model may read its dimensions from, next to it. */
-const COMPANION_NAMES = ['config.json', 'config.yaml', 'config.yml'];
 
 async function findCompanions(uri: vscode.Uri): Promise<{ uri: vscode.Uri; mtime: number }[]> {
   const dir = vscode.Uri.joinPath(uri, '..');
   const found = await Promise.all(
-    COMPANION_NAMES.map(async (name) => {
+    COMPANION_FILE_NAMES.map(async (name) => {
       const c = vscode.Uri.joinPath(dir, name);
       try {
         return { uri: c, mtime: (await vscode.workspace.fs.stat(c)).mtime };

@@ -34,3 +34,10 @@ export interface Importer {
   /** Builds the tree; throws an IreneError with an actionable message on bad input. */
   parse(input: ImportInput, options: ImportOptions): ModelTree;
 }
+
+/**
+ * Files beside a model source that carry its dimensions (a Python model's
+ * `config.x` values). Adapters read these, when present, and pass them as
+ * `ImportInput.companions`.
+ */
+export const COMPANION_FILE_NAMES: readonly string[] = ['config.json', 'config.yaml', 'config.yml'];

@@ -116,7 +116,7 @@ for (const ds of datasets) {
   lines.push('', '</details>', '');
   if (!pub) {
     summary.push(
-      `- ${ds.key}: \`specs\` ${f(specs.overall.mlPct)} / ${f(specs.overall.modulePct)} / ${f(specs.overall.modelPct)}; the a x FLOPs + b baseline ${f(base.overall.modelPct)} at model level (${specs.overall.modelPct < base.overall.modelPct ? 'worse than the predictor' : '**better than the predictor here**'}); no published reference`,
+      `- ${ds.key}: \`specs\` ${f(specs.overall.mlPct)} / ${f(specs.overall.modulePct)} / ${f(specs.overall.modelPct)}; the a x FLOPs + b baseline ${f(base.overall.modelPct)} at model level (${specs.overall.modelPct < base.overall.modelPct ? 'the predictor is better' : '**the baseline is better here**'}); no published reference`,
     );
   }
   if (pub?.specs) {
@@ -188,7 +188,7 @@ On the H100 every model shares its shapes with at most a few others (all but Tin
 extrapolations, and the small settings are launch-bound with 13-18 % run-to-run noise (see
 Uncertainty): primitive and module errors of 10-30 % are close to what repeated measurements
 would give. With four fp32 models of one width, whole-model energy is almost proportional to
-FLOPs, which is why the one-line baseline wins there; with TinyLlama in the bf16 set it does not.
+FLOPs, so the one-line baseline is a strong competitor there; with TinyLlama in the bf16 set it is not.
 
 Hyper-parameters were chosen on **device 1** folds (per-type regressions, rcond, loss weighting);
 the number of Adam steps (800 instead of 300) after seeing that training had not converged at 300

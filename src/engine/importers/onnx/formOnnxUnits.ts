@@ -375,7 +375,8 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
 function dropDeadConstantWork(units: OnnxUnit[], graph: PreparedGraph, nodes: OnnxNode[], isConst: (t: string) => boolean): void {
   const unitOf = new Int32Array(nodes.length).fill(-1);
   units.forEach((u, i) => u.nodes.forEach((k) => (unitOf[k] = i)));
-  const runtime = units.map((u) => u.kind !== 'drop' && !u.outputs.every(isConst));
+  const constant = units.map((u) => u.outputs.every(isConst));
+  const runtime = units.map((u, i) => u.kind !== 'drop' && !constant[i]);
   // feeds[i]: a run-time unit reads unit i's result, directly or through views.
   const feeds = units.map(() => false);
   for (let i = units.length - 1; i >= 0; i--) {

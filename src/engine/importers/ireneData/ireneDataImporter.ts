@@ -18,7 +18,9 @@ export const ireneDataImporter: Importer = {
     if (name.endsWith('.jsonl.gz')) return isGzip(head);
     if (!name.endsWith('.jsonl')) return false;
     const text = new TextDecoder().decode(head);
-    return text.includes('"frontend_tree"') || text.includes('"model_name"');
+    if (text.includes('"frontend_tree"')) return true;
+    // model_level.jsonl (whole-model energies, no trees) also names models; it is not a model file.
+    return text.includes('"model_name"') && !/"energies"\s*:/.test(text);
   },
   parse(input: ImportInput, options: ImportOptions): ModelTree {
     const trees = loadIreneJsonl(input.bytes, { fileName: input.fileName, skipModels: [], signal: options.signal });

@@ -78,6 +78,7 @@ test('the importer matches .jsonl and .jsonl.gz tree files and picks the request
   assert.equal(ireneDataImporter.match('trees.jsonl.gz', gzipSync(b).subarray(0, 4096)), true);
   assert.equal(ireneDataImporter.match('config.json', b.subarray(0, 4096)), false);
   assert.equal(ireneDataImporter.match('other.jsonl', new TextEncoder().encode('{"a": 1}')), false);
+  assert.equal(ireneDataImporter.match('model_level.jsonl', readFileSync(join(DIR, 'model_level.jsonl'))), false);
   const fp32 = ireneDataImporter.parse({ fileName: 'trees.jsonl', bytes: b }, { batchSize: 2, seqLen: 16, dtype: 'fp32' });
   assert.equal(fp32.dtype, 'fp32');
   assert.deepEqual(fp32.warnings, []);

@@ -112,6 +112,8 @@ test('fuzz: thousands of seeded mutations of the fixtures never crash', () => {
     try {
       const tree = onnxImporter.parse({ fileName: 'fuzz.onnx', bytes: b }, opts);
       assert.ok(!Number.isNaN(tree.root.flops) && tree.root.flops >= 0, `mutation ${runs}: ${tree.root.flops} FLOPs`);
+      // The text view walks the same graph differently (attributes, dtypes): it must hold up too.
+      if (runs % 8 === 0) assert.ok(renderOnnxText(b, { ...opts, fileName: 'fuzz.onnx' }).text.length > 0);
       parsed++;
     } catch (e) {
       if (!(e instanceof IreneError)) assert.fail(`mutation ${runs} threw ${String(e)}`);

@@ -50,6 +50,25 @@ function joulesIn(text: string): number | undefined {
   return m ? Number(m[1]) * (m[2] === 'mJ' ? 1e-3 : 1) : undefined;
 }
 
+/**
+ * Shows the Energy Tree in the side bar. Its focus command exists only once
+ * the extension host has registered the extension's views, which can be after
+ * the workbench looks ready, so the key is pressed until the side bar shows it.
+ */
+async function focusEnergyTree(page: Page): Promise<ReturnType<Page['locator']>> {
+  const sidebar = page.locator('.part.sidebar');
+  const title = sidebar.locator('.composite.title', { hasText: /IrEne/ });
+  for (const deadline = Date.now() + STEP_MS; ; ) {
+    await press(page, KEYS.focusTree);
+    try {
+      await title.waitFor({ state: 'visible', timeout: 1000 });
+      return sidebar;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the Energy Tree never showed in the side bar: ${String(err)}`);
+    }
+  }
+}
+
 /** Drags the side bar's edge so tree rows show their energies in screenshots. */
 /** What the page functions below use of a DOM element (no DOM types in this project). */
 interface Rectangular {
@@ -132,10 +151,9 @@ for (const theme of [
     });
 
     test('config.json: the code lens and a hover show joules; the Energy Tree expands', () => withFailureShot(() => page, `config-${theme.name}`, async () => {
-      await press(page, KEYS.focusTree);
       // The Energy Tree is the only view of its container, so it fills the side bar.
-      const tree = page.locator('.part.sidebar');
-      await tree.locator('.monaco-list-row').first().waitFor({ state: 'visible' });
+      const tree = await focusEnergyTree(page);
+      await tree.locator('.monaco-list-row', { hasText: 'config.json' }).first().waitFor({ state: 'visible' });
       await widenSideBar(page, 560);
 
       // Clicking bert's root opens its config.json (the row's command) and expands it.
@@ -157,6 +175,12 @@ for (const theme of [
       if (cliJ !== undefined) {
         assert.ok(Math.abs(lensJ - cliJ) / cliJ <= 0.005, `lens shows ${lensJ} J, CLI predicts ${cliJ} J`);
       }
+
+      // The status bar shows the active model's energy too.
+      const status = page.locator('.part.statusbar .statusbar-item', { hasText: /\d\s*m?J\b/ }).first();
+      await status.waitFor({ state: 'visible' });
+      const statusJ = joulesIn(await status.innerText());
+      assert.ok(statusJ !== undefined && Math.abs(statusJ - lensJ) / lensJ <= 0.005, `status bar ${await status.innerText()} vs lens ${lensText}`);
 
       // Hover the num_hidden_layers key.
       const keySpan = page.locator('.view-lines .view-line span span', { hasText: '"num_hidden_layers"' }).first();

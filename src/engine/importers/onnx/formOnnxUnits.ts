@@ -52,8 +52,10 @@ export interface OnnxUnit {
   dormant?: PrimitiveCost;
 }
 
+// Expand is here because the graphs come from PyTorch, where expand() is a view: eager
+// PyTorch (and so the measured trees) runs no kernel for it, e.g. GQA's repeat_kv.
 const VIEW_OPS = new Set([
-  'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity', 'Dropout', 'Shape', 'Size', 'Slice', 'Split', 'Constant',
+  'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity', 'Dropout', 'Shape', 'Size', 'Slice', 'Split', 'Constant', 'Expand',
 ]);
 /** Pointwise ops the fusion walks through (one value in, one out, maybe with constants). */
 const POINTWISE = new Set([
@@ -347,7 +349,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       push({ ...base, kind: 'rotary', op: 'rotary', cost: s ? elementwiseCost([s, s], ctx.dtype, 3) : zeroCost(0) });
       return;
     }
-    if (op === 'Transpose' || op === 'Concat' || op === 'Cast' || op === 'CastLike' || op === 'Expand' || op === 'Tile' ||
+    if (op === 'Transpose' || op === 'Concat' || op === 'Cast' || op === 'CastLike' || op === 'Tile' ||
       op === 'Gather' || op === 'GatherElements' || op === 'GatherND' || op === 'Pad' || op === 'ScatterND') {
       const name = op === 'Transpose' ? 'contiguous' : op === 'Concat' ? 'cat' : op === 'Cast' || op === 'CastLike' ? 'cast' : op.toLowerCase();
       push({ ...base, kind: 'memory', op: name, cost: outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0) });

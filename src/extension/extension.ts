@@ -32,10 +32,12 @@ import { OnnxTextDocumentProvider } from './onnxTextDocumentProvider.js';
 import { onnxSourceOf } from './onnxTextUri.js';
 import { PredictionService } from './predictionService.js';
 import { SettingsService } from './settingsService.js';
-import { ConfigSourceMapper, LineSourceMapper, OnnxTextSourceMapper } from './sourceMapper.js';
+import { registerCalibrateCommand } from './commands/calibrateCommand.js';
+import { registerPythonSupport } from './python/registerPythonSupport.js';
+import { ConfigSourceMapper, OnnxTextSourceMapper } from './sourceMapper.js';
 
 /** Documents the hover and lens providers look at; they check each cheaply before doing anything. */
-const MODEL_DOCUMENTS: vscode.DocumentSelector = [
+const MODEL_DOCUMENTS: vscode.DocumentFilter[] = [
   { language: 'json' },
   { language: 'jsonc' },
   { language: ONNX_TEXT_LANGUAGE },
@@ -73,13 +75,14 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
   const docs = new DocumentModels(service, registry);
   store.add(docs.registerSourceMapper('hf-config', new ConfigSourceMapper(locateConfigKeys)));
   store.add(docs.registerSourceMapper('onnx-text', new OnnxTextSourceMapper()));
-  // Python nodes carry source lines; the Python importer may register a richer mapper over this one.
-  store.add(docs.registerSourceMapper('python', new LineSourceMapper('python')));
+  // Python: class lines stand for every instance, layer and forward lines for their nodes; a lens per model class.
+  store.add(registerPythonSupport(docs, service, settings, log, { hovers: true }));
 
   const tree = store.add(new EnergyTreeProvider(registry, service, settings, context.workspaceState));
   const treeView = store.add(vscode.window.createTreeView<EnergyTreeElement>(ENERGY_TREE_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }));
 
-  store.add(vscode.languages.registerHoverProvider(MODEL_DOCUMENTS, new EnergyHoverProvider(docs, service, settings, log)));
+  // Python documents get the Python hover (per-layer rows, unresolved names), so the generic one skips them.
+  store.add(vscode.languages.registerHoverProvider(MODEL_DOCUMENTS.filter((s) => s.language !== 'python'), new EnergyHoverProvider(docs, service, settings, log)));
   const lenses = store.add(new EnergyCodeLensProvider(docs, service, settings, log));
   store.add(vscode.languages.registerCodeLensProvider(MODEL_DOCUMENTS, lenses));
   const decorator = store.add(new InlineEnergyDecorator(docs, service, settings, log));
@@ -116,6 +119,17 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
   } catch (err) {
     log.error('registering the Energy panel', err);
   }
+
+  store.add(
+    registerCalibrateCommand(context, {
+      log: log.channel,
+      onProfileAdded: (path) => {
+        void vscode.window
+          .showInformationMessage(`IrEne: profile saved to ${path}. Use it for predictions?`, 'Use Profile')
+          .then((pick) => (pick === 'Use Profile' ? settings.update('profile', path) : undefined));
+      },
+    }),
+  );
 
   // After activation returns: scan the workspace and ask the worker what it supports.
   const startup = setTimeout(() => {

@@ -16,6 +16,7 @@ export const COMMANDS = {
   toggleInlineAnnotations: 'irene.toggleInlineAnnotations',
   showLog: 'irene.showLog',
   openPanel: 'irene.openPanel',
+  calibrate: 'irene.calibrate',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -28,6 +28,8 @@ export interface IreneSettings {
   modelGlobs: string[];
   /** Largest ONNX file the text view opens (bytes). */
   maxOnnxTextBytes: number;
+  /** Python interpreter with PyTorch for calibration; '' tries python3, /usr/bin/python3 ... */
+  pythonPath: string;
 }
 
 /** Defaults, the same as in package.json. */
@@ -42,6 +44,7 @@ export const SETTING_DEFAULTS: Readonly<IreneSettings> = {
   inlineAnnotations: true,
   modelGlobs: [],
   maxOnnxTextBytes: 256 * 1024 * 1024,
+  pythonPath: '',
 };
 
 /** Setting keys without the section, e.g. `batchSize`. */
@@ -92,6 +95,7 @@ export function readIreneSettings(get: (key: SettingKey) => unknown): { settings
       d.modelGlobs,
     ).filter((g) => g.trim() !== ''),
     maxOnnxTextBytes: pick('maxOnnxTextBytes', isPosInt, d.maxOnnxTextBytes),
+    pythonPath: pick('pythonPath', (v): v is string => typeof v === 'string', d.pythonPath).trim(),
   };
   return { settings, problems };
 }

@@ -22,11 +22,13 @@ import {
   type FoundPython,
 } from '../../engine/calibrate/index.js';
 import { AbortedError, IreneError } from '../../engine/errors.js';
+import { COMMANDS } from '../ids.js';
+import { settingId } from '../ireneSettings.js';
 
 /** Command id (mirror it in package.json `contributes.commands`, with `"enablement": "isWorkspaceTrusted"`). */
-export const CALIBRATE_COMMAND_ID = 'irene.calibrate';
+export const CALIBRATE_COMMAND_ID = COMMANDS.calibrate;
 /** Setting: the Python interpreter that has PyTorch (empty: try python3, /usr/bin/python3 ...). */
-export const PYTHON_PATH_SETTING = 'irene.calibration.pythonPath';
+export const PYTHON_PATH_SETTING = settingId('pythonPath');
 
 const SOURCE_LABELS: Record<EnergySourceName, string> = {
   nvml: 'NVIDIA GPU energy counter (NVML)',

@@ -42,9 +42,10 @@ test('view, colours, language and custom editor ids match the code', () => {
   assert.deepEqual(manifest.contributes.colors.map((c) => c.id).sort(), Object.values(ANNOTATION_COLORS).sort());
   assert.ok(manifest.contributes.languages.some((l) => l.id === ONNX_TEXT_LANGUAGE));
   assert.ok(manifest.contributes.customEditors.some((e) => e.viewType === ONNX_EDITOR_VIEW_TYPE));
-  // Limited trust: everything works, but a workspace may not point irene.profile at a file to read.
+  // Limited trust: everything works, but a workspace may not point irene.profile at a file to read
+  // nor irene.pythonPath at an interpreter to run.
   assert.equal(manifest.capabilities?.untrustedWorkspaces?.supported, 'limited');
-  assert.deepEqual(manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations, ['irene.profile']);
+  assert.deepEqual(manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations, ['irene.profile', 'irene.pythonPath']);
 });
 
 test('readIreneSettings returns the defaults when nothing is set', () => {

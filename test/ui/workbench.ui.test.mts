@@ -128,6 +128,8 @@ for (const theme of [
         settings: {
           'workbench.colorTheme': theme.colorTheme,
           'editor.hover.delay': 150,
+          // Below the hovered line, so the screenshot shows the file above it.
+          'editor.hover.above': false,
           'editor.minimap.enabled': false,
           'window.zoomLevel': 0,
           'workbench.editor.enablePreview': false,

@@ -111,7 +111,7 @@ suite('prediction surfaces', () => {
   test('a key that is not in the model has no energy hover', async () => {
     await waitFor('a prediction', () => api.getPrediction(uri));
     const doc = await vscode.workspace.openTextDocument(uri);
-    const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, positionOf(doc, '"output_attentions"', 3))) ?? [];
+    const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, positionOf(doc, '"initializer_range"', 3))) ?? [];
     assert.equal(energyInText(hoverText(hs)), undefined, `unexpected energy hover: ${hoverText(hs)}`);
   });
 });

@@ -14,7 +14,7 @@ suite('settings', () => {
   });
 
   teardown(async () => {
-    for (const key of ['seqLen', 'batchSize', 'unit']) await setSetting(key, undefined);
+    for (const key of ['seqLen', 'batchSize', 'unit', 'dtype']) await setSetting(key, undefined);
   });
 
   test('halving irene.seqLen re-predicts with less energy, and the lens follows', async () => {
@@ -44,6 +44,22 @@ suite('settings', () => {
       return p && p.batchSize === batch ? p : undefined;
     });
     assert.ok(after.energyJ > before.energyJ, `batch ${before.batchSize} -> ${batch}: ${before.energyJ} J -> ${after.energyJ} J`);
+  });
+
+  test('irene.dtype = fp32 re-predicts with more energy than bf16 and says so in the lens', async () => {
+    await setSetting('dtype', 'bf16');
+    const bf16 = await waitFor('a bf16 prediction', async () => {
+      const p = await api.getPrediction(uri);
+      return p && p.dtype === 'bf16' ? p : undefined;
+    });
+    await setSetting('dtype', 'fp32');
+    const fp32 = await waitFor('an fp32 prediction', async () => {
+      const p = await api.getPrediction(uri);
+      return p && p.dtype === 'fp32' ? p : undefined;
+    });
+    // fp32 moves twice the bytes and runs without bf16 tensor-core rates.
+    assert.ok(fp32.energyJ > bf16.energyJ, `bf16 ${bf16.energyJ} J, fp32 ${fp32.energyJ} J`);
+    await waitFor('a lens naming fp32', async () => (await codeLenses(uri)).find((l) => /fp32/.test(l.command?.title ?? '')));
   });
 
   test('irene.unit = mJ shows the same energy in millijoules', async () => {

@@ -119,7 +119,13 @@ for (const ds of datasets) {
     summary.push(
       `- ${ds.key}: \`specs\` ${f(specs.overall.mlPct)} / ${f(specs.overall.modulePct)} / ${f(specs.overall.modelPct)}` +
         (models.length > 1 ? ` (model level over seeds ${[PROFILE_SEED, ...EXTRA_SEEDS].join(', ')}: ${f(Math.min(...models))}-${f(Math.max(...models))})` : '') +
-        `; the a x FLOPs + b baseline ${f(base.overall.modelPct)} at model level (${specs.overall.modelPct < base.overall.modelPct ? 'the predictor is better' : '**the baseline is better here**'}); no published reference`,
+        `; the a x FLOPs + b baseline ${f(base.overall.modelPct)} at model level (${
+          models.every((m) => m < base.overall.modelPct)
+            ? 'the predictor is better with every seed'
+            : models.every((m) => m >= base.overall.modelPct)
+              ? '**the baseline is better here**'
+              : '**the baseline is better with some seeds**'
+        }); no published reference`,
     );
   }
   if (pub?.specs) {

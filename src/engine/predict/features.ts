@@ -115,7 +115,8 @@ export function aggregationFeatures(
   primitivesInSubtree = 0,
 ): number[] {
   const raw = rawFeatures(child, ctx, set);
-  const v = raw.map((x) => Math.log1p(Math.max(0, x)));
+  const keep = process.env['AGG_KEEP'] ? process.env['AGG_KEEP'].split(',').map(Number) : raw.map((_, i) => i);
+  const v = raw.map((x, i) => (keep.includes(i) ? Math.log1p(Math.max(0, x)) : 0));
   v.push(parent.flops > 0 ? (child.flops * child.calls) / (parent.flops * parent.calls) : 0);
   v.push(parent.memBytes > 0 ? (child.memBytes * child.calls) / (parent.memBytes * parent.calls) : 0);
   v.push(Math.log(parent.children.length));

@@ -39,16 +39,27 @@ export interface TrainProfileOptions {
 
 /**
  * Trains a profile on measured trees (every node with `measured.energyJ` is a
- * target; roots use `measuredModelEnergyJ` when set).
- * @throws DataError when no tree has measurements.
+ * target; roots use `measuredModelEnergyJ` when set). Only trees in
+ * `options.dtype` are used; the others are left out and counted in the
+ * profile's training description.
+ * @throws DataError when no tree has measurements, or none in that dtype.
  */
 export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): Profile {
   const featureSet = options.featureSet ?? 'specs';
   const seed = options.seed ?? 1;
-  const measured = trees.filter((t) => t.root.measured || t.measuredModelEnergyJ !== undefined);
-  if (measured.length === 0) {
+  const withEnergy = trees.filter((t) => t.root.measured || t.measuredModelEnergyJ !== undefined);
+  if (withEnergy.length === 0) {
     throw new DataError(`training "${options.name}": none of the ${trees.length} trees carries measured energies`);
   }
+  // A profile describes one dtype: energies differ by 2x or more between them (the H100 file holds both).
+  const measured = withEnergy.filter((t) => t.dtype === options.dtype);
+  const otherDtypes = [...new Set(withEnergy.filter((t) => t.dtype !== options.dtype).map((t) => t.dtype))];
+  if (measured.length === 0) {
+    throw new DataError(
+      `training "${options.name}" for ${options.dtype}: the data holds only ${otherDtypes.join(', ')} trees; train for one of those dtypes or use other data`,
+    );
+  }
+  const leftOut = withEnergy.length - measured.length;
   const models = modelNames(measured);
   const fitOptions = { ...options.fit, featureSet, seed, signal: options.signal };
   const cvShare = options.skipCrossValidation || models.length < 2 ? 0 : 0.85;
@@ -74,7 +85,8 @@ export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): 
     energySource: options.energySource,
     trainingData: {
       description:
-        options.trainingDescription ?? `${measured.length} measured trees of ${models.length} models (${models.join(', ')})`,
+        (options.trainingDescription ?? `${measured.length} measured trees of ${models.length} models (${models.join(', ')})`) +
+        (leftOut > 0 ? `; ${leftOut} trees in ${otherDtypes.join(', ')} left out (the profile is for ${options.dtype})` : ''),
       models,
       trees: measured.length,
     },

@@ -143,3 +143,15 @@ test('training reports progress up to 1 and stops when aborted', () => {
   ac.abort();
   assert.throws(() => crossValidate(syntheticForest(), { featureSet: 'specs', signal: ac.signal }), AbortedError);
 });
+
+test('training uses only trees of the profile dtype and says how many it left out', () => {
+  const trees = syntheticForest();
+  trees[0]!.dtype = 'bf16';
+  const p = trainProfile(trees, { name: 's', hardware: 'none', dtype: 'fp32', energySource: 'x', skipCrossValidation: true, fit: { epochs: 20 } });
+  assert.equal(p.trainingData.trees, trees.length - 1);
+  assert.match(p.trainingData.description, /1 trees in bf16 left out/);
+  assert.throws(
+    () => trainProfile(trees, { name: 's', hardware: 'none', dtype: 'fp16', energySource: 'x', skipCrossValidation: true }),
+    /for fp16: the data holds only (bf16, fp32|fp32, bf16) trees; train for one of those dtypes/,
+  );
+});

@@ -45,14 +45,14 @@ function node(scope: string, type: ModelNode['type'], instanceType: string, kind
 
 function leaf(scope: string, instanceType: string, kind: PrimitiveKind): PredictedNode {
   const e = 0.001 + rand() * 0.05;
-  return { node: node(scope, 'ml', instanceType, kind), energyPerCallJ: e, energyJ: e, uncertaintyJ: e * 0.15, share: 0, children: [] };
+  return { node: node(scope, 'ml', instanceType, kind), energyPerCallJ: e, energyJ: e, isolatedEnergyJ: e, uncertaintyJ: e * 0.15, share: 0, children: [] };
 }
 
 function module(scope: string, instanceType: string, children: PredictedNode[]): PredictedNode {
   const e = children.reduce((s, c) => s + c.energyJ, 0) * (1.02 + rand() * 0.03);
   const n = node(scope, 'module', instanceType);
   n.children = children.map((c) => c.node);
-  return { node: n, energyPerCallJ: e, energyJ: e, uncertaintyJ: e * 0.1, share: 0, children };
+  return { node: n, energyPerCallJ: e, energyJ: e, isolatedEnergyJ: e, uncertaintyJ: e * 0.1, share: 0, children };
 }
 
 /** A tree of exactly `target` nodes or just over: layers until the count is reached. */

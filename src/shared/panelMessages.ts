@@ -181,7 +181,7 @@ function stripNode(n: ModelNode): ModelNode {
 }
 
 function toWireNode(p: PredictedNode): PredictedNode {
-  return { node: stripNode(p.node), energyPerCallJ: p.energyPerCallJ, energyJ: p.energyJ, uncertaintyJ: p.uncertaintyJ, share: p.share, children: p.children.map(toWireNode) };
+  return { node: stripNode(p.node), energyPerCallJ: p.energyPerCallJ, energyJ: p.energyJ, isolatedEnergyJ: p.isolatedEnergyJ, uncertaintyJ: p.uncertaintyJ, share: p.share, children: p.children.map(toWireNode) };
 }
 
 /** The prediction as sent to the webview (see WirePrediction). */

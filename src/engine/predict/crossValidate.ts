@@ -90,7 +90,7 @@ export function evaluateModel(trees: readonly ModelTree[], model: PredictorModel
 
 /** MAPE per level of a model's predictions on some trees. */
 export function scoreTrees(trees: readonly ModelTree[], model: PredictorModel, signal?: AbortSignal): LevelErrors {
-  const data = buildForest(trees, model.featureSet, signal);
+  const data = buildForest(trees, model.featureSet, signal, model.ignoredFeatures);
   prepareForest(data, model);
   const pred = predictForest(data, model);
   const acc = { ml: [0, 0], module: [0, 0], model: [0, 0] };

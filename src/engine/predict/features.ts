@@ -19,6 +19,8 @@ export interface FeatureContext {
   batchSize: number;
   /** Tokens per sequence (count). */
   seqLen: number;
+  /** Columns read as 0: the profile's training data measured them another way (see `ignoredFeaturesFor`). */
+  ignored?: ReadonlySet<string>;
 }
 
 /**
@@ -60,6 +62,10 @@ export function rawFeatures(node: ModelNode, ctx: FeatureContext, set: FeatureSe
     const r = node.measured?.runtime ?? {};
     for (const k of RUNTIME_FEATURES) v.push(r[k] ?? 0);
   }
+  if (ctx.ignored && ctx.ignored.size > 0) {
+    const names = featureNames(set);
+    for (let i = 0; i < v.length; i++) if (ctx.ignored.has(names[i]!)) v[i] = 0;
+  }
   return v;
 }
 
@@ -83,10 +89,27 @@ export const AGGREGATION_KINDS: readonly (PrimitiveKind | 'module')[] = [
   'module',
 ];
 
+/**
+ * Which raw columns the weighting model sees: the child's FLOPs and bytes
+ * (plus the runtime columns in `specs+runtime`), not batch size, sequence
+ * length or tokens. Profiles are trained on a handful of shapes (the H100 data
+ * has three); with the shape columns the weights were free to vary between
+ * and beyond those shapes, and predictions fell as the sequence grew
+ * (bert-base 8 x 128 above 8 x 256). FLOPs and bytes still carry the size,
+ * and the predictions stay monotone in it. Measured: H100 bf16 model-level
+ * CV 10.6 -> 13.4 %, fp32 7.2 -> 6.8 %, device_1 1.9 -> 2.8 %, device_2
+ * 2.3 -> 3.3 % (docs/accuracy.md has the current figures).
+ */
+export function aggregationRawColumns(set: FeatureSet): number[] {
+  const names = featureNames(set);
+  const keep = new Set<string>(['flops', 'memBytes', ...RUNTIME_FEATURES]);
+  return names.map((n, i) => (keep.has(n) ? i : -1)).filter((i) => i >= 0);
+}
+
 /** Names of the aggregation feature columns (after the raw set's own). */
 export function aggregationFeatureNames(set: FeatureSet): string[] {
   return [
-    ...featureNames(set).map((n) => `log1p(${n})`),
+    ...aggregationRawColumns(set).map((i) => `log1p(${featureNames(set)[i]})`),
     'flopsShareOfParent',
     'bytesShareOfParent',
     'log(siblings)',
@@ -115,13 +138,24 @@ export function aggregationFeatures(
   primitivesInSubtree = 0,
 ): number[] {
   const raw = rawFeatures(child, ctx, set);
-  const keep = process.env['AGG_KEEP'] ? process.env['AGG_KEEP'].split(',').map(Number) : raw.map((_, i) => i);
-  const v = raw.map((x, i) => (keep.includes(i) ? Math.log1p(Math.max(0, x)) : 0));
+  const v = aggregationRawColumns(set).map((i) => Math.log1p(Math.max(0, raw[i]!)));
   v.push(parent.flops > 0 ? (child.flops * child.calls) / (parent.flops * parent.calls) : 0);
-  v.push(parent.memBytes > 0 ? (child.memBytes * child.calls) / (parent.memBytes * parent.calls) : 0);
+  v.push(parent.memBytes > 0 && !ctx.ignored?.has('memBytes') ? (child.memBytes * child.calls) / (parent.memBytes * parent.calls) : 0);
   v.push(Math.log(parent.children.length));
   v.push(Math.log1p(primitivesInSubtree));
   const k: PrimitiveKind | 'module' = child.children.length > 0 || child.type !== 'ml' ? 'module' : (child.kind ?? 'other');
   for (const a of AGGREGATION_KINDS) v.push(a === k ? 1 : 0);
   return v;
+}
+
+/**
+ * Columns a profile must not use because its training data gives them in a
+ * convention no model definition reproduces. The IrEne paper's CSVs report
+ * mem_bytes as measured memory (about 4.5x our inputs + outputs + parameters
+ * for a Linear, and not a fixed ratio), and carry no parameter counts or
+ * input shapes; a profile trained on them and fed computed bytes predicted
+ * bert-base at 2-3x its measured energy. Trees from anything else use every column.
+ */
+export function ignoredFeaturesFor(trees: readonly { format: string }[]): string[] {
+  return trees.some((t) => t.format === 'irene-csv') ? ['inputSize', 'memBytes', 'parameters'] : [];
 }

@@ -8,6 +8,7 @@ import { throwIfAborted } from '../errors.js';
 import type { Dtype, ModelTree, PredictedNode } from '../tree/modelNode.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
 import { buildForest, leafKind, predictForest, prepareForest } from './predictorModel.js';
+import { projectToVocabulary } from './leafVocabulary.js';
 
 /** A whole-model prediction. */
 export interface Prediction {
@@ -57,7 +58,9 @@ export function relativeUncertainty(profile: Profile, level: 'ml' | 'module' | '
 export function predictTree(tree: ModelTree, profile: Profile, options: { signal?: AbortSignal } = {}): Prediction {
   throwIfAborted(options.signal);
   const model = profile.predictor;
-  const data = buildForest([tree], model.featureSet, options.signal);
+  // Only the primitives the profile's training trees listed; the rest ran inside their parents there.
+  const { tree: projected, dropped } = projectToVocabulary(tree, profile.leafVocabulary);
+  const data = buildForest([projected], model.featureSet, options.signal, model.ignoredFeatures);
   const { usedFallback } = prepareForest(data, model);
   throwIfAborted(options.signal);
   const perCall = predictForest(data, model);
@@ -78,6 +81,12 @@ export function predictTree(tree: ModelTree, profile: Profile, options: { signal
     );
   }
 
+  if (dropped.size > 0) {
+    const list = [...dropped].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} (${n})`);
+    warnings.push(
+      `profile "${profile.name}" was measured on trees that do not list ${list.join(', ')} as parts of their own; their energy is counted in the modules that run them`,
+    );
+  }
   const tokens = tree.batchSize * tree.seqLen;
   const sigma = {
     ml: relativeUncertainty(profile, 'ml', tokens),
@@ -104,16 +113,17 @@ export function predictTree(tree: ModelTree, profile: Profile, options: { signal
     const contribution = (1 + Math.tanh(z) / a.tau) * perCall[i]! * forest.ratio[i]!;
     shares[i] = perCall[p]! > 0 ? (shares[p]! * contribution) / perCall[p]! : 0;
   }
+  const modelEnergyJ = Math.max(0, perCall[rootIdx]!) * nodes[rootIdx]!.calls;
   for (let k = 0; k < forest.n; k++) {
     const i = forest.order[k]!;
     const node = nodes[i]!;
-    const e = Math.max(0, perCall[i]!);
-    const energyJ = e * node.calls;
+    const energyJ = shares[i]! * modelEnergyJ;
     const level = forest.parent[i]! < 0 ? 'model' : node.type === 'ml' ? 'ml' : 'module';
     built[i] = {
       node,
-      energyPerCallJ: e,
+      energyPerCallJ: energyJ / node.calls,
       energyJ,
+      isolatedEnergyJ: Math.max(0, perCall[i]!) * node.calls,
       uncertaintyJ: energyJ * sigma[level],
       share: shares[i]!,
       children: [],

@@ -13,7 +13,7 @@ import {
   type AggregationModel,
   type FlatForest,
 } from './aggregation.js';
-import { aggregationFeatures, featureNames, rawFeatures, SPEC_FEATURES, type FeatureSet } from './features.js';
+import { aggregationFeatures, featureNames, ignoredFeaturesFor, rawFeatures, SPEC_FEATURES, type FeatureSet } from './features.js';
 import {
   fitRegression,
   fitSelectedRegression,
@@ -31,6 +31,8 @@ export interface PredictorModel {
   /** Global regression on FLOPs and bytes for primitives of kinds absent from training. */
   fallback: RegressionModel;
   aggregation: AggregationModel;
+  /** Feature columns read as 0 in training and prediction (see `ignoredFeaturesFor`); absent = none. */
+  ignoredFeatures?: string[];
 }
 
 /** Options of {@link fitPredictorModel}. */
@@ -50,10 +52,12 @@ export interface FitPredictorOptions {
   learningRate?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
+  /** Columns to read as 0; default from the trees' format (`ignoredFeaturesFor`). */
+  ignoreFeatures?: string[];
 }
 
 /** Default hyper-parameters (chosen once on device_1 training folds; see docs/accuracy.md). */
-export const DEFAULT_FIT: Required<Omit<FitPredictorOptions, 'featureSet' | 'signal' | 'onProgress'>> = {
+export const DEFAULT_FIT: Required<Omit<FitPredictorOptions, 'featureSet' | 'signal' | 'onProgress' | 'ignoreFeatures'>> = {
   form: 'linear',
   selectForm: true,
   perTypeMinRows: 50,
@@ -119,7 +123,8 @@ export interface ForestData {
 }
 
 /** Flattens trees (children before parents) and computes their raw features. */
-export function buildForest(trees: readonly ModelTree[], featureSet: FeatureSet, signal?: AbortSignal): ForestData {
+export function buildForest(trees: readonly ModelTree[], featureSet: FeatureSet, signal?: AbortSignal, ignoredFeatures?: readonly string[]): ForestData {
+  const ignored = ignoredFeatures && ignoredFeatures.length > 0 ? new Set(ignoredFeatures) : undefined;
   const nodes: ModelNode[] = [];
   const parent: number[] = [];
   const order: number[] = [];
@@ -130,7 +135,7 @@ export function buildForest(trees: readonly ModelTree[], featureSet: FeatureSet,
   for (let t = 0; t < trees.length; t++) {
     throwIfAborted(signal);
     const tree = trees[t]!;
-    const ctx = { batchSize: tree.batchSize, seqLen: tree.seqLen };
+    const ctx = { batchSize: tree.batchSize, seqLen: tree.seqLen, ignored };
     const leaves = new Map<ModelNode, number>();
     const leafCount = (n: ModelNode): number => {
       let c = leaves.get(n);
@@ -251,7 +256,8 @@ export function predictForest(data: ForestData, model: PredictorModel): Float64A
  */
 export function fitPredictorModel(trees: readonly ModelTree[], options: FitPredictorOptions, data?: ForestData): PredictorModel {
   const o = { ...DEFAULT_FIT, ...stripUndefined(options), featureSet: options.featureSet };
-  const fd = data ?? buildForest(trees, o.featureSet, options.signal);
+  const ignoredFeatures = options.ignoreFeatures ?? ignoredFeaturesFor(trees);
+  const fd = data ?? buildForest(trees, o.featureSet, options.signal, ignoredFeatures);
   const { forest, nodes, leafFeat } = fd;
   // Group measured leaves by kind and by instance type.
   const groups = new Map<string, { x: number[][]; y: number[]; model: number[] }>();
@@ -294,6 +300,7 @@ export function fitPredictorModel(trees: readonly ModelTree[], options: FitPredi
     fallback,
     aggregation: { mean: stats.mean, std: stats.std, w: new Array<number>(forest.d).fill(0), b: 0, tau: o.tau },
   };
+  if (ignoredFeatures.length > 0) model.ignoredFeatures = [...ignoredFeatures];
   prepareForest(fd, model);
   const trained = trainWeights(forest, {
     tau: o.tau,

@@ -11,6 +11,7 @@ import { PROFILE_FORMAT_VERSION, type NoiseFigures, type Profile, type TrainingR
 import { crossValidate, modelNames } from './crossValidate.js';
 import type { FeatureSet } from './features.js';
 import { fitPredictorModel, leafKind, type FitPredictorOptions } from './predictorModel.js';
+import { leafVocabulary } from './leafVocabulary.js';
 
 /** Options of {@link trainProfile}. */
 export interface TrainProfileOptions {
@@ -93,6 +94,7 @@ export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): 
     featureSet,
     crossValidation: { ...cv.overall, perModel: cv.perModel, seed },
     trainingRange: trainingRanges(measured),
+    leafVocabulary: leafVocabulary(measured),
     predictor,
   };
   if (options.noise) profile.noise = options.noise;

@@ -10,7 +10,12 @@ import type { PredictorModel } from '../predict/predictorModel.js';
 import type { RegressionModel } from '../predict/primitiveRegression.js';
 
 /** Version of the profile JSON format this code reads and writes. */
-export const PROFILE_FORMAT_VERSION = 1;
+/**
+ * Version of the profile JSON format this code reads and writes. 2: the
+ * weighting model sees FLOPs and bytes only (not the shape columns), and
+ * profiles list the primitives their training trees listed (`leafVocabulary`).
+ */
+export const PROFILE_FORMAT_VERSION = 2;
 
 /** Cross-validation MAPE per level (percent): leave-one-model-out on the training data. */
 export interface ProfileCrossValidation {
@@ -66,6 +71,12 @@ export interface Profile {
   /** Per primitive kind, and `model` for the whole tree. */
   trainingRange: Record<string, TrainingRange>;
   noise?: NoiseFigures;
+  /**
+   * Primitives the training trees listed as nodes of their own (keys from
+   * `vocabularyKey`); others are dropped before predicting, because their
+   * energy was measured as part of their parent modules.
+   */
+  leafVocabulary: string[];
   predictor: PredictorModel;
 }
 
@@ -168,6 +179,8 @@ export function validateProfile(value: unknown, origin: string): Profile {
     const n = obj(root['noise'], 'noise');
     for (const k of ['smallTokens', 'smallRelative', 'largeRelative']) num(n, k, 'noise.');
   }
+  const vocab = root['leafVocabulary'];
+  if (!Array.isArray(vocab) || !vocab.every((k) => typeof k === 'string')) fail('leafVocabulary', 'must be an array of strings');
   const pm = obj(root['predictor'], 'predictor');
   if (pm['featureSet'] !== featureSet) fail('predictor.featureSet', `must equal featureSet ("${featureSet}")`);
   const nRaw = featureNames(featureSet).length;
@@ -186,6 +199,10 @@ export function validateProfile(value: unknown, origin: string): Profile {
     }
     return r as unknown as RegressionModel;
   };
+  const ign = pm['ignoredFeatures'];
+  if (ign !== undefined && !(Array.isArray(ign) && ign.every((k) => featureNames(featureSet).includes(k as string)))) {
+    fail('predictor.ignoredFeatures', `must list feature names (${featureNames(featureSet).join(', ')})`);
+  }
   const regs = obj(pm['regressions'], 'predictor.regressions');
   for (const [k, v] of Object.entries(regs)) checkReg(v, `predictor.regressions.${k}`);
   checkReg(pm['fallback'], 'predictor.fallback');

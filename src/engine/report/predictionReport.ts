@@ -18,8 +18,10 @@ export interface ReportNode {
   memBytes: number;
   /** Parameters (count). */
   parameters: number;
-  /** Energy of all calls in one inference (joules). */
+  /** The node's part of the model's energy per inference, all calls (joules); children add up to their parent. */
   energyJ: number;
+  /** Energy of all its calls if the node ran on its own (joules): IrEne's per-node prediction. */
+  isolatedEnergyJ: number;
   /** One-sigma uncertainty of energyJ (joules). */
   uncertaintyJ: number;
   /** Fraction of the model's energy (0..1). */
@@ -66,6 +68,7 @@ export function toReportNode(p: PredictedNode): ReportNode {
     memBytes: p.node.memBytes,
     parameters: p.node.parameters,
     energyJ: p.energyJ,
+    isolatedEnergyJ: p.isolatedEnergyJ,
     uncertaintyJ: p.uncertaintyJ,
     share: p.share,
     children: p.children.map(toReportNode),

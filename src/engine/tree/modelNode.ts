@@ -118,16 +118,28 @@ export interface ModelTree {
   measuredModelEnergyJ?: number;
 }
 
-/** Per-node result of a prediction. */
+/**
+ * Per-node result of a prediction.
+ *
+ * Two figures per node, because a part measured on its own costs more than
+ * its share of the whole (launch latency and idle power overlap when the
+ * model runs end to end): `isolatedEnergyJ` is IrEne's per-node prediction,
+ * the node run by itself; `energyJ` is the node's part of the model's
+ * predicted energy, splitting each parent by its children's weighted
+ * contributions, so that children add up to their parent and the root's
+ * figure is the model's.
+ */
 export interface PredictedNode {
   node: ModelNode;
-  /** Predicted energy of one call of this node (joules). */
+  /** This node's part of one call's energy in the model (joules) = energyJ / calls. */
   energyPerCallJ: number;
-  /** Predicted energy of all calls in one inference (joules) = energyPerCallJ x calls. */
+  /** This node's part of the model's energy per inference, all calls (joules). */
   energyJ: number;
+  /** Predicted energy of all its calls per inference if the node were run on its own (joules). */
+  isolatedEnergyJ: number;
   /** One-sigma uncertainty of `energyJ` (joules). */
   uncertaintyJ: number;
-  /** Fraction of the model's energy (0..1). */
+  /** Fraction of the model's energy (0..1) = energyJ / model energyJ. */
   share: number;
   children: PredictedNode[];
 }

@@ -41,7 +41,7 @@ function build(spec: NodeSpec, parentScope?: string): PredictedNode {
   const node = modelNode(scope, type, spec.instanceType, type === 'ml' ? spec.kind : undefined);
   node.children = kids.map((k) => k.node);
   const energyJ = kids.length > 0 ? kids.reduce((s, k) => s + k.energyJ, 0) + (spec.overheadJ ?? 0) : (spec.energyJ ?? 0);
-  return { node, energyPerCallJ: energyJ, energyJ, uncertaintyJ: spec.uncertaintyJ ?? energyJ * 0.1, share: 0, children: kids };
+  return { node, energyPerCallJ: energyJ, energyJ, isolatedEnergyJ: energyJ, uncertaintyJ: spec.uncertaintyJ ?? energyJ * 0.1, share: 0, children: kids };
 }
 
 /** A small BERT-like encoder: `layers` identical layers of attention and MLP. */

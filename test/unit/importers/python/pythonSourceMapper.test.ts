@@ -26,6 +26,7 @@ function predict(tree: ModelTree): PredictionLike {
     node: n,
     energyPerCallJ: (n.flops + n.memBytes) * 1e-9,
     energyJ: total(n),
+    isolatedEnergyJ: total(n),
     uncertaintyJ: total(n) * 0.1,
     share: total(n) / rootJ,
     children: n.children.map(conv),

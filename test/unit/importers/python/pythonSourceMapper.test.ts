@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { ModelNode, ModelTree, PredictedNode, PredictionLike } from '../../../../src/engine/index.js';
 import { importPythonModel } from '../../../../src/engine/importers/python/pythonImporter.js';
 import { classLensTitle, pythonAnchorMarkdown } from '../../../../src/extension/python/pythonAnchorText.js';
-import { PythonSourceMapper } from '../../../../src/extension/python/pythonSourceMapper.js';
+import { MAX_ANALYSED_LINES, PythonSourceMapper } from '../../../../src/extension/python/pythonSourceMapper.js';
 import { PredictionIndex } from '../../../../src/extension/predictionIndex.js';
 
 const dir = join(__dirname, '../../../fixtures/python/hf_bert');
@@ -63,6 +63,17 @@ describe('PythonSourceMapper (extension adapter)', () => {
       const scopes = a.nodes.map((n) => n.node.scope);
       assert.ok(scopes.every((s) => !scopes.some((t) => t !== s && s.startsWith(`${t}.`))), a.line.toString());
     }
+  });
+
+  it('past MAX_ANALYSED_LINES it leaves class lines out instead of parsing on the extension host', () => {
+    const { prediction, index } = setup();
+    // The same file padded with comment lines at the end: node lines stay valid.
+    const long = `${text}\n${'# padding\n'.repeat(MAX_ANALYSED_LINES)}`;
+    const mapper = new PythonSourceMapper();
+    const anchors = mapper.anchors({ text: long, prediction, index });
+    assert.equal(anchors.filter((a) => a.className !== undefined).length, 0);
+    const query = anchors.find((a) => a.line === lineOf('self.query = nn.Linear'));
+    assert.equal(query?.nodes.length, 12);
   });
 
   it('locates a node on its own line (reveal in source)', () => {

@@ -36,8 +36,13 @@ suite('Energy Tree view', () => {
       const r = await roots();
       return rootFor(r, bert) && rootFor(r, onnx) ? r : undefined;
     });
-    // Not one root per JSON file: the fixture's README.md and other files are not models.
-    assert.ok(all.length >= 2 && all.length <= 5, `roots: ${all.map((r) => labelOf(r.item)).join(', ')}`);
+    // Not one root per file: only files with a model's name (config.json, *.onnx, an opened .py) can be roots;
+    // the fixture's README.md is not a model.
+    const candidates = new Set(
+      (await Promise.all(['**/*.onnx', '**/config.json', '**/*.config.json', '**/*.py'].map((g) => vscode.workspace.findFiles(g)))).flat().map((u) => u.toString()),
+    );
+    assert.ok(all.length >= 2 && all.length <= candidates.size, `roots: ${all.map((r) => labelOf(r.item)).join(', ')}`);
+    for (const { item } of all) assert.ok(item.resourceUri && candidates.has(item.resourceUri.toString()), `root ${labelOf(item)} is not a model file`);
     for (const { item } of all) assert.ok(labelOf(item).length > 0, 'a root without a label');
   });
 

@@ -5,7 +5,6 @@
  * the settings-bound prediction service; the worker still caches by content.
  */
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
 import { applyConfigOverrides } from '../../engine/analysis/configFields.js';
 import type { PredictionLike } from '../../engine/index.js';
 import type { ModelSource } from '../../shared/workerMessages.js';
@@ -27,7 +26,10 @@ export interface PanelServices {
 
 /** Where the model's bytes come from: the file itself, or edited text when there are overrides or unsaved text. */
 async function modelSource(req: PanelPredictRequest): Promise<ModelSource> {
-  const fileName = req.file ? basename(req.file) : 'config.json';
+  // The full path, as the prediction service passes it: the HF importer names
+  // a model after the folder of its config.json, so a bare "config.json"
+  // would call every config-based model "config" (breadcrumb, exports).
+  const fileName = req.file ?? 'config.json';
   const overrides = req.configOverrides && Object.keys(req.configOverrides).length > 0 ? req.configOverrides : undefined;
   if (req.configText === undefined && !overrides) {
     if (!req.file) throw new Error('the panel has no model to predict');

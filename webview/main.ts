@@ -451,7 +451,7 @@ function renderBottlenecks(view: BreakdownView): void {
       className: 'clickable',
     }));
   const header = ['Role', 'Type', 'Instances', 'Energy', '± 1σ', 'Share'];
-  const cols = '3fr 2fr 90px 100px 100px 80px';
+  const cols = '3fr 2fr 100px 100px 100px 80px';
   fillGrid($('top-modules'), header, rows(view.topModules), cols);
   fillGrid($('top-primitives'), header, rows(view.topPrimitives), cols);
   const kinds = view.byKind.filter((k) => k.count > 0);

@@ -347,6 +347,12 @@ export class PredictionService implements vscode.Disposable {
 
 /** Config files a Python model may read its dimensions from, next to it. */
 
+/** The config.json / config.yaml beside a Python model, read for the importer. */
+export async function readCompanions(uri: vscode.Uri): Promise<{ fileName: string; bytes: Uint8Array }[]> {
+  const found = await findCompanions(uri);
+  return Promise.all(found.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await vscode.workspace.fs.readFile(c.uri) })));
+}
+
 async function findCompanions(uri: vscode.Uri): Promise<{ uri: vscode.Uri; mtime: number }[]> {
   const dir = vscode.Uri.joinPath(uri, '..');
   const found = await Promise.all(

@@ -12,7 +12,7 @@ import type { EngineClient } from '../engineClient.js';
 import { COMMANDS } from '../ids.js';
 import { isProfilePath } from '../ireneSettings.js';
 import { toAbortSignal, type IreneLog } from '../ireneLog.js';
-import type { PredictionService } from '../predictionService.js';
+import { readCompanions, type PredictionService } from '../predictionService.js';
 import type { SettingsService } from '../settingsService.js';
 import type { PanelDeps, PanelPredictRequest } from './panelDeps.js';
 
@@ -33,7 +33,9 @@ async function modelSource(req: PanelPredictRequest): Promise<ModelSource> {
   const overrides = req.configOverrides && Object.keys(req.configOverrides).length > 0 ? req.configOverrides : undefined;
   if (req.configText === undefined && !overrides) {
     if (!req.file) throw new Error('the panel has no model to predict');
-    return { kind: 'path', path: req.file, fileName };
+    // A Python model's dimensions come from the config beside it, as in the editor's own predictions.
+    const companions = req.file.endsWith('.py') ? await readCompanions(vscode.Uri.file(req.file)) : [];
+    return { kind: 'path', path: req.file, fileName, ...(companions.length > 0 ? { companions } : {}) };
   }
   let text = req.configText;
   if (text === undefined) text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(req.file!)));

@@ -5,10 +5,11 @@
 // the extension's own text helpers.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { PredictionLike } from '../../../src/engine/index.js';
+import type { PredictedNode, PredictionLike } from '../../../src/engine/index.js';
 import {
   activateIrene, assertShowsJoules, codeLenses, energyInText, fixture, hoverText, positionOf, repoRoot, setSetting, waitFor,
   type IreneApiView,
@@ -245,6 +246,105 @@ suite('Python source', () => {
     });
     for (const cls of ['BertModel', 'BertLayer', 'BertSelfAttention']) {
       assertShowsJoules(energyInText(lens.get(cls)!)!.joules, expected.get(cls)!.energyJ, `lens of ${cls} at seqLen ${seqLen}`);
+    }
+  });
+
+  test('a forward line shows the functional ops it calls in every layer', async function () {
+    const uri = fixture(...BERT_LIKE);
+    const p = await predictionOf(api, uri);
+    const report = cliReport(uri.fsPath, p);
+    if (!report) this.skip();
+    // `scores = torch.matmul(q, k.transpose(-1, -2)) * self.scaling`: in each
+    // layer's self-attention, the first matmul and the scaling mul (call order
+    // is source order; the second matmul is on the `context =` line).
+    const expected: ReportNode[] = [];
+    walk(report.tree, (n) => {
+      if (!/^root\.encoder\.layer\.\d+\.attention\.self$/.test(n.scope)) return;
+      const first = (type: string): ReportNode | undefined => n.children.find((c) => c.instanceType === type);
+      for (const t of ['matmul', 'mul']) {
+        const c = first(t);
+        assert.ok(c, `no ${t} in ${n.scope}`);
+        expected.push(c);
+      }
+      return true;
+    });
+    assert.equal(expected.length, 24);
+    const text = await hoverAt(uri, 'scores = torch.matmul', 'the attention scores line');
+    assert.match(text, /\*\*24 nodes\*\* from this line/, `hover:\n${text}`);
+    assertShowsJoules(energyInText(row(text, 'Energy per inference'))!.joules, expected.reduce((s, n) => s + n.energyJ, 0), 'scores line total');
+    const rows = [...text.matchAll(/^\| `([^`]+)` \| ([^|]+) \|/gm)].map((m) => m[1]);
+    const scopes = new Set(expected.map((n) => n.scope));
+    assert.ok(rows.length > 0 && rows.every((r) => scopes.has(r)), `rows that are not the scores line's ops: ${rows.filter((r) => !scopes.has(r)).join(', ')}`);
+  });
+
+  test('an unsaved edit of the source re-predicts the lenses (12 → 6 layers)', async function () {
+    const uri = fixture(...BERT_LIKE);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const original = doc.getText();
+    const edited = original.replace('num_hidden_layers=12,', 'num_hidden_layers=6,');
+    assert.notEqual(edited, original, 'bert_like.py no longer says num_hidden_layers=12');
+    const whole = (d: vscode.TextDocument): vscode.Range => new vscode.Range(d.positionAt(0), d.positionAt(d.getText().length));
+    const dir = mkdtempSync(join(tmpdir(), 'irene-py-'));
+    try {
+      const before = await predictionOf(api, uri);
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, whole(doc), edited);
+      assert.ok(await vscode.workspace.applyEdit(edit), 'the edit was not applied');
+      const lenses = await waitFor('the BertLayer lens to say 6 instances', async () => {
+        const l = await classLenses(uri, 8);
+        return /\b6 instances\b/.test(l.get('BertLayer') ?? '') ? l : undefined;
+      });
+      const after = await predictionOf(api, uri);
+      assert.ok(after.energyJ < before.energyJ, `6 layers: ${after.energyJ} J, 12 layers: ${before.energyJ} J`);
+      // The CLI on a file with the edited text predicts what the lens shows.
+      const copy = join(dir, 'bert_like.py');
+      writeFileSync(copy, edited);
+      const report = cliReport(copy, after);
+      if (!report) this.skip();
+      assertShowsJoules(energyInText(lenses.get('BertModel')!)!.joules, report.energyJ, 'BertModel lens after the edit');
+      assertShowsJoules(energyInText(lenses.get('BertLayer')!)!.joules, energyByClass(report.tree).get('BertLayer')!.energyJ, 'BertLayer lens after the edit');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      const back = new vscode.WorkspaceEdit();
+      back.replace(uri, whole(doc), original);
+      await vscode.workspace.applyEdit(back);
+      // Same text as on disk: saving leaves no dirty editor behind for the suites after this one.
+      await doc.save();
+    }
+  });
+
+  test('saving the config.json beside modeling_bert.py re-predicts it', async function () {
+    const uri = fixture(...HF_BERT);
+    const configUri = fixture('python', 'hf_bert', 'config.json');
+    const original = await vscode.workspace.fs.readFile(configUri);
+    const config = JSON.parse(new TextDecoder().decode(original)) as { num_hidden_layers: number };
+    assert.equal(config.num_hidden_layers, 12);
+    const queries = (p: PredictionLike): PredictedNode[] => {
+      const out: PredictedNode[] = [];
+      const visit = (n: PredictedNode): void => {
+        if (/\.attention\.self\.query$/.test(n.node.scope)) out.push(n);
+        n.children.forEach(visit);
+      };
+      visit(p.root);
+      return out;
+    };
+    try {
+      assert.equal(queries(await predictionOf(api, uri)).length, 12);
+      await vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(JSON.stringify({ ...config, num_hidden_layers: 6 }, null, 2)));
+      const after = await waitFor('a prediction of modeling_bert.py with 6 layers', async () => {
+        const p = await api.getPrediction(uri);
+        return p && queries(p).length === 6 ? p : undefined;
+      });
+      const text = await waitFor('the self.query hover to list 6 layers', async () => {
+        const t = await hoverAt(uri, 'self.query = nn.Linear', 'self.query');
+        return /\*\*6 nodes\*\*/.test(t) ? t : undefined;
+      });
+      assertShowsJoules(energyInText(row(text, 'Energy per inference'))!.joules, queries(after).reduce((s, q) => s + q.energyJ, 0), 'self.query with 6 layers');
+      const report = cliReport(uri.fsPath, after);
+      if (!report) this.skip();
+      assert.ok(Math.abs(report.energyJ - after.energyJ) / after.energyJ < 1e-9, `extension ${after.energyJ} J vs CLI ${report.energyJ} J with 6 layers`);
+    } finally {
+      await vscode.workspace.fs.writeFile(configUri, original);
     }
   });
 });

@@ -34,6 +34,8 @@ interface Report {
 
 const BERT_LIKE = ['python', 'bert_like.py'];
 const HF_BERT = ['python', 'hf_bert', 'modeling_bert.py'];
+const GPT2_LIKE = ['python', 'gpt2_like.py'];
+const LLAMA_LIKE = ['python', 'llama_like.py'];
 const SYNTAX_ERROR = ['python', 'syntax_error.py'];
 const UNRESOLVED = ['python', 'unresolved_dim.py'];
 /** Key of the whole-file lens in classLenses' map. */
@@ -148,30 +150,48 @@ suite('Python source', () => {
     await setSetting('seqLen', undefined);
   });
 
-  test('a lens per model class of bert_like.py shows the joules of all its instances', async function () {
-    const uri = fixture(...BERT_LIKE);
-    const p = await predictionOf(api, uri);
-    const report = cliReport(uri.fsPath, p);
-    if (!report) this.skip(); // dist/cli.js not built: pending, not passed
-    assert.ok(Math.abs(report.energyJ - p.energyJ) / p.energyJ < 1e-9, `extension ${p.energyJ} J vs CLI ${report.energyJ} J`);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    const expected = energyByClass(report.tree);
-    const modelClasses = [...classLines(doc).values()].filter((c) => expected.has(c));
-    assert.ok(modelClasses.length >= 8, `few model classes of the file are in the CLI's tree: ${modelClasses.join(', ')}`);
-    const lenses = await classLenses(uri, modelClasses.length);
-    assert.deepEqual([...lenses.keys()].filter((k) => k !== FILE_LENS).sort(), modelClasses.sort(), 'not one lens per model class');
-    if (lenses.has(FILE_LENS)) assertShowsJoules(energyInText(lenses.get(FILE_LENS)!)!.joules, report.energyJ, 'whole-file lens');
-    for (const cls of modelClasses) {
-      const title = lenses.get(cls)!;
-      const e = expected.get(cls)!;
-      assertShowsJoules(energyInText(title)!.joules, e.energyJ, `lens of ${cls} "${title}"`);
-      assert.match(title, /per inference/, `lens of ${cls}`);
-      if (cls === report.tree.instanceType) assert.doesNotMatch(title, / of BertModel/, 'the root class lens gives a share of itself');
-      else assert.match(title, / of BertModel/, `lens of ${cls} gives no share of the model`);
-      if (e.instances > 1) assert.match(title, new RegExp(`\\b${e.instances} instances\\b`), `lens of ${cls}`);
-    }
-    assert.equal(expected.get('BertLayer')?.instances, 12, 'bert_like builds 12 BertLayer nodes');
-  });
+  const lensCases = [
+    { file: BERT_LIKE, root: 'BertModel', repeated: 'BertLayer', repeats: 12 },
+    { file: GPT2_LIKE, root: 'GPT2Model', repeated: 'GPT2Block', repeats: 12 },
+    { file: LLAMA_LIKE, root: 'LlamaModel', repeated: 'LlamaDecoderLayer', repeats: 22 },
+  ];
+  for (const c of lensCases) {
+    test(`a lens per model class of ${c.file.at(-1)!} shows the joules and share of all its instances`, async function () {
+      const uri = fixture(...c.file);
+      await vscode.workspace.openTextDocument(uri);
+      const p = await predictionOf(api, uri);
+      const report = cliReport(uri.fsPath, p);
+      if (!report) this.skip(); // dist/cli.js not built: pending, not passed
+      assert.ok(Math.abs(report.energyJ - p.energyJ) / p.energyJ < 1e-9, `extension ${p.energyJ} J vs CLI ${report.energyJ} J`);
+      assert.equal(report.tree.instanceType, c.root);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const expected = energyByClass(report.tree);
+      assert.equal(expected.get(c.repeated)?.instances, c.repeats, `the CLI's tree has ${expected.get(c.repeated)?.instances} ${c.repeated} nodes`);
+      // Classes of the file that the model builds; others (a config dataclass) get no lens.
+      const modelClasses = [...classLines(doc).values()].filter((k) => expected.has(k));
+      assert.ok(modelClasses.length >= 3, `few model classes of the file are in the CLI's tree: ${modelClasses.join(', ')}`);
+      const lenses = await classLenses(uri, modelClasses.length);
+      assert.deepEqual([...lenses.keys()].filter((k) => k !== FILE_LENS).sort(), modelClasses.sort(), 'not one lens per model class');
+      if (lenses.has(FILE_LENS)) assertShowsJoules(energyInText(lenses.get(FILE_LENS)!)!.joules, report.energyJ, 'whole-file lens');
+      for (const cls of modelClasses) {
+        const title = lenses.get(cls)!;
+        const e = expected.get(cls)!;
+        assertShowsJoules(energyInText(title)!.joules, e.energyJ, `lens of ${cls} "${title}"`);
+        assert.match(title, /per inference/, `lens of ${cls}`);
+        if (cls === c.root) {
+          assert.doesNotMatch(title, / of /, 'the root class lens gives a share of itself');
+        } else {
+          const share = new RegExp(`(\\d+(?:\\.\\d+)?) % of ${p.modelName}\\b`).exec(title);
+          assert.ok(share, `lens of ${cls} gives no share of ${p.modelName}: "${title}"`);
+          const expectedPct = (100 * e.energyJ) / report.energyJ;
+          // One or two decimals shown: off by at most half of the last one.
+          assert.ok(Math.abs(Number(share[1]) - expectedPct) <= 0.051, `lens of ${cls} shows ${share[1]} %, the CLI ${expectedPct.toFixed(3)} %`);
+        }
+        if (e.instances > 1) assert.match(title, new RegExp(`\\b${e.instances} instances\\b`), `lens of ${cls}`);
+        else assert.doesNotMatch(title, /instances/, `lens of ${cls}`);
+      }
+    });
+  }
 
   test('the HF-style modeling_bert.py reads its config.json and the hover on self.query shows exactly the 12 query layers', async function () {
     const uri = fixture(...HF_BERT);

@@ -367,4 +367,45 @@ suite('Python source', () => {
       await vscode.workspace.fs.writeFile(configUri, original);
     }
   });
+
+  test('inline annotations on modeling_bert.py: the self.query and class BertLayer lines show their nodes\' energy', async function () {
+    const uri = fixture(...HF_BERT);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const p = await predictionOf(api, uri);
+    const report = cliReport(uri.fsPath, p);
+    if (!report) this.skip();
+    const lineOf = (needle: string): number => positionOf(editor.document, needle, 0).line;
+    const queryLine = lineOf('self.query = nn.Linear');
+    const layerLine = lineOf('class BertLayer');
+    const drawn = await waitFor('annotations on the self.query and class BertLayer lines', () => {
+      const d = api.decorator.drawn.get(uri.toString());
+      return d?.some((a) => a.line === queryLine) && d.some((a) => a.line === layerLine) ? d : undefined;
+    });
+    let queries = 0;
+    walk(report.tree, (n) => {
+      if (/\.attention\.self\.query$/.test(n.scope)) queries += n.energyJ;
+    });
+    const shown = (line: number): number => {
+      const a = drawn.find((d) => d.line === line)!;
+      const e = energyInText(a.text);
+      assert.ok(e, `annotation on line ${line + 1} shows no energy: "${a.text}"`);
+      return e.joules;
+    };
+    assertShowsJoules(shown(queryLine), queries, 'annotation on self.query');
+    assertShowsJoules(shown(layerLine), energyByClass(report.tree).get('BertLayer')!.energyJ, 'annotation on class BertLayer');
+  });
+
+  test('irene.revealInSource on a query layer opens modeling_bert.py at its self.query line', async () => {
+    const uri = fixture(...HF_BERT);
+    await predictionOf(api, uri);
+    // Start from another editor so the command has to open the file.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fixture(...BERT_LIKE)));
+    await vscode.commands.executeCommand('irene.revealInSource', uri.toString(), 'root.encoder.layer.3.attention.self.query');
+    const editor = await waitFor('modeling_bert.py to be the active editor', () => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.toString() === uri.toString() ? e : undefined;
+    });
+    const line = positionOf(editor.document, 'self.query = nn.Linear', 0).line;
+    assert.equal(editor.selection.start.line, line, `selection on line ${editor.selection.start.line + 1}, self.query is on ${line + 1}`);
+  });
 });

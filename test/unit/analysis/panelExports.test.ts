@@ -93,8 +93,8 @@ test('the JSON export is exactly the prediction report schema', () => {
     uncertaintyJ: 0.2,
     warnings: ['assumed fp32'],
     tree: {
-      scope: 'root', type: 'model', instanceType: 'Tiny', calls: 1, flops: 10, memBytes: 0, parameters: 0, energyJ: 2, uncertaintyJ: 0.2, share: 1,
-      children: [{ scope: 'root.fc', type: 'ml', instanceType: 'Linear', calls: 1, flops: 10, memBytes: 48, parameters: 6, energyJ: 2, uncertaintyJ: 0.25, share: 1, children: [] }],
+      scope: 'root', type: 'model', instanceType: 'Tiny', calls: 1, flops: 10, memBytes: 0, parameters: 0, energyJ: 2, isolatedEnergyJ: 2, uncertaintyJ: 0.2, share: 1,
+      children: [{ scope: 'root.fc', type: 'ml', instanceType: 'Linear', calls: 1, flops: 10, memBytes: 48, parameters: 6, energyJ: 2, isolatedEnergyJ: 2, uncertaintyJ: 0.25, share: 1, children: [] }],
     },
   });
 });

@@ -154,7 +154,11 @@ test('the meter-CSV source integrates the logged watts over each window', async 
   assert.ok(Math.abs((meta!['idle_power_w'] as number) - 100) < 0.5, `idle ${meta!['idle_power_w']} W from a constant 100 W log`);
   const root = line!['frontend_tree'] as { power_w: number; ground_truth_energy: number; times_mean: number };
   assert.ok(Math.abs(root.power_w - 100) < 0.5, `power ${root.power_w} W`);
-  assert.ok(Math.abs(root.ground_truth_energy - 100 * root.times_mean) <= 1e-6 * root.ground_truth_energy, 'energy = watts x seconds per call');
+  // The window's energy is integrated between wall-clock times (the meter's clock) and the time per
+  // call is taken with the monotonic clock; the two are read a moment apart, which on a loaded
+  // machine shifts them by up to a few milliseconds: a fraction of a per cent, not a bit-exact match.
+  const ratio = root.ground_truth_energy / (100 * root.times_mean);
+  assert.ok(Math.abs(ratio - 1) < 0.01, `energy ${root.ground_truth_energy} J vs 100 W x ${root.times_mean} s per call (ratio ${ratio})`);
 });
 
 test('RAPL wraparound and meter integration of a ramp, in the harness classes', (t) => {

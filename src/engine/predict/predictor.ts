@@ -64,7 +64,8 @@ export function predictTree(tree: ModelTree, profile: Profile, options: { signal
   const { usedFallback } = prepareForest(data, model);
   throwIfAborted(options.signal);
   const perCall = predictForest(data, model);
-  const warnings: string[] = [];
+  // The importer's own warnings (unresolved sizes, unknown operators) travel with the prediction.
+  const warnings: string[] = [...tree.warnings];
   if (tree.dtype !== profile.dtype) {
     warnings.push(
       `the model runs in ${tree.dtype} but profile "${profile.name}" was measured in ${profile.dtype}; energies can differ by 2x or more between dtypes`,

@@ -37,6 +37,13 @@ async function main(): Promise<number> {
 
   const workspace = mkdtempSync(join(tmpdir(), 'irene-ws-'));
   cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
+  // The Python model fixtures live once, in test/fixtures/python (the engine's tests use them too).
+  for (const name of ['bert_like.py', 'gpt2_like.py', 'llama_like.py']) {
+    cpSync(join(repoRoot, 'test', 'fixtures', 'python', name), join(workspace, 'python', name));
+  }
+  for (const name of ['modeling_bert.py', 'config.json']) {
+    cpSync(join(repoRoot, 'test', 'fixtures', 'python', 'hf_bert', name), join(workspace, 'python', 'hf_bert', name));
+  }
   const extension = stageExtension(`${workspace}-ext`);
   const cleanUp = (): void => {
     for (const dir of [workspace, `${workspace}-user`, extension]) rmSync(dir, { recursive: true, force: true });

@@ -5,27 +5,15 @@
  * trustworthy (dtype mismatch, extrapolation, unknown primitives).
  */
 import { throwIfAborted } from '../errors.js';
-import type { Dtype, ModelTree, PredictedNode } from '../tree/modelNode.js';
+import type { ModelTree, PredictedNode } from '../tree/modelNode.js';
+import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
 import { buildForest, leafKind, predictForest, prepareForest } from './predictorModel.js';
 import { projectToVocabulary } from './leafVocabulary.js';
 
-/** A whole-model prediction. */
-export interface Prediction {
-  modelName: string;
+/** A whole-model prediction: the report's fields (PredictionLike) with the profile's full summary. */
+export interface Prediction extends PredictionLike {
   profile: ProfileSummary;
-  /** Sequences per forward pass (count). */
-  batchSize: number;
-  /** Tokens per sequence (count). */
-  seqLen: number;
-  dtype: Dtype;
-  /** Predicted energy of one inference (joules). */
-  energyJ: number;
-  /** One-sigma uncertainty of `energyJ` (joules). */
-  uncertaintyJ: number;
-  /** Reasons to trust the numbers less; empty when none. */
-  warnings: string[];
-  root: PredictedNode;
 }
 
 /** MAPE (percent) to a one-sigma relative error: for normal errors E|e| = sigma x sqrt(2/pi). */

@@ -44,15 +44,20 @@ export interface PredictionReport {
   tree: ReportNode;
 }
 
-/** The minimal shape of a prediction this module needs (the predictor's `Prediction` satisfies it). */
+/** What every prediction carries; the predictor's `Prediction` extends it with the profile's full summary. */
 export interface PredictionLike {
   modelName: string;
   profile: { name: string };
+  /** Sequences per forward pass (count). */
   batchSize: number;
+  /** Tokens per sequence (count). */
   seqLen: number;
   dtype: Dtype;
+  /** Predicted energy of one inference (joules). */
   energyJ: number;
+  /** One-sigma uncertainty of `energyJ` (joules). */
   uncertaintyJ: number;
+  /** Reasons to trust the numbers less; empty when none. */
   warnings: string[];
   root: PredictedNode;
 }

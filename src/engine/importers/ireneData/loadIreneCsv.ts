@@ -36,6 +36,18 @@ export interface IreneLoadOptions {
 /** Models the original IrEne code leaves out of training and evaluation. */
 export const IRENE_SKIPPED_MODELS: readonly string[] = ['sshleifer/tiny-ctrl'];
 
+/** Runtime columns of both IrEne formats (CSV columns and JSONL fields share these names). */
+export const RUNTIME_COLUMNS: readonly [keyof RuntimeFeatures, string][] = [
+  ['cpu', 'cpu'],
+  ['mem', 'mem'],
+  ['gpu', 'gpu'],
+  ['gpuMem', 'gpu_mem'],
+  ['gpuClk', 'gpu_clk'],
+  ['gpuMemClk', 'gpu_mem_clk'],
+  ['timesMean', 'times_mean'],
+  ['gpuEnergyMean', 'gpu_energy_mean'],
+];
+
 const FILE_NAMES = {
   model: 'model_level_features.csv',
   module: 'module_level_features.csv',
@@ -166,17 +178,7 @@ function readRows(table: CsvTable, file: keyof IreneCsvFiles): Row[] {
     }
     const opt = (c: string): number | undefined => (cols.has(c) ? cols.number(r, c, true) : undefined);
     const runtime: RuntimeFeatures = {};
-    const rt: [keyof RuntimeFeatures, string][] = [
-      ['cpu', 'cpu'],
-      ['mem', 'mem'],
-      ['gpu', 'gpu'],
-      ['gpuMem', 'gpu_mem'],
-      ['gpuClk', 'gpu_clk'],
-      ['gpuMemClk', 'gpu_mem_clk'],
-      ['timesMean', 'times_mean'],
-      ['gpuEnergyMean', 'gpu_energy_mean'],
-    ];
-    for (const [key, col] of rt) {
+    for (const [key, col] of RUNTIME_COLUMNS) {
       const v = opt(col);
       if (v !== undefined) runtime[key] = v;
     }

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { DataError, throwIfAborted } from '../../errors.js';
 import type { Dtype, ModelNode, ModelTree, NodeType, RuntimeFeatures } from '../../tree/modelNode.js';
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
-import { IRENE_SKIPPED_MODELS, type IreneLoadOptions } from './loadIreneCsv.js';
+import { IRENE_SKIPPED_MODELS, RUNTIME_COLUMNS, type IreneLoadOptions } from './loadIreneCsv.js';
 
 /** PyTorch dtype names as written in the files, mapped onto the engine's. */
 const DTYPE_BY_NAME: Record<string, Dtype> = {
@@ -143,17 +143,7 @@ function readNode(o: Json, dtype: Dtype, path: string): ModelNode {
   const energy = num('ground_truth_energy', false);
   if (energy !== undefined) {
     const runtime: RuntimeFeatures = {};
-    const rt: [keyof RuntimeFeatures, string][] = [
-      ['cpu', 'cpu'],
-      ['mem', 'mem'],
-      ['gpu', 'gpu'],
-      ['gpuMem', 'gpu_mem'],
-      ['gpuClk', 'gpu_clk'],
-      ['gpuMemClk', 'gpu_mem_clk'],
-      ['timesMean', 'times_mean'],
-      ['gpuEnergyMean', 'gpu_energy_mean'],
-    ];
-    for (const [key, f] of rt) {
+    for (const [key, f] of RUNTIME_COLUMNS) {
       const v = o[f];
       if (typeof v === 'number' && Number.isFinite(v)) runtime[key] = v;
     }

@@ -12,35 +12,18 @@ import {
   pythonCandidates,
   runCalibration,
   serializeProfile,
+  type CalibrationRequest,
   type CalibrationResult,
-  type EnergySourceName,
   type ProcessRunner,
 } from '../../engine/calibrate/index.js';
 
-/** Arguments of `irene calibrate`. */
-export interface CalibrateArgs {
+/** Arguments of `irene calibrate`: the harness request (without its output path) plus where the profile goes. */
+export interface CalibrateArgs extends Omit<CalibrationRequest, 'treesOut' | 'structureOnly' | 'builtin'> {
   /** Interpreter to use; without it the usual candidates are tried (PATH, /usr/bin/python3 ...). */
   python?: string;
-  /** Built-in names (bert-base-uncased, gpt2, distilgpt2) or HF config.json paths. */
-  models: string[];
-  batchSizes: number[];
-  seqLens: number[];
-  /** fp32, fp16 or bf16. */
-  dtype: string;
-  energySource: EnergySourceName;
-  /** Power meter log for `meter-csv`. */
-  meterCsv?: string;
   /** Where to write the profile JSON; the measured trees go beside it (`<name>.trees.jsonl`). */
   out: string;
   profileName: string;
-  /** Whole-model window (s). */
-  windowS?: number;
-  /** Window per module/primitive (s). */
-  nodeWindowS?: number;
-  repeats?: number;
-  idleS?: number;
-  modelOnly?: boolean;
-  device?: string;
   onProgress?(fraction: number, label: string): void;
   /** Python's own output (warnings, tracebacks), for --verbose. */
   onLog?(line: string): void;

@@ -123,6 +123,8 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
   store.add(
     registerCalibrateCommand(context, {
       log: log.channel,
+      // Training takes seconds: it runs in the engine worker, never on the extension host.
+      train: async (trees, { onProgress: _progress, signal, ...options }) => (await client.request({ type: 'train', trees, options }, signal)).profile,
       onProfileAdded: (path) => {
         void vscode.window
           .showInformationMessage(`IrEne: profile saved to ${path}. Use it for predictions?`, 'Use Profile')

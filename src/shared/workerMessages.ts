@@ -5,7 +5,7 @@
  * cancelled first. Structured clone carries the payloads, so they are plain
  * data: no classes, no functions.
  */
-import type { Dtype, PredictionLike } from '../engine/index.js';
+import type { Dtype, ModelTree, PredictionLike, Profile, TrainProfileOptions } from '../engine/index.js';
 
 /** The inference setting a request is made for. */
 export interface PredictOptionsMessage {
@@ -58,13 +58,24 @@ export interface DescribeRequest {
   id: number;
 }
 
+/**
+ * Train a device profile (calibration): seconds of work that must not run on
+ * the extension host. Options are the trainer's, less its callbacks.
+ */
+export interface TrainRequest {
+  type: 'train';
+  id: number;
+  trees: ModelTree[];
+  options: Omit<TrainProfileOptions, 'onProgress' | 'signal'>;
+}
+
 /** Stop working on (or never start) request `id`. */
 export interface CancelMessage {
   type: 'cancel';
   id: number;
 }
 
-export type WorkerRequest = PredictRequest | RenderOnnxRequest | DescribeRequest;
+export type WorkerRequest = PredictRequest | RenderOnnxRequest | DescribeRequest | TrainRequest;
 export type HostToWorkerMessage = WorkerRequest | CancelMessage;
 
 /** A bundled profile as the quick pick lists it. */
@@ -98,10 +109,15 @@ export interface DescribeResult {
   defaultProfile: string;
 }
 
+export interface TrainResult {
+  profile: Profile;
+}
+
 export interface ResultByType {
   predict: PredictResult;
   renderOnnx: RenderOnnxResult;
   describe: DescribeResult;
+  train: TrainResult;
 }
 
 /** An error as it crosses the thread boundary: engine errors keep their code. */

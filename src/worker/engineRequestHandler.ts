@@ -4,7 +4,7 @@
  * in, so tests drive this with a fake engine and no Worker.
  */
 import { createHash } from 'node:crypto';
-import type { ModelTree, PredictionLike } from '../engine/index.js';
+import type { ModelTree, PredictionLike, Profile } from '../engine/index.js';
 import {
   ABORTED_CODE,
   type DescribeResult,
@@ -15,6 +15,8 @@ import {
   type ProfileInfo,
   type ProfileRef,
   type RenderOnnxResult,
+  type TrainRequest,
+  type TrainResult,
   type WorkerErrorPayload,
   type WorkerRequest,
   type WorkerToHostMessage,
@@ -37,6 +39,8 @@ export interface EngineFacade {
     options: { fileName: string } & PredictOptionsMessage,
   ): { text: string; scopeLines: Record<string, number> };
   listImporterIds(): string[];
+  /** Trains a profile (calibration); absent in engines that cannot train. */
+  trainProfile?(trees: ModelTree[], options: TrainRequest['options'] & { signal?: AbortSignal }): Profile;
 }
 
 /** Entries kept per cache; a prediction of a large model is a few MB of plain objects. */
@@ -149,7 +153,7 @@ export class EngineRequestHandler {
     }
   }
 
-  private compute(request: WorkerRequest, signal: AbortSignal): PredictResult | RenderOnnxResult | DescribeResult {
+  private compute(request: WorkerRequest, signal: AbortSignal): PredictResult | RenderOnnxResult | DescribeResult | TrainResult {
     switch (request.type) {
       case 'describe':
         return {
@@ -161,6 +165,9 @@ export class EngineRequestHandler {
         return this.predict(request.source, request.options, request.profile, signal);
       case 'renderOnnx':
         return this.renderOnnx(request.source, request.options);
+      case 'train':
+        if (!this.engine.trainProfile) throw new Error('this engine cannot train profiles');
+        return { profile: this.engine.trainProfile(request.trees, { ...request.options, signal }) };
     }
   }
 

@@ -9,6 +9,7 @@ import { importModel, listImporters, registerBuiltinImporters, registerImporter 
 import { onnxImporter } from '../engine/importers/onnx/onnxImporter.js';
 import { renderOnnxText } from '../engine/importers/onnx/onnxTextRenderer.js';
 import { predictTree } from '../engine/predict/predictor.js';
+import { trainProfile } from '../engine/predict/train.js';
 import { DEFAULT_PROFILE_NAME, getBundledProfile, listBundledProfiles, parseProfile, type Profile } from '../engine/profiles/profileStore.js';
 import type { HostToWorkerMessage } from '../shared/workerMessages.js';
 import { EngineRequestHandler, type EngineFacade } from './engineRequestHandler.js';
@@ -26,6 +27,7 @@ const engine: EngineFacade = {
   defaultProfileName: DEFAULT_PROFILE_NAME,
   renderOnnxText: (bytes, options) => renderOnnxText(bytes, options),
   listImporterIds: () => listImporters().map((i) => i.id),
+  trainProfile: (trees, options) => trainProfile(trees, options),
 };
 
 const port = parentPort;

@@ -7,7 +7,7 @@
  */
 import { AbortedError, throwIfAborted } from '../errors.js';
 import { loadIreneJsonl } from '../importers/ireneData/loadIreneJsonl.js';
-import { trainProfile } from '../predict/train.js';
+import { trainProfile, type TrainProfileOptions } from '../predict/train.js';
 import type { NoiseFigures, Profile } from '../profiles/profileFormat.js';
 import type { Dtype, ModelTree } from '../tree/modelNode.js';
 import {
@@ -35,6 +35,11 @@ export interface CalibrationDeps {
   readFile(path: string): Promise<Uint8Array>;
   /** Absolute path of harness/irene_measure.py. */
   harnessPath: string;
+  /**
+   * Trains the profile; default `trainProfile` in this thread. The extension
+   * passes one that runs in its engine worker (training takes seconds).
+   */
+  train?(trees: ModelTree[], options: TrainProfileOptions): Promise<Profile> | Profile;
 }
 
 /** An interpreter that can run the harness, and what it reported. */
@@ -170,7 +175,7 @@ export async function runCalibration(req: CalibrationRequest, deps: CalibrationD
   const models = new Set(trees.map((t) => t.modelName));
   if (models.size < 2) warnings.push('cross-validation needs at least two models: measure two or more to learn how far the profile can be trusted');
   const base = CHECK_SHARE + HARNESS_SHARE;
-  const profile = trainProfile(trees, {
+  const profile = await (deps.train ?? trainProfile)(trees, {
     name: options.profileName,
     description: options.description ?? `Calibrated on ${summary.device} with ${[...models].join(', ')}`,
     hardware: summary.device,

@@ -37,10 +37,18 @@ const SOURCE_LABELS: Record<EnergySourceName, string> = {
   fake: 'Fake numbers (for testing the pipeline only, not a measurement)',
 };
 
+/** What the command needs from the extension. */
+export interface CalibrateCommandDeps {
+  log: vscode.LogOutputChannel;
+  onProfileAdded(path: string): void;
+  /** Trains off the extension host (the engine worker); without it training runs here. */
+  train?: CalibrationDeps['train'];
+}
+
 /** Registers the command; dispose the result to unregister. */
 export function registerCalibrateCommand(
   context: vscode.ExtensionContext,
-  deps: { log: vscode.LogOutputChannel; onProfileAdded(path: string): void },
+  deps: CalibrateCommandDeps,
 ): vscode.Disposable {
   return vscode.commands.registerCommand(CALIBRATE_COMMAND_ID, async () => {
     try {
@@ -67,7 +75,7 @@ function harnessPath(context: vscode.ExtensionContext): string {
   throw new CalibrationError('the measuring harness irene_measure.py is missing from the extension; reinstall IrEne');
 }
 
-async function calibrateInteractively(context: vscode.ExtensionContext, deps: { log: vscode.LogOutputChannel; onProfileAdded(path: string): void }): Promise<void> {
+async function calibrateInteractively(context: vscode.ExtensionContext, deps: CalibrateCommandDeps): Promise<void> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('IrEne: calibration runs a Python interpreter on this machine; trust this workspace first.');
     return;
@@ -76,6 +84,7 @@ async function calibrateInteractively(context: vscode.ExtensionContext, deps: { 
     runner: createNodeProcessRunner(),
     readFile: async (p) => new Uint8Array(await readFile(p)),
     harnessPath: harnessPath(context),
+    ...(deps.train ? { train: deps.train } : {}),
   };
 
   // 1. An interpreter with PyTorch.

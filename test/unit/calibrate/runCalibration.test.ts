@@ -11,6 +11,8 @@ import { runCalibration, type CalibrationDeps } from '../../../src/engine/calibr
 import { CalibrationError, type CalibrationRequest } from '../../../src/engine/calibrate/harnessCommand.js';
 import type { ProcessRunner } from '../../../src/engine/calibrate/processRunner.js';
 import { AbortedError } from '../../../src/engine/errors.js';
+import { trainProfile, type TrainProfileOptions } from '../../../src/engine/predict/train.js';
+import type { ModelTree } from '../../../src/engine/tree/modelNode.js';
 
 const fixtures = join(__dirname, 'fixtures');
 const treesGz = readFileSync(join(fixtures, 'h100-harness-bf16.jsonl.gz'));
@@ -111,6 +113,18 @@ test('runCalibration skips interpreters without PyTorch, reports progress in ord
   const mean2 = (x: number[]): number => (x[0]! + x[1]!) / 2; // the median of two values
   assert.ok(Math.abs(p.noise!.smallRelative - mean2(small)) < 1e-9);
   assert.ok(Math.abs(p.noise!.largeRelative - mean2(large)) < 1e-9);
+});
+
+test("an injected trainer (the extension's engine worker) trains instead of this thread, with the same options", async () => {
+  const s = okScript();
+  const seen: { trees: number; name: string; dtype: string }[] = [];
+  const d = { ...deps(s), train: async (trees: ModelTree[], o: TrainProfileOptions) => {
+    seen.push({ trees: trees.length, name: o.name, dtype: o.dtype });
+    return trainProfile(trees, { ...o, skipCrossValidation: true });
+  } };
+  const result = await runCalibration(request, d, { pythonCandidates: ['/usr/bin/python3'], profileName: 'via-worker' });
+  assert.deepEqual(seen, [{ trees: 4, name: 'via-worker', dtype: 'bf16' }]);
+  assert.equal(result.profile?.name, 'via-worker');
 });
 
 test('a named interpreter is the only one tried, and its problem is reported', async () => {

@@ -57,7 +57,7 @@ function harness() {
   const drain = () => {
     while (deferred.length > 0) deferred.shift()!();
   };
-  return { handler, posted, drain, calls };
+  return { handler, posted, drain, calls, engine };
 }
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -149,4 +149,21 @@ test('describe lists importers and profiles; renderOnnx renders and caches', () 
   }
   const r = posted[1];
   assert.ok(r?.type === 'result' && 'text' in r.result && r.result.text === 'graph 5 8');
+});
+
+test('a train request runs the engine trainer in the worker with the options it was sent', () => {
+  const { handler, posted, drain, engine } = harness();
+  const seen: { trees: number; name?: string; signal: boolean }[] = [];
+  engine.trainProfile = (trees, options) => {
+    seen.push({ trees: trees.length, name: options.name, signal: options.signal instanceof AbortSignal });
+    return { name: options.name } as never;
+  };
+  const tree = { modelName: 'm', format: 'fake', batchSize: 1, seqLen: 8, dtype: 'fp32', root: prediction(BERTISH).root.node, warnings: [] } satisfies ModelTree;
+  handler.onMessage({ type: 'train', id: 7, trees: [tree, tree], options: { name: 'mine', hardware: 'rig', dtype: 'fp32', energySource: 'fake' } });
+  drain();
+  assert.deepEqual(seen, [{ trees: 2, name: 'mine', signal: true }]);
+  const m = posted[0]!;
+  assert.equal(m.type, 'result');
+  if (m.type === 'result' && 'profile' in m.result) assert.equal(m.result.profile.name, 'mine');
+  else assert.fail('expected a profile result');
 });

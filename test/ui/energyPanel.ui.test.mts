@@ -11,35 +11,26 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { codeServerAvailable, launchBrowser, repoRoot, stageExtension, startCodeServer, workbenchUrl, type CodeServer } from '../../scripts/vscode/workbench.mjs';
+import type { FrameLocator, Page } from 'playwright-core';
+import { codeServerAvailable, repoRoot } from '../../scripts/vscode/workbench.mjs';
+import { closeUiSession, COMMON_KEYS, focusEnergyTree, openUiSession, press, shotsDir, STEP_MS, THEMES, withFailureShot, type UiSession } from './uiSession.mjs';
 
-const shotsDir = process.env.IRENE_UPDATE_SCREENSHOTS ? join(repoRoot, 'media', 'screenshots') : join(repoRoot, 'test', 'ui', 'screenshots-tmp');
-const STEP_MS = 30_000;
 const cli = join(repoRoot, 'dist', 'cli.js');
 
 // Layout commands are run by id through keybindings: titles are for people and
 // change. The panel itself is opened through the command palette by its
 // title, because that is what the issue asks a user to be able to do.
 const KEYS = {
-  focusTree: 'ctrl+alt+shift+f1',
-  hideSecondary: 'ctrl+alt+shift+f4',
+  ...COMMON_KEYS,
   closeSideBar: 'ctrl+alt+shift+f5',
   closeOtherGroups: 'ctrl+alt+shift+f6',
 };
 const keybindings = [
-  { key: KEYS.focusTree, command: 'irene.energyTree.focus' },
-  { key: KEYS.hideSecondary, command: 'workbench.action.closeAuxiliaryBar' },
   { key: KEYS.closeSideBar, command: 'workbench.action.closeSidebar' },
   { key: KEYS.closeOtherGroups, command: 'workbench.action.closeEditorsInOtherGroups' },
 ];
-
-function press(page: Page, chord: string): Promise<void> {
-  return page.keyboard.press(chord.split('+').map((k) => (k === 'ctrl' ? 'Control' : k === 'alt' ? 'Alt' : k === 'shift' ? 'Shift' : k.toUpperCase())).join('+'));
-}
 
 /**
  * The prediction inputs a fresh user gets: the defaults the manifest declares
@@ -154,76 +145,18 @@ async function assertIcicleMatchesCli(panel: FrameLocator, cliTree: CliNode): Pr
   return cells.length;
 }
 
-/**
- * Shows the Energy Tree in the side bar. Its focus command exists only once
- * the extension host has registered the extension's views, so the key is
- * pressed until the side bar shows it.
- */
-async function focusEnergyTree(page: Page): Promise<ReturnType<Page['locator']>> {
-  const sidebar = page.locator('.part.sidebar');
-  const title = sidebar.locator('.composite.title', { hasText: /IrEne/ });
-  for (const deadline = Date.now() + STEP_MS; ; ) {
-    await press(page, KEYS.focusTree);
-    try {
-      await title.waitFor({ state: 'visible', timeout: 1000 });
-      return sidebar;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Energy Tree never showed in the side bar: ${String(err)}`);
-    }
-  }
-}
-
-/** Runs a test body; on failure keeps a screenshot of the workbench, to see what went wrong. */
-async function withFailureShot(page: () => Page | undefined, name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const p = page();
-    if (p) await p.screenshot({ path: join(shotsDir, `FAILED-${name}.png`) }).catch(() => {});
-    throw err;
-  }
-}
-
-for (const theme of [
-  { name: 'light', colorTheme: 'Default Light Modern' },
-  { name: 'dark', colorTheme: 'Default Dark Modern' },
-]) {
+for (const theme of THEMES) {
   describe(`Energy panel (${theme.name} theme)`, { skip: codeServerAvailable() ? false : 'code-server not installed: sh scripts/vscode/setup.sh' }, () => {
-    let server: CodeServer;
-    let browser: Browser;
+    let session: UiSession | undefined;
     let page: Page;
     let workspace: string;
 
     before(async () => {
-      mkdirSync(shotsDir, { recursive: true });
-      workspace = join(mkdtempSync(join(tmpdir(), 'irene-ui-panel-')), 'models');
-      cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true, filter: (src) => !src.includes('/broken') });
-      stageExtension(`${workspace}-ext`);
-      server = await startCodeServer({
-        keybindings,
-        settings: {
-          'workbench.colorTheme': theme.colorTheme,
-          'editor.minimap.enabled': false,
-          'window.zoomLevel': 0,
-          'workbench.editor.enablePreview': false,
-          'breadcrumbs.enabled': false,
-          'workbench.layoutControl.enabled': false,
-        },
-      });
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-      page.setDefaultTimeout(STEP_MS);
-      await page.goto(workbenchUrl(server, { folder: workspace, extensionDevelopmentPath: `${workspace}-ext` }), { waitUntil: 'domcontentloaded' });
-      await page.locator('.monaco-workbench .part.editor').waitFor({ state: 'visible', timeout: 60_000 });
-      await page.locator('.part.statusbar').waitFor({ state: 'visible' });
-      await press(page, KEYS.hideSecondary);
+      session = await openUiSession({ prefix: 'irene-ui-panel-', colorTheme: theme.colorTheme, keybindings });
+      ({ page, workspace } = session);
     });
 
-    after(async () => {
-      await browser?.close().catch(() => {});
-      await server?.stop();
-      if (workspace) rmSync(join(workspace, '..'), { recursive: true, force: true });
-    });
+    after(() => closeUiSession(session));
 
     test('opened from the command palette on config.json, it agrees with the CLI and follows the sequence length', () => withFailureShot(() => page, `energy-panel-${theme.name}`, async () => {
       const configFile = join(workspace, 'bert-base-uncased', 'config.json');

@@ -8,32 +8,23 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { codeServerAvailable, launchBrowser, repoRoot, stageExtension, startCodeServer, workbenchUrl, type CodeServer } from '../../scripts/vscode/workbench.mjs';
+import type { Page } from 'playwright-core';
+import { codeServerAvailable, repoRoot } from '../../scripts/vscode/workbench.mjs';
+import { closeUiSession, COMMON_KEYS, focusEnergyTree, openUiSession, press, shotsDir, THEMES, withFailureShot, type UiSession } from './uiSession.mjs';
 
-const shotsDir = process.env.IRENE_UPDATE_SCREENSHOTS ? join(repoRoot, 'media', 'screenshots') : join(repoRoot, 'test', 'ui', 'screenshots-tmp');
-const STEP_MS = 30_000;
 
 // Commands are run by id through keybindings: titles are for people and change.
 const KEYS = {
-  focusTree: 'ctrl+alt+shift+f1',
+  ...COMMON_KEYS,
   onnxAsText: 'ctrl+alt+shift+f2',
   closeAll: 'ctrl+alt+shift+f3',
-  hideSecondary: 'ctrl+alt+shift+f4',
 };
 const keybindings = [
-  { key: KEYS.focusTree, command: 'irene.energyTree.focus' },
   { key: KEYS.onnxAsText, command: 'irene.openOnnxAsText' },
   { key: KEYS.closeAll, command: 'workbench.action.closeAllEditors' },
-  { key: KEYS.hideSecondary, command: 'workbench.action.closeAuxiliaryBar' },
 ];
-
-function press(page: Page, chord: string): Promise<void> {
-  return page.keyboard.press(chord.split('+').map((k) => (k === 'ctrl' ? 'Control' : k === 'alt' ? 'Alt' : k === 'shift' ? 'Shift' : k.toUpperCase())).join('+'));
-}
 
 /** The CLI's prediction (joules) for a file, or undefined when the CLI is not built. */
 function cliEnergyJ(file: string): number | undefined {
@@ -48,25 +39,6 @@ function cliEnergyJ(file: string): number | undefined {
 function joulesIn(text: string): number | undefined {
   const m = /(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*(mJ|J)\b/.exec(text);
   return m ? Number(m[1]) * (m[2] === 'mJ' ? 1e-3 : 1) : undefined;
-}
-
-/**
- * Shows the Energy Tree in the side bar. Its focus command exists only once
- * the extension host has registered the extension's views, which can be after
- * the workbench looks ready, so the key is pressed until the side bar shows it.
- */
-async function focusEnergyTree(page: Page): Promise<ReturnType<Page['locator']>> {
-  const sidebar = page.locator('.part.sidebar');
-  const title = sidebar.locator('.composite.title', { hasText: /IrEne/ });
-  for (const deadline = Date.now() + STEP_MS; ; ) {
-    await press(page, KEYS.focusTree);
-    try {
-      await title.waitFor({ state: 'visible', timeout: 1000 });
-      return sidebar;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Energy Tree never showed in the side bar: ${String(err)}`);
-    }
-  }
 }
 
 /** Drags the side bar's edge so tree rows show their energies in screenshots. */
@@ -94,63 +66,24 @@ async function widenSideBar(page: Page, width: number): Promise<void> {
   await page.mouse.up();
 }
 
-/** Runs a test body; on failure keeps a screenshot of the workbench next to the others, to see what went wrong. */
-async function withFailureShot(page: () => Page | undefined, name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const p = page();
-    if (p) await p.screenshot({ path: join(shotsDir, `FAILED-${name}.png`) }).catch(() => {});
-    throw err;
-  }
-}
-
-for (const theme of [
-  { name: 'light', colorTheme: 'Default Light Modern' },
-  { name: 'dark', colorTheme: 'Default Dark Modern' },
-]) {
+for (const theme of THEMES) {
   describe(`workbench (${theme.name} theme)`, { skip: codeServerAvailable() ? false : 'code-server not installed: sh scripts/vscode/setup.sh' }, () => {
-    let server: CodeServer;
-    let browser: Browser;
+    let session: UiSession | undefined;
     let page: Page;
     let workspace: string;
 
     before(async () => {
-      mkdirSync(shotsDir, { recursive: true });
-      // A readable folder name: it shows in the window title of the screenshots.
-      workspace = join(mkdtempSync(join(tmpdir(), 'irene-ui-')), 'models');
-      // Without the broken files: the integration tests cover those, and the
-      // screenshots (the README's) show a clean workspace.
-      cpSync(join(repoRoot, 'test', 'fixtures', 'workspace'), workspace, { recursive: true, filter: (src) => !src.includes('/broken') });
-      stageExtension(`${workspace}-ext`);
-      server = await startCodeServer({
+      session = await openUiSession({
+        prefix: 'irene-ui-',
+        colorTheme: theme.colorTheme,
         keybindings,
-        settings: {
-          'workbench.colorTheme': theme.colorTheme,
-          'editor.hover.delay': 150,
-          // Below the hovered line, so the screenshot shows the file above it.
-          'editor.hover.above': false,
-          'editor.minimap.enabled': false,
-          'window.zoomLevel': 0,
-          'workbench.editor.enablePreview': false,
-          'breadcrumbs.enabled': false,
-          'workbench.layoutControl.enabled': false,
-        },
+        // Below the hovered line, so the screenshot shows the file above it.
+        settings: { 'editor.hover.delay': 150, 'editor.hover.above': false },
       });
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-      page.setDefaultTimeout(STEP_MS);
-      await page.goto(workbenchUrl(server, { folder: workspace, extensionDevelopmentPath: `${workspace}-ext` }), { waitUntil: 'domcontentloaded' });
-      await page.locator('.monaco-workbench .part.editor').waitFor({ state: 'visible', timeout: 60_000 });
-      await page.locator('.part.statusbar').waitFor({ state: 'visible' });
-      await press(page, KEYS.hideSecondary);
+      ({ page, workspace } = session);
     });
 
-    after(async () => {
-      await browser?.close().catch(() => {});
-      await server?.stop();
-      if (workspace) rmSync(join(workspace, '..'), { recursive: true, force: true });
-    });
+    after(() => closeUiSession(session));
 
     test('config.json: the code lens and a hover show joules; the Energy Tree expands', () => withFailureShot(() => page, `config-${theme.name}`, async () => {
       // The Energy Tree is the only view of its container, so it fills the side bar.

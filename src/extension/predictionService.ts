@@ -345,8 +345,6 @@ export class PredictionService implements vscode.Disposable {
   }
 }
 
-/** Config files a Python model may read its dimensions from, next to it. */
-
 /** The config.json / config.yaml beside a Python model, read for the importer. */
 export async function readCompanions(uri: vscode.Uri): Promise<{ fileName: string; bytes: Uint8Array }[]> {
   const found = await findCompanions(uri);

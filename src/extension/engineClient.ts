@@ -10,7 +10,7 @@ import {
   type WorkerErrorPayload,
   type WorkerRequest,
   type WorkerToHostMessage,
-} from '../shared/workerMessages.js';
+} from '#shared/workerMessages.js';
 
 /** The part of `worker_threads.Worker` the client uses. */
 export interface WorkerLike {

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { PredictionLike } from '../engine/index.js';
 // Straight from the module, not the engine's index: the extension host bundle stays free of the engine.
 import { COMPANION_FILE_NAMES } from '../engine/importers/importer.js';
-import type { DescribeResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '../shared/workerMessages.js';
+import type { DescribeResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '#shared/workerMessages.js';
 import { EngineRequestError, type EngineClient } from './engineClient.js';
 import { isProfilePath, predictionFingerprint } from './ireneSettings.js';
 import { isCancellation, toAbortSignal, type IreneLog } from './ireneLog.js';

@@ -20,7 +20,7 @@ import {
   type WorkerErrorPayload,
   type WorkerRequest,
   type WorkerToHostMessage,
-} from '../shared/workerMessages.js';
+} from '#shared/workerMessages.js';
 
 /** What the handler needs from the engine (the real one is wired in engineWorker.ts). */
 export interface EngineFacade {

@@ -11,7 +11,7 @@ import { renderOnnxText } from '../engine/importers/onnx/onnxTextRenderer.js';
 import { predictTree } from '../engine/predict/predictor.js';
 import { trainProfile } from '../engine/predict/train.js';
 import { DEFAULT_PROFILE_NAME, getBundledProfile, listBundledProfiles, parseProfile, type Profile } from '../engine/profiles/profileStore.js';
-import type { HostToWorkerMessage } from '../shared/workerMessages.js';
+import type { HostToWorkerMessage } from '#shared/workerMessages.js';
 import { EngineRequestHandler, type EngineFacade } from './engineRequestHandler.js';
 
 registerBuiltinImporters();

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { applyConfigOverrides } from '../../engine/analysis/configFields.js';
 import type { PredictionLike } from '../../engine/index.js';
-import type { ModelSource } from '../../shared/workerMessages.js';
+import type { ModelSource } from '#shared/workerMessages.js';
 import type { EngineClient } from '../engineClient.js';
 import { COMMANDS } from '../ids.js';
 import { isProfilePath } from '../ireneSettings.js';

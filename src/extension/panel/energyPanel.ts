@@ -23,7 +23,7 @@ import {
   type SaveMessage,
   type SweepMessage,
   type WebviewToHostMessage,
-} from '../../shared/panelMessages.js';
+} from '#shared/panelMessages.js';
 import type { PanelDeps, PanelPredictRequest } from './panelDeps.js';
 import { renderPanelHtml } from './panelHtml.js';
 

@@ -5,7 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type { Dtype, PredictionLike } from '../../engine/index.js';
-import type { PanelParams } from '../../shared/panelMessages.js';
+import type { PanelParams } from '#shared/panelMessages.js';
 
 /** One prediction the panel asks for. */
 export interface PanelPredictRequest {

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { setPanelOpener, type PanelOpenRequest } from '../panelHook.js';
-import type { PanelTarget } from '../../shared/panelMessages.js';
+import type { PanelTarget } from '#shared/panelMessages.js';
 import { EnergyPanel } from './energyPanel.js';
 import type { PanelDeps } from './panelDeps.js';
 import { registerEnergyPanelSerializer } from './registerEnergyPanelSerializer.js';

@@ -5,7 +5,7 @@
  * package.json so the extension is running when VS Code restores the panel.
  */
 import * as vscode from 'vscode';
-import { ENERGY_PANEL_VIEW_TYPE, type PanelState } from '../../shared/panelMessages.js';
+import { ENERGY_PANEL_VIEW_TYPE, type PanelState } from '#shared/panelMessages.js';
 import { EnergyPanel } from './energyPanel.js';
 import type { PanelDeps } from './panelDeps.js';
 

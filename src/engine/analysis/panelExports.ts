@@ -78,6 +78,23 @@ export function sweepsToCsv(sweeps: readonly { axis: SweepAxis; points: readonly
   );
 }
 
+/**
+ * The cells of one comparison row as people read them (scope indented by
+ * depth, type, status, A, B, B − A, relative change): the panel's table and
+ * the Markdown export show the same text.
+ */
+export function diffRowCells(r: DiffRow, indent: string): string[] {
+  return [
+    `${indent.repeat(r.depth)}${r.scope}`,
+    r.instanceType,
+    r.status,
+    r.energyAJ === undefined ? '—' : formatEnergyAuto(r.energyAJ),
+    r.energyBJ === undefined ? '—' : formatEnergyAuto(r.energyBJ),
+    formatEnergyAuto(r.deltaJ),
+    r.relativeDelta === undefined ? '—' : `${r.relativeDelta >= 0 ? '+' : ''}${formatSignificant(r.relativeDelta * 100)} %`,
+  ];
+}
+
 /** Text safe inside a Markdown table cell: pipes escaped, line breaks flattened, HTML neutralised. */
 export function markdownCell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -143,15 +160,7 @@ export function toMarkdownExport(view: ExportView): string {
         ['scope', 'type', 'status', 'A', 'B', 'B − A', 'change'],
         c.rows
           .filter((r) => r.status !== 'same')
-          .map((r) => [
-            `${'  '.repeat(r.depth)}${r.scope}`,
-            r.instanceType,
-            r.status,
-            r.energyAJ === undefined ? '—' : formatEnergyAuto(r.energyAJ),
-            r.energyBJ === undefined ? '—' : formatEnergyAuto(r.energyBJ),
-            formatEnergyAuto(r.deltaJ),
-            r.relativeDelta === undefined ? '—' : `${r.relativeDelta >= 0 ? '+' : ''}${formatSignificant(r.relativeDelta * 100)} %`,
-          ]),
+          .map((r) => diffRowCells(r, '  ')),
         ['l', 'l', 'l', 'r', 'r', 'r', 'r'],
       ),
     );

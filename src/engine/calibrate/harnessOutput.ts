@@ -62,22 +62,26 @@ export interface PythonCheckReport {
   builtinModels: string[];
 }
 
-/**
- * Parses the JSON the harness prints for `--check`.
- * @throws CalibrationError when the text is not such a report (for example an old Python 2 printing a syntax error).
- */
-export function parseCheckReport(stdout: string, python: string): PythonCheckReport {
+/** The last line of `stdout` that parses as JSON (the harness prints its answer last), if any. */
+function lastJsonLine(stdout: string): unknown {
   const line = stdout
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.startsWith('{'))
     .pop();
-  let v: unknown;
   try {
-    v = line === undefined ? undefined : JSON.parse(line);
+    return line === undefined ? undefined : JSON.parse(line);
   } catch {
-    v = undefined;
+    return undefined;
   }
+}
+
+/**
+ * Parses the JSON the harness prints for `--check`.
+ * @throws CalibrationError when the text is not such a report (for example an old Python 2 printing a syntax error).
+ */
+export function parseCheckReport(stdout: string, python: string): PythonCheckReport {
+  const v = lastJsonLine(stdout);
   if (!isObject(v) || typeof v['python'] !== 'string') {
     throw new CalibrationError(`${python} did not answer the harness's check (is it Python 3.8 or newer?)`);
   }
@@ -166,17 +170,7 @@ export interface HarnessSummary {
  * @throws CalibrationError when stdout holds no summary.
  */
 export function parseHarnessSummary(stdout: string): HarnessSummary {
-  const line = stdout
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('{'))
-    .pop();
-  let v: unknown;
-  try {
-    v = line === undefined ? undefined : JSON.parse(line);
-  } catch {
-    v = undefined;
-  }
+  const v = lastJsonLine(stdout);
   if (!isObject(v) || !isObject(v['meta']) || !Array.isArray(v['results'])) {
     throw new CalibrationError('the harness finished without its summary line; see the log for what it printed');
   }

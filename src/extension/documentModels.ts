@@ -77,11 +77,16 @@ export class DocumentModels {
     return this.build(doc, ref, state, scopeLines);
   }
 
-  /** What is known now, without waiting (annotations and the status bar must not block). */
-  resolveNow(doc: vscode.TextDocument): ResolvedDocument | undefined {
+  /**
+   * What is known now, without waiting (annotations and the status bar must
+   * not block). `upToDate` leaves out answers for older settings or text.
+   */
+  resolveNow(doc: vscode.TextDocument, options: { upToDate?: boolean } = {}): ResolvedDocument | undefined {
     const ref = this.refOf(doc);
     if (!ref) return undefined;
-    const state = this.service.state(ref.modelUri);
+    const state = options.upToDate
+      ? this.service.upToDate(ref.modelUri, ref.docKind === 'onnx-text' ? undefined : doc.version)
+      : this.service.state(ref.modelUri);
     if (state?.status !== 'ready') return undefined;
     const scopeLines = ref.docKind === 'onnx-text' ? this.service.peekRender(ref.modelUri)?.scopeLines : undefined;
     if (ref.docKind === 'onnx-text' && !scopeLines) return undefined;

@@ -1,11 +1,12 @@
 /**
  * Two lenses at the top of a model document: the whole model's energy
  * (click: the Energy Tree) and the setting it is predicted for (click: change
- * batch size, sequence length, dtype or profile). The energy lens is resolved
- * lazily, so listing lenses never waits for the engine.
+ * batch size, sequence length, dtype or profile). Listing lenses never waits
+ * for the engine: when the prediction is ready and current they come with
+ * their commands, otherwise the energy lens is resolved when it lands.
  */
 import * as vscode from 'vscode';
-import type { DocumentModels } from './documentModels.js';
+import type { DocumentModels, ResolvedDocument } from './documentModels.js';
 import { lensTitle } from './energyText.js';
 import { COMMANDS } from './ids.js';
 import type { IreneLog } from './ireneLog.js';
@@ -40,7 +41,14 @@ export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLen
     try {
       if (!this.docs.refOf(doc)) return [];
       const top = new vscode.Range(0, 0, 0, 0);
-      return [new EnergyLens(top, doc, 'energy'), new EnergyLens(top, doc, 'settings')];
+      const lenses = [new EnergyLens(top, doc, 'energy'), new EnergyLens(top, doc, 'settings')];
+      // With the answer at hand, each lens gets its command now and VS Code skips a resolve round trip per lens.
+      const ready = this.docs.resolveNow(doc, { upToDate: true });
+      if (ready) {
+        this.fillEnergy(lenses[0], ready);
+        this.fillSettings(lenses[1]);
+      }
+      return lenses;
     } catch (err) {
       this.log.error(`code lenses of ${doc.uri.toString()}`, err);
       return [];
@@ -48,32 +56,41 @@ export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLen
   }
 
   async resolveCodeLens(lens: EnergyLens, token: vscode.CancellationToken): Promise<EnergyLens> {
-    const s = this.settings.current;
     if (lens.role === 'settings') {
-      lens.command = {
-        title: `$(settings-gear) batch ${s.batchSize} · seq ${s.seqLen} · ${s.dtype} · ${s.profile || 'default profile'}`,
-        command: COMMANDS.changeSetting,
-        tooltip: 'Change the batch size, sequence length, dtype or device profile IrEne predicts for',
-      };
+      this.fillSettings(lens);
       return lens;
     }
     const resolved = await this.log.guard(`code lens of ${lens.doc.uri.toString()}`, () => this.docs.resolve(lens.doc, token));
-    const ref = this.docs.refOf(lens.doc);
     if (resolved) {
-      lens.command = {
-        title: lensTitle(resolved.state.prediction, { unit: s.unit, carbonIntensity: s.carbonIntensity }),
-        command: COMMANDS.revealInTree,
-        arguments: [resolved.modelUri.toString()],
-        tooltip: 'Show this model in the IrEne Energy Tree',
-      };
+      this.fillEnergy(lens, resolved);
       return lens;
     }
+    const ref = this.docs.refOf(lens.doc);
     const state = ref && this.service.state(ref.modelUri);
     lens.command =
       state?.status === 'error'
         ? { title: `$(warning) IrEne cannot predict this model: ${state.message}`, command: COMMANDS.showLog, tooltip: 'Open the IrEne log' }
         : { title: '$(loading~spin) IrEne: predicting…', command: COMMANDS.showLog };
     return lens;
+  }
+
+  private fillSettings(lens: EnergyLens): void {
+    const s = this.settings.current;
+    lens.command = {
+      title: `$(settings-gear) batch ${s.batchSize} · seq ${s.seqLen} · ${s.dtype} · ${s.profile || 'default profile'}`,
+      command: COMMANDS.changeSetting,
+      tooltip: 'Change the batch size, sequence length, dtype or device profile IrEne predicts for',
+    };
+  }
+
+  private fillEnergy(lens: EnergyLens, resolved: ResolvedDocument): void {
+    const s = this.settings.current;
+    lens.command = {
+      title: lensTitle(resolved.state.prediction, { unit: s.unit, carbonIntensity: s.carbonIntensity }),
+      command: COMMANDS.revealInTree,
+      arguments: [resolved.modelUri.toString()],
+      tooltip: 'Show this model in the IrEne Energy Tree',
+    };
   }
 
   dispose(): void {

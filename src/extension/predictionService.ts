@@ -99,6 +99,20 @@ export class PredictionService implements vscode.Disposable {
     return this.latest.get(k) ?? (this.entries.has(k) ? { status: 'pending', uri } : undefined);
   }
 
+  /**
+   * The ready prediction if it is up to date with the settings, and with
+   * `version` of the open document when given; undefined when a newer answer
+   * is due or being computed. Lets a provider answer in its first call.
+   */
+  upToDate(uri: vscode.Uri, version?: number): Extract<PredictionState, { status: 'ready' }> | undefined {
+    const k = uri.toString();
+    const entry = this.entries.get(k);
+    const state = this.latest.get(k);
+    if (!entry?.settled || state?.status !== 'ready' || state.key !== entry.key) return undefined;
+    if (version !== undefined && !entry.key.startsWith(`${k}|v${version}|`)) return undefined;
+    return state;
+  }
+
   /** Whether a newer answer is being computed for this URI. */
   isComputing(uri: vscode.Uri): boolean {
     const e = this.entries.get(uri.toString());

@@ -45,6 +45,13 @@ const MODEL_DOCUMENTS: vscode.DocumentFilter[] = [
   { language: 'python' },
 ];
 
+/**
+ * How long the first workspace scan waits after activation (milliseconds):
+ * long enough for the editor being restored or opened to show its energy
+ * first; the Energy Tree starts it at once when it is visible.
+ */
+const FIRST_SCAN_DELAY_MS = 1500;
+
 export function activate(context: vscode.ExtensionContext): IreneApi {
   const store = new DisposableStore();
   context.subscriptions.push(store);
@@ -133,9 +140,18 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
     }),
   );
 
-  // After activation returns: scan the workspace and ask the worker what it supports.
+  // A config.json is predicted as soon as it is opened, not when VS Code first
+  // asks for its lens: the worker answers while the editor is still being laid out.
+  store.add(
+    vscode.workspace.onDidOpenTextDocument((doc) => {
+      const ref = docs.refOf(doc);
+      if (ref?.docKind === 'hf-config') service.ensure(ref.modelUri, ref.modelKind, true);
+    }),
+  );
+
+  registry.scheduleFirstScan(FIRST_SCAN_DELAY_MS);
+  // After activation returns: start the worker by asking it what it supports.
   const startup = setTimeout(() => {
-    void registry.rescan();
     service
       .describe()
       .then((d) => {

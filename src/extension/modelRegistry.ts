@@ -1,8 +1,9 @@
 /**
  * Finds the model files of the workspace without holding up start-up: ONNX
  * files and Hugging Face config.json files (only those with a `model_type`),
- * plus the user's `irene.modelGlobs`; Python files join when opened. Scans
- * run after activation, in batches that yield to the event loop, honour
+ * plus the user's `irene.modelGlobs`; Python files join when opened. The
+ * first scan waits a moment after activation (or until the list is wanted);
+ * scans run in batches that yield to the event loop, honour
  * `files.exclude`, and are kept current by file system watchers.
  */
 import * as vscode from 'vscode';
@@ -41,6 +42,7 @@ export class ModelRegistry implements vscode.Disposable {
   private watchers = new DisposableStore();
   private scanGeneration = 0;
   private scanning: Promise<void> | undefined;
+  private scheduled: ReturnType<typeof setTimeout> | undefined;
   /** Whether the engine has a Python importer (set once the worker says so). */
   pythonSupported = false;
 
@@ -67,8 +69,9 @@ export class ModelRegistry implements vscode.Disposable {
     this.store.add({ dispose: () => this.watchers.dispose() });
   }
 
-  /** Known model files, in path order. */
+  /** Known model files, in path order. Asking starts the first scan if it is still waiting. */
   list(): ModelFile[] {
+    this.scanNowIfWaiting();
     return [...this.models.values()].sort((a, b) => a.uri.path.localeCompare(b.uri.path));
   }
 
@@ -76,13 +79,31 @@ export class ModelRegistry implements vscode.Disposable {
     return this.models.get(uri.toString());
   }
 
-  /** Resolves when the current scan is done (tests wait on it). */
+  /** Resolves when the current scan is done (tests wait on it); starts the first scan if it is still waiting. */
   whenScanned(): Promise<void> {
+    this.scanNowIfWaiting();
     return this.scanning ?? Promise.resolve();
+  }
+
+  /**
+   * Starts the first scan after `delayMs`, or as soon as something asks for
+   * the list. Why wait: on a small machine the scan (a ripgrep search behind
+   * findFiles, and round trips to the workbench) competes with VS Code
+   * opening the editor the user is looking at, whose lens and status bar do
+   * not need the scan.
+   */
+  scheduleFirstScan(delayMs: number): void {
+    if (this.scanGeneration > 0 || this.scheduled) return;
+    this.scheduled = setTimeout(() => this.scanNowIfWaiting(), delayMs);
+  }
+
+  private scanNowIfWaiting(): void {
+    if (this.scanGeneration === 0) void this.rescan();
   }
 
   /** Starts (or restarts) the workspace scan; returns at once. */
   rescan(): Promise<void> {
+    clearTimeout(this.scheduled);
     const generation = ++this.scanGeneration;
     this.scanning = this.scan(generation).catch((err: unknown) => this.log.error('scanning the workspace for models', err));
     return this.scanning;
@@ -187,6 +208,7 @@ export class ModelRegistry implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.scheduled);
     this.scanGeneration++;
     this.store.dispose();
     this.emitter.dispose();

@@ -18,6 +18,12 @@ const LEVELS: readonly ShareLevel[] = ['low', 'medium', 'high'];
 export class InlineEnergyDecorator implements vscode.Disposable {
   private readonly types: Record<ShareLevel, vscode.TextEditorDecorationType>;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /**
+   * What each editor was last sent, so an unchanged set is not sent again:
+   * every per-line text becomes CSS rules in the workbench, work it should
+   * not redo while an editor is opening.
+   */
+  private readonly sent = new WeakMap<vscode.TextEditor, string>();
   /** Editors awaiting a prediction, so one landing redraws them once. */
   private readonly waiting = new Set<string>();
 
@@ -38,7 +44,8 @@ export class InlineEnergyDecorator implements vscode.Disposable {
     ) as Record<ShareLevel, vscode.TextEditorDecorationType>;
     this.subscriptions.push(
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateAll()),
-      service.onDidChangePredictions(() => this.updateAll()),
+      // A landing prediction redraws only the editors that show that model.
+      service.onDidChangePredictions((uri) => this.updateAll(uri)),
       settings.onDidChange(() => this.updateAll()),
     );
     this.updateAll();
@@ -47,12 +54,18 @@ export class InlineEnergyDecorator implements vscode.Disposable {
   /** Annotations currently drawn per editor document (for tests and the status of the feature). */
   readonly drawn = new Map<string, { line: number; text: string; level: ShareLevel }[]>();
 
-  updateAll(): void {
-    for (const editor of vscode.window.visibleTextEditors) this.update(editor);
+  /** Redraws the visible editors, or those showing `modelUri` when given. */
+  updateAll(modelUri?: vscode.Uri): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (modelUri && this.docs.refOf(editor.document)?.modelUri.toString() !== modelUri.toString()) continue;
+      this.update(editor);
+    }
   }
 
   private clear(editor: vscode.TextEditor): void {
+    if (this.sent.get(editor) === '') return;
     for (const level of LEVELS) editor.setDecorations(this.types[level], []);
+    this.sent.set(editor, '');
     this.drawn.delete(editor.document.uri.toString());
   }
 
@@ -90,7 +103,11 @@ export class InlineEnergyDecorator implements vscode.Disposable {
         byLevel[level].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: text } } });
         drawn.push({ line: a.line, text, level });
       }
-      for (const level of LEVELS) editor.setDecorations(this.types[level], byLevel[level]);
+      const signature = `${doc.version}|${JSON.stringify(drawn)}`;
+      if (this.sent.get(editor) !== signature) {
+        for (const level of LEVELS) editor.setDecorations(this.types[level], byLevel[level]);
+        this.sent.set(editor, signature);
+      }
       this.drawn.set(doc.uri.toString(), drawn);
     } catch (err) {
       this.log.error(`annotations of ${editor.document.uri.toString()}`, err);

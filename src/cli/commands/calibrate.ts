@@ -16,6 +16,7 @@ import {
   type CalibrationResult,
   type ProcessRunner,
 } from '../../engine/calibrate/index.js';
+import { trainProfile } from '../../engine/predict/train.js';
 
 /** Arguments of `irene calibrate`: the harness request (without its output path) plus where the profile goes. */
 export interface CalibrateArgs extends Omit<CalibrationRequest, 'treesOut' | 'structureOnly' | 'builtin'> {
@@ -89,6 +90,7 @@ export async function runCalibrate(args: CalibrateArgs): Promise<CalibrateOutcom
       runner: args.runner ?? createNodeProcessRunner(),
       readFile: async (p) => new Uint8Array(await readFile(p)),
       harnessPath: args.harnessPath ?? locateHarness(),
+      train: trainProfile,
     },
     {
       pythonCandidates: pythonCandidates({ userPython: args.python, platform: process.platform, env: process.env }),

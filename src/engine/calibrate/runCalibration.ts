@@ -7,7 +7,7 @@
  */
 import { AbortedError, throwIfAborted } from '../errors.js';
 import { loadIreneJsonl } from '../importers/ireneData/loadIreneJsonl.js';
-import { trainProfile, type TrainProfileOptions } from '../predict/train.js';
+import type { TrainProfileOptions } from '../predict/train.js';
 import type { NoiseFigures, Profile } from '../profiles/profileFormat.js';
 import type { Dtype, ModelTree } from '../tree/modelNode.js';
 import {
@@ -36,10 +36,12 @@ export interface CalibrationDeps {
   /** Absolute path of harness/irene_measure.py. */
   harnessPath: string;
   /**
-   * Trains the profile; default `trainProfile` in this thread. The extension
-   * passes one that runs in its engine worker (training takes seconds).
+   * Trains the profile: the CLI passes `trainProfile` (this thread), the
+   * extension one that runs in its engine worker (training takes seconds).
+   * Injected rather than imported so that the extension host's bundle does
+   * not carry the trainer and its matrix library.
    */
-  train?(trees: ModelTree[], options: TrainProfileOptions): Promise<Profile> | Profile;
+  train(trees: ModelTree[], options: TrainProfileOptions): Promise<Profile> | Profile;
 }
 
 /** An interpreter that can run the harness, and what it reported. */
@@ -175,7 +177,7 @@ export async function runCalibration(req: CalibrationRequest, deps: CalibrationD
   const models = new Set(trees.map((t) => t.modelName));
   if (models.size < 2) warnings.push('cross-validation needs at least two models: measure two or more to learn how far the profile can be trusted');
   const base = CHECK_SHARE + HARNESS_SHARE;
-  const profile = await (deps.train ?? trainProfile)(trees, {
+  const profile = await deps.train(trees, {
     name: options.profileName,
     description: options.description ?? `Calibrated on ${summary.device} with ${[...models].join(', ')}`,
     hardware: summary.device,

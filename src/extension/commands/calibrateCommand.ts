@@ -41,8 +41,8 @@ const SOURCE_LABELS: Record<EnergySourceName, string> = {
 export interface CalibrateCommandDeps {
   log: vscode.LogOutputChannel;
   onProfileAdded(path: string): void;
-  /** Trains off the extension host (the engine worker); without it training runs here. */
-  train?: CalibrationDeps['train'];
+  /** Trains off the extension host (the engine worker). */
+  train: CalibrationDeps['train'];
 }
 
 /** Registers the command; dispose the result to unregister. */
@@ -84,7 +84,7 @@ async function calibrateInteractively(context: vscode.ExtensionContext, deps: Ca
     runner: createNodeProcessRunner(),
     readFile: async (p) => new Uint8Array(await readFile(p)),
     harnessPath: harnessPath(context),
-    ...(deps.train ? { train: deps.train } : {}),
+    train: deps.train,
   };
 
   // 1. An interpreter with PyTorch.

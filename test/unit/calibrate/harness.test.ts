@@ -14,6 +14,7 @@ import { createNodeProcessRunner, runCalibration } from '../../../src/engine/cal
 import { AbortedError } from '../../../src/engine/errors.js';
 import { loadIreneJsonl } from '../../../src/engine/importers/ireneData/loadIreneJsonl.js';
 import { buildTreeFromConfig } from '../../../src/engine/importers/hfConfig/hfConfigImporter.js';
+import { trainProfile } from '../../../src/engine/predict/train.js';
 import { parseProfile } from '../../../src/engine/profiles/profileFormat.js';
 import type { ModelNode, ModelTree } from '../../../src/engine/tree/modelNode.js';
 import { totalFlops, walkTree } from '../../../src/engine/tree/treeWalk.js';
@@ -124,7 +125,7 @@ test('the harness tree of bert-base-uncased and gpt2 matches buildTreeFromConfig
   const configs = ['bert-base-uncased', 'gpt2'].map((m) => join(repo, 'examples', m, 'config.json'));
   const result = await runCalibration(
     { models: configs, batchSizes: [1], seqLens: [32], dtype: 'fp32', energySource: 'fake', structureOnly: true, builtin: true, treesOut },
-    { runner: createNodeProcessRunner(), readFile: async (p) => readFileSync(p), harnessPath: harness },
+    { runner: createNodeProcessRunner(), readFile: async (p) => readFileSync(p), harnessPath: harness, train: trainProfile },
     { pythonCandidates: [python], profileName: 'unused' },
   );
   assert.equal(result.profile, undefined);

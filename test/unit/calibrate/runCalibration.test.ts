@@ -66,7 +66,7 @@ function scriptedRunner(s: Script): ProcessRunner {
 }
 
 function deps(s: Script): CalibrationDeps {
-  return { runner: scriptedRunner(s), readFile: () => Promise.resolve(treesGz), harnessPath: '/h/irene_measure.py' };
+  return { runner: scriptedRunner(s), readFile: () => Promise.resolve(treesGz), harnessPath: '/h/irene_measure.py', train: trainProfile };
 }
 
 function okScript(): Script {

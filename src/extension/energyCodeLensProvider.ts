@@ -26,6 +26,8 @@ class EnergyLens extends vscode.CodeLens {
 export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLens>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   private readonly subscriptions: vscode.Disposable[];
+  /** Per document: the model and the prediction its lenses were last listed with (undefined: none was ready). */
+  private readonly listed = new Map<string, { modelUri: string; state: ResolvedDocument['state'] | undefined }>();
   readonly onDidChangeCodeLenses = this.emitter.event;
 
   constructor(
@@ -34,16 +36,41 @@ export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLen
     private readonly settings: SettingsService,
     private readonly log: IreneLog,
   ) {
-    this.subscriptions = [service.onDidChangePredictions(() => this.emitter.fire())];
+    this.subscriptions = [
+      service.onDidChangePredictions((uri) => this.predictionChanged(uri)),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.listed.delete(doc.uri.toString())),
+    ];
+  }
+
+  /**
+   * Tells VS Code to ask again only when lenses it holds are out of date. Why
+   * not always: each change event restarts VS Code's code lens debounce, so
+   * an answer landing while an editor opens would delay its first lenses.
+   */
+  private predictionChanged(uri: vscode.Uri | undefined): void {
+    if (!uri) {
+      this.emitter.fire();
+      return;
+    }
+    const k = uri.toString();
+    const current = this.service.upToDate(uri);
+    for (const l of this.listed.values()) {
+      if (l.modelUri === k && l.state !== current) {
+        this.emitter.fire();
+        return;
+      }
+    }
   }
 
   provideCodeLenses(doc: vscode.TextDocument): EnergyLens[] {
     try {
-      if (!this.docs.refOf(doc)) return [];
+      const ref = this.docs.refOf(doc);
+      if (!ref) return [];
       const top = new vscode.Range(0, 0, 0, 0);
       const lenses = [new EnergyLens(top, doc, 'energy'), new EnergyLens(top, doc, 'settings')];
       // With the answer at hand, each lens gets its command now and VS Code skips a resolve round trip per lens.
       const ready = this.docs.resolveNow(doc, { upToDate: true });
+      this.listed.set(doc.uri.toString(), { modelUri: ref.modelUri.toString(), state: ready?.state });
       if (ready) {
         this.fillEnergy(lenses[0], ready);
         this.fillSettings(lenses[1]);

@@ -1,5 +1,5 @@
 // Types of workbench.mjs for the TypeScript tests and benchmark that import it.
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const repoRoot: string;
 export const toolsDir: string;
@@ -36,5 +36,9 @@ export function runExtensionTests(options: {
   extensionsDir?: string;
   timeoutMs?: number;
   write?: (s: string) => void;
+  /** Runs before the workbench loads (add init scripts here). */
+  onPage?: (page: Page) => Promise<void>;
+  /** Runs after the tests end, while the page is still open (read the DOM here). */
+  beforeClose?: (page: Page) => Promise<void>;
 }): Promise<number>;
 export function stageExtension(dir: string): string;

@@ -194,9 +194,11 @@ export async function launchBrowser({ headless = true } = {}) {
  * Runs extension tests (the module at extensionTestsPath exporting run()) in
  * code-server's extension host and resolves with their exit code. The test
  * output arrives through the smoke-test driver's codeAutomationLog hook and is
- * written to stdout, like desktop VS Code does.
+ * written to stdout, like desktop VS Code does. `onPage(page)` runs before the
+ * workbench loads (to add init scripts) and `beforeClose(page)` after the
+ * tests end, while the page is still open (benchmarks read the DOM there).
  */
-export async function runExtensionTests({ folder, extensionDevelopmentPath, extensionTestsPath, env = {}, userDataDir, extensionsDir, timeoutMs = 10 * 60_000, write = (s) => process.stdout.write(s) }) {
+export async function runExtensionTests({ folder, extensionDevelopmentPath, extensionTestsPath, env = {}, userDataDir, extensionsDir, timeoutMs = 10 * 60_000, write = (s) => process.stdout.write(s), onPage, beforeClose }) {
   const server = await startCodeServer({ userDataDir, extensionsDir, env });
   let browser;
   try {
@@ -212,6 +214,7 @@ export async function runExtensionTests({ folder, extensionDevelopmentPath, exte
     });
     await page.exposeFunction('codeAutomationExit', (code) => finish(typeof code === 'number' ? code : 1));
     page.on('pageerror', (e) => write(`[workbench page error] ${e.message}\n`));
+    await onPage?.(page);
     // code-server may exit on its own once the test extension host ends; the
     // exit code then still arrives through codeAutomationExit, so give it a
     // moment before calling the run a crash.
@@ -222,7 +225,9 @@ export async function runExtensionTests({ folder, extensionDevelopmentPath, exte
       return 1;
     });
     await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath, extensionTestsPath }), { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    return await withTimeout(Promise.race([finished, crashed]), timeoutMs, `extension tests to finish (code-server log: ${server.logFile})`);
+    const code = await withTimeout(Promise.race([finished, crashed]), timeoutMs, `extension tests to finish (code-server log: ${server.logFile})`);
+    await beforeClose?.(page).catch((e) => write(`reading the page after the tests failed: ${e instanceof Error ? e.message : String(e)}\n`));
+    return code;
   } catch (err) {
     write(`${err instanceof Error ? err.message : String(err)}\ncode-server log tail:\n${safeTail(server.logFile)}\n`);
     return 1;

@@ -24,14 +24,19 @@ export async function run(): Promise<void> {
   await ext.activate();
   const activationMs = performance.now() - t0;
 
-  // First prediction shown: from asking VS Code to open the file until the
-  // code lens provider returns a lens with an energy in it (what the editor
-  // draws above the first line).
+  // A settled workbench is the usual case (VS Code has been open a while when
+  // a config is opened); 0 opens the file while VS Code is still starting.
+  const settleMs = Number(process.env.IRENE_BENCH_SETTLE_MS ?? 0);
+  if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+
+  // First prediction: from asking VS Code to open the file until the code
+  // lens provider returns a lens with an energy in it. When the status bar
+  // and the lens appear in the workbench's DOM is noted by the benchmark's
+  // page script, against openedAtWallMs.
   const uri = vscode.Uri.file(configPath);
+  const openedAtWallMs = Date.now();
   const t1 = performance.now();
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-  // VS Code's own share: the editor is open before any lens can be asked for.
-  const openMs = performance.now() - t1;
   let lensTitle = '';
   const deadline = t1 + 30_000;
   while (performance.now() < deadline) {
@@ -45,6 +50,8 @@ export async function run(): Promise<void> {
   }
   const firstPredictionMs = lensTitle ? performance.now() - t1 : Number.NaN;
   if (!lensTitle) throw new Error('no energy code lens within 30 s');
+  // Before changing anything: give the workbench time to draw the first lens and status bar, whose DOM the benchmark watches.
+  await new Promise((r) => setTimeout(r, 2000));
 
   // Re-prediction with a warm worker: halve the sequence length and wait for
   // the lens to show it. Separates worker start-up from prediction cost.
@@ -64,5 +71,5 @@ export async function run(): Promise<void> {
   const warmPredictionMs = warmTitle ? performance.now() - t2 : Number.NaN;
   await vscode.workspace.getConfiguration('irene').update('seqLen', undefined, vscode.ConfigurationTarget.Global);
 
-  writeFileSync(out, JSON.stringify({ wasActive, activationMs, openMs, firstPredictionMs, warmPredictionMs, lensTitle, vscodeVersion: vscode.version, node: process.version }));
+  writeFileSync(out, JSON.stringify({ wasActive, openedAtWallMs, activationMs, firstPredictionMs, warmPredictionMs, lensTitle, vscodeVersion: vscode.version, node: process.version }));
 }

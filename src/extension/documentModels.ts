@@ -96,7 +96,13 @@ export class DocumentModels {
   private build(doc: vscode.TextDocument, ref: DocumentRef, state: ReadyState, scopeLines: Record<string, number> | undefined): ResolvedDocument | undefined {
     const mapper = this.mappers.get(ref.docKind);
     if (!mapper) return undefined;
-    const input: SourceMapperInput = { text: doc.getText(), prediction: state.prediction, index: state.index, scopeLines };
+    const input: SourceMapperInput = {
+      text: doc.getText(),
+      prediction: state.prediction,
+      index: state.index,
+      scopeLines,
+      ...(state.outline ? { outline: state.outline } : {}),
+    };
     const k = doc.uri.toString();
     const c = this.anchorCache.get(k);
     let anchors: SourceAnchor[];

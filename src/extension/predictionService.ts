@@ -7,7 +7,7 @@
  * when an answer lands or the settings change what is shown.
  */
 import * as vscode from 'vscode';
-import type { PredictionLike } from '../engine/index.js';
+import type { ModelSourceOutline, PredictionLike } from '../engine/index.js';
 // Straight from the module, not the engine's index: the extension host bundle stays free of the engine.
 import { COMPANION_FILE_NAMES } from '../engine/importers/importer.js';
 import type { DescribeResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '#shared/workerMessages.js';
@@ -23,7 +23,16 @@ import type { SettingsService } from './settingsService.js';
 /** What is known about one model file. */
 export type PredictionState =
   | { status: 'pending'; uri: vscode.Uri }
-  | { status: 'ready'; uri: vscode.Uri; prediction: PredictionLike; index: PredictionIndex; contentHash: string; key: string }
+  | {
+      status: 'ready';
+      uri: vscode.Uri;
+      prediction: PredictionLike;
+      index: PredictionIndex;
+      contentHash: string;
+      key: string;
+      /** Model classes of a source file and their lines (Python), from the worker's parse. */
+      outline?: ModelSourceOutline;
+    }
   | { status: 'error'; uri: vscode.Uri; code: string; message: string; key: string };
 
 interface Entry {
@@ -161,7 +170,15 @@ export class PredictionService implements vscode.Disposable {
           this.log.info(`predicted ${uri.fsPath} in ${r.elapsedMs.toFixed(0)} ms`);
           for (const w of r.prediction.warnings) this.log.warn(`${uri.fsPath}: ${w}`);
         }
-        return { status: 'ready', uri, prediction: r.prediction, index: new PredictionIndex(r.prediction.root), contentHash: r.contentHash, key };
+        return {
+          status: 'ready',
+          uri,
+          prediction: r.prediction,
+          index: new PredictionIndex(r.prediction.root),
+          contentHash: r.contentHash,
+          key,
+          ...(r.outline ? { outline: r.outline } : {}),
+        };
       } catch (err) {
         if (isCancellation(err)) throw err;
         this.log.error(`predicting ${uri.fsPath}`, err);

@@ -5,7 +5,7 @@
  * config.json, the ONNX text view, Python source — so a new format plugs in
  * without touching the providers. Pure: text in, line/column numbers out.
  */
-import type { PredictedNode, PredictionLike } from '../engine/index.js';
+import type { ModelSourceOutline, PredictedNode, PredictionLike } from '../engine/index.js';
 import { nodesByConfigKey } from './configKeyMapping.js';
 import type { PredictionIndex } from './predictionIndex.js';
 
@@ -33,6 +33,8 @@ export interface SourceMapperInput {
   index: PredictionIndex;
   /** Line of each scope in the ONNX text view, from the renderer. */
   scopeLines?: Readonly<Record<string, number>>;
+  /** Model classes of a source file and their lines, from the worker's parse (Python). */
+  outline?: ModelSourceOutline;
 }
 
 export interface SourceMapper {

@@ -5,7 +5,7 @@
  * cancelled first. Structured clone carries the payloads, so they are plain
  * data: no classes, no functions.
  */
-import type { Dtype, ModelTree, PredictionLike, Profile, TrainProfileOptions } from '../engine/index.js';
+import type { Dtype, ModelSourceOutline, ModelTree, PredictionLike, Profile, TrainProfileOptions } from '../engine/index.js';
 
 /** The inference setting a request is made for. */
 export interface PredictOptionsMessage {
@@ -94,6 +94,8 @@ export interface PredictResult {
   contentHash: string;
   /** Time the worker spent importing and predicting (milliseconds); 0 when served from its cache. */
   elapsedMs: number;
+  /** Model classes of a source file and their lines, from the parse the worker did anyway (Python). */
+  outline?: ModelSourceOutline;
 }
 
 export interface RenderOnnxResult {

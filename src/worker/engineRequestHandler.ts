@@ -202,7 +202,7 @@ export class EngineRequestHandler {
       { batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, signal },
     );
     const prediction = this.engine.predictTree(tree, profile, { signal });
-    const result: PredictResult = { prediction, contentHash: hash, elapsedMs: performance.now() - started };
+    const result: PredictResult = { prediction, contentHash: hash, elapsedMs: performance.now() - started, ...(tree.outline ? { outline: tree.outline } : {}) };
     this.predictions.set(key, result);
     return result;
   }

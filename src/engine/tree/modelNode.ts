@@ -102,6 +102,15 @@ export interface ModelNode {
   unresolved?: string[];
 }
 
+/**
+ * Where the model classes of a source file are defined (0-based line and
+ * column of each class name), so an editor can anchor lenses there without
+ * parsing the file again. Python sources only.
+ */
+export interface ModelSourceOutline {
+  classes: { name: string; line: number; column: number }[];
+}
+
 /** A whole model tree plus the context every node shares. */
 export interface ModelTree {
   /** Display name (HF `_name_or_path`, file name, or the measured model name). */
@@ -116,6 +125,8 @@ export interface ModelTree {
   warnings: string[];
   /** Measured whole-model energy (joules per inference) when the tree is training data. */
   measuredModelEnergyJ?: number;
+  /** Model classes of the source file and their lines (Python importer). */
+  outline?: ModelSourceOutline;
 }
 
 /**

@@ -3,9 +3,12 @@
  * stands for every instance of the class in the tree (12 BertLayer nodes),
  * each `self.x = nn.Linear(...)` line for the layer nodes it creates (one per
  * ModuleList item), each forward line for the functional primitives it calls.
- * Pure (no vscode): text and prediction in, line/column numbers out.
+ * Pure (no vscode): text and prediction in, line/column numbers out. It
+ * never parses: class lines come from the outline the worker sends with the
+ * prediction (its parse of the same text), layer and forward lines from the
+ * tree's source positions, so the extension host never runs the Python parser.
  */
-import { analyzePythonModels, type PredictedNode, type PythonAnalysis } from '../../engine/index.js';
+import type { PredictedNode } from '../../engine/index.js';
 import type { LineRange, SourceAnchor, SourceMapper, SourceMapperInput } from '../sourceMapper.js';
 
 /** An anchor of a Python document; `className` marks a class definition line. */
@@ -14,29 +17,14 @@ export interface PythonAnchor extends SourceAnchor {
   className?: string;
 }
 
-/** Longest Python file whose classes are parsed on the extension host (lines); see `anchors`. */
-export const MAX_ANALYSED_LINES = 4000;
-
 /** Minimum share of the model's energy for an end-of-line annotation on a forward line (fraction). */
 const OP_ANNOTATION_SHARE = 0.005;
 
 export class PythonSourceMapper implements SourceMapper {
   readonly id = 'python';
-  private last: PythonAnalysis | undefined;
-
-  /** The analysis of `text`, re-parsed incrementally from the previous one. */
-  analysis(text: string): PythonAnalysis {
-    if (this.last?.text === text) return this.last;
-    this.last = analyzePythonModels(text, this.last ? { previous: this.last } : {});
-    return this.last;
-  }
 
   anchors(input: SourceMapperInput): PythonAnchor[] {
     const lines = input.text.split(/\r?\n/);
-    // This runs on the extension host: a first parse takes about 13 ms per 1,000 lines
-    // (bench/python.bench.ts), so past MAX_ANALYSED_LINES class lines go without anchors
-    // rather than block the editor; layer and forward lines still come from the tree.
-    const analysis = lines.length <= MAX_ANALYSED_LINES ? this.analysis(input.text) : { classes: [] as PythonAnalysis['classes'] };
     const out: PythonAnchor[] = [];
     const taken = new Set<number>();
 
@@ -47,13 +35,12 @@ export class PythonSourceMapper implements SourceMapper {
       if (list) list.push(p);
       else byClass.set(p.node.instanceType, [p]);
     }
-    for (const cls of analysis.classes) {
-      if (!cls.isModel) continue;
+    for (const cls of input.outline?.classes ?? []) {
       const nodes = topMost(byClass.get(cls.name) ?? [], input);
-      if (nodes.length === 0) continue;
-      const line = cls.nameRange.start.line;
-      taken.add(line);
-      out.push({ line, column: cls.nameRange.start.column, endColumn: lines[line]?.length ?? 0, nodes: sortByScope(nodes), annotate: true, className: cls.name });
+      // The outline is of the text predicted; after an edit it may be a line or two off until the next prediction lands.
+      if (nodes.length === 0 || cls.line >= lines.length) continue;
+      taken.add(cls.line);
+      out.push({ line: cls.line, column: cls.column, endColumn: lines[cls.line]?.length ?? 0, nodes: sortByScope(nodes), annotate: true, className: cls.name });
     }
 
     // Lines that create layers or call primitives (source.line on the nodes), top-most per line.

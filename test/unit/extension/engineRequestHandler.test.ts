@@ -18,7 +18,9 @@ function fakeEngine() {
         throw Object.assign(new Error(`${input.fileName}: malformed`), { code: 'MALFORMED_FILE' });
       }
       const p = prediction(BERTISH);
-      return { modelName: input.fileName, format: 'fake', batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, root: p.root.node, warnings: [] } satisfies ModelTree;
+      // Source files come with an outline of their model classes, as the Python importer gives.
+      const outline = input.fileName.endsWith('.py') ? { outline: { classes: [{ name: 'BertModel', line: 3, column: 6 }] } } : {};
+      return { modelName: input.fileName, format: 'fake', batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, root: p.root.node, warnings: [], ...outline } satisfies ModelTree;
     },
     predictTree(tree, profile) {
       calls.predictTree++;
@@ -166,4 +168,18 @@ test('a train request runs the engine trainer in the worker with the options it 
   assert.equal(m.type, 'result');
   if (m.type === 'result' && 'profile' in m.result) assert.equal(m.result.profile.name, 'mine');
   else assert.fail('expected a profile result');
+});
+
+test("a source file's outline of model classes travels with its prediction, also from the cache", () => {
+  const { handler, posted, drain, calls } = harness();
+  const source = { kind: 'bytes' as const, bytes: bytes('class BertModel(nn.Module): ...'), fileName: '/m/model.py' };
+  handler.onMessage({ type: 'predict', id: 1, source, options: OPTIONS, profile: BUNDLED });
+  handler.onMessage({ type: 'predict', id: 2, source, options: OPTIONS, profile: BUNDLED });
+  drain();
+  assert.equal(calls.importModel, 1, 'the second request should be served from the cache');
+  for (const m of posted) {
+    assert.equal(m.type, 'result');
+    const r = (m as Extract<WorkerToHostMessage, { type: 'result' }>).result as { outline?: unknown };
+    assert.deepEqual(r.outline, { classes: [{ name: 'BertModel', line: 3, column: 6 }] });
+  }
 });

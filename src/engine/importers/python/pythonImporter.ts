@@ -52,6 +52,9 @@ export function importPythonModel(text: string, options: PythonImportOptions): {
     ...(options.configFileName ? { configFileName: options.configFileName } : {}),
   });
   for (const e of analysis.syntaxErrors.slice(0, 5)) tree.warnings.push(`line ${e.range.start.line + 1}: ${e.message}; the classes around it may be incomplete`);
+  tree.outline = {
+    classes: analysis.classes.filter((c) => c.isModel).map((c) => ({ name: c.name, line: c.nameRange.start.line, column: c.nameRange.start.column })),
+  };
   return { tree, analysis };
 }
 

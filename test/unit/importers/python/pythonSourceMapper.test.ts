@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { ModelNode, ModelTree, PredictedNode, PredictionLike } from '../../../../src/engine/index.js';
 import { importPythonModel } from '../../../../src/engine/importers/python/pythonImporter.js';
 import { classLensTitle, pythonAnchorMarkdown } from '../../../../src/extension/python/pythonAnchorText.js';
-import { MAX_ANALYSED_LINES, PythonSourceMapper } from '../../../../src/extension/python/pythonSourceMapper.js';
+import { PythonSourceMapper } from '../../../../src/extension/python/pythonSourceMapper.js';
 import { PredictionIndex } from '../../../../src/extension/predictionIndex.js';
 
 const dir = join(__dirname, '../../../fixtures/python/hf_bert');
@@ -39,8 +39,8 @@ function setup() {
   const prediction = predict(tree);
   const index = new PredictionIndex(prediction.root);
   const mapper = new PythonSourceMapper();
-  const input = { text, prediction, index };
-  return { prediction, index, mapper, input, anchors: mapper.anchors(input) };
+  const input = { text, prediction, index, ...(tree.outline ? { outline: tree.outline } : {}) };
+  return { tree, prediction, index, mapper, input, anchors: mapper.anchors(input) };
 }
 
 describe('PythonSourceMapper (extension adapter)', () => {
@@ -65,12 +65,15 @@ describe('PythonSourceMapper (extension adapter)', () => {
     }
   });
 
-  it('past MAX_ANALYSED_LINES it leaves class lines out instead of parsing on the extension host', () => {
-    const { prediction, index } = setup();
-    // The same file padded with comment lines at the end: node lines stay valid.
-    const long = `${text}\n${'# padding\n'.repeat(MAX_ANALYSED_LINES)}`;
-    const mapper = new PythonSourceMapper();
-    const anchors = mapper.anchors({ text: long, prediction, index });
+  it("takes class lines from the importer's outline, so the extension host never parses Python", () => {
+    const { tree, prediction, index } = setup();
+    // The importer lists each model class at the line and column of its name.
+    const layer = tree.outline?.classes.find((c) => c.name === 'BertLayer');
+    assert.equal(layer?.line, lineOf('class BertLayer('));
+    assert.equal(layer?.column, 'class '.length);
+    assert.ok(tree.outline!.classes.every((c) => text.split('\n')[c.line]!.slice(c.column).startsWith(c.name)));
+    // Without an outline (a prediction from another importer) there are no class lines; layer lines still come from the tree.
+    const anchors = new PythonSourceMapper().anchors({ text, prediction, index });
     assert.equal(anchors.filter((a) => a.className !== undefined).length, 0);
     const query = anchors.find((a) => a.line === lineOf('self.query = nn.Linear'));
     assert.equal(query?.nodes.length, 12);
@@ -111,7 +114,7 @@ describe('PythonSourceMapper (extension adapter)', () => {
   it('says in the hover what the source did not resolve', () => {
     const { tree } = importPythonModel(text, { batchSize: 8, seqLen: 256, dtype: 'bf16', fileName: 'modeling_bert.py' });
     const prediction = predict(tree);
-    const input = { text, prediction, index: new PredictionIndex(prediction.root) };
+    const input = { text, prediction, index: new PredictionIndex(prediction.root), outline: tree.outline! };
     const anchors = new PythonSourceMapper().anchors(input);
     const query = anchors.find((a) => a.line === lineOf('self.query = nn.Linear'))!;
     const md = pythonAnchorMarkdown(query, prediction, display);

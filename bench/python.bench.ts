@@ -5,31 +5,16 @@
  * debounce or cancel), and building one model's tree.
  * Writes its section of docs/performance.md.
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyzePythonModels, buildPythonModelTree, type PythonAnalysis } from '../src/engine/importers/python/pythonModelAnalyzer.js';
 import { countNodes } from '../src/engine/tree/treeWalk.js';
+import { generatePythonModels } from './generatedPython.js';
 import { writePerformanceSection } from './performanceDoc.js';
 
 const root = join(__dirname, '..');
-const fixtures = ['bert_like.py', 'gpt2_like.py', 'llama_like.py', 'hf_bert/modeling_bert.py'].map((f) => readFileSync(join(root, 'test/fixtures/python', f), 'utf8'));
-
-/** Copies of the fixtures with their class names suffixed, up to `lines` lines. */
-function generate(lines: number): string {
-  const names = fixtures.map((t) => analyzePythonModels(t).classes.map((c) => c.name));
-  const parts: string[] = [];
-  let n = 0;
-  for (let copy = 0; n < lines; copy++) {
-    const i = copy % fixtures.length;
-    let text = fixtures[i]!;
-    for (const name of names[i]!) text = text.split(name).join(`${name}_${copy}`);
-    parts.push(text);
-    n += text.split('\n').length;
-  }
-  return parts.join('\n').split('\n').slice(0, lines).join('\n');
-}
+const generate = (lines: number): string => generatePythonModels(root, lines);
 
 function stats(xs: number[]): { median: number; p95: number; min: number } {
   const s = xs.slice().sort((a, b) => a - b);

@@ -7,8 +7,10 @@
 // extension before this runs: the activate() timed here is the real one
 // (module load + activate()).
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { hostStalls, type CpuProfile, type HostStalls } from '../../../bench/hostStalls.js';
 
 const EXTENSION_ID = 'irene-energy.irene-energy';
 
@@ -71,5 +73,72 @@ export async function run(): Promise<void> {
   const warmPredictionMs = warmTitle ? performance.now() - t2 : Number.NaN;
   await vscode.workspace.getConfiguration('irene').update('seqLen', undefined, vscode.ConfigurationTarget.Global);
 
-  writeFileSync(out, JSON.stringify({ wasActive, openedAtWallMs, activationMs, firstPredictionMs, warmPredictionMs, lensTitle, vscodeVersion: vscode.version, node: process.version }));
+  // Last, so its overhead touches none of the times above: a CPU profile of
+  // the extension host while IrEne serves a day's worth of requests.
+  const stalls = process.env.IRENE_BENCH_PROFILE ? await profileWorkload(ext.extensionPath, uri) : undefined;
+
+  writeFileSync(out, JSON.stringify({ wasActive, openedAtWallMs, activationMs, firstPredictionMs, warmPredictionMs, lensTitle, stalls, vscodeVersion: vscode.version, node: process.version }));
+}
+
+/** Waits for `probe` to return something, polling every 20 ms for up to 30 s. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = performance.now() + 30_000;
+  while (performance.now() < deadline) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function energyLens(uri: vscode.Uri, needle?: string): Promise<string | undefined> {
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return lenses.map((l) => l.command?.title ?? '').find((t) => /\d\s*m?J\b/.test(t) && (!needle || t.includes(needle)));
+}
+
+/**
+ * Profiles the extension host (1 ms sampling) while IrEne serves: a Python
+ * model file and a 3,000-line one (parsed on the host for its class lines),
+ * hovers on config keys (each predicts ±1 layer), the ONNX text view, the
+ * Energy Tree, and a settings change that re-predicts everything shown.
+ */
+async function profileWorkload(extensionPath: string, configUri: vscode.Uri): Promise<HostStalls> {
+  const python = process.env.IRENE_BENCH_PYTHON;
+  const largePython = process.env.IRENE_BENCH_PYTHON_LARGE;
+  const onnx = process.env.IRENE_BENCH_ONNX;
+  if (!python || !largePython || !onnx) throw new Error('IRENE_BENCH_PYTHON, IRENE_BENCH_PYTHON_LARGE and IRENE_BENCH_ONNX must be set');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  let profile: CpuProfile;
+  try {
+    for (const file of [python, largePython]) {
+      const uri = vscode.Uri.file(file);
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      await until(`a class lens on ${file}`, () => energyLens(uri));
+    }
+    const config = await vscode.workspace.openTextDocument(configUri);
+    await vscode.window.showTextDocument(config);
+    for (const key of ['"num_hidden_layers"', '"hidden_size"', '"num_attention_heads"', '"intermediate_size"']) {
+      const at = config.positionAt(config.getText().indexOf(key) + 2);
+      await vscode.commands.executeCommand('vscode.executeHoverProvider', configUri, at);
+    }
+    await vscode.commands.executeCommand('irene.openOnnxAsText', vscode.Uri.file(onnx));
+    const onnxText = vscode.window.activeTextEditor?.document.uri;
+    if (onnxText) await until('an energy lens on the ONNX text view', () => energyLens(onnxText));
+    await vscode.commands.executeCommand('irene.revealInTree', configUri.toString());
+    await vscode.window.showTextDocument(config);
+    await vscode.workspace.getConfiguration('irene').update('seqLen', 512, vscode.ConfigurationTarget.Global);
+    await until('the config lens at seqLen 512', () => energyLens(configUri, '× 512'));
+    await vscode.workspace.getConfiguration('irene').update('seqLen', undefined, vscode.ConfigurationTarget.Global);
+    // Let the redraws that the settings change started finish inside the profile.
+    await new Promise((r) => setTimeout(r, 1000));
+  } finally {
+    profile = (await session.post('Profiler.stop')).profile as CpuProfile;
+    session.disconnect();
+  }
+  const root = extensionPath.replace(/\\/g, '/');
+  return hostStalls(profile, (url) => decodeURIComponent(url).replace(/\\/g, '/').includes(root));
 }

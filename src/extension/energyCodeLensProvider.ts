@@ -10,6 +10,7 @@ import type { DocumentModels, ResolvedDocument } from './documentModels.js';
 import { lensTitle } from './energyText.js';
 import { COMMANDS } from './ids.js';
 import type { IreneLog } from './ireneLog.js';
+import { LensRefreshGate } from './lensRefreshGate.js';
 import type { PredictionService } from './predictionService.js';
 import type { SettingsService } from './settingsService.js';
 
@@ -24,11 +25,8 @@ class EnergyLens extends vscode.CodeLens {
 }
 
 export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLens>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<void>();
-  private readonly subscriptions: vscode.Disposable[];
-  /** Per document: the model and the prediction its lenses were last listed with (undefined: none was ready). */
-  private readonly listed = new Map<string, { modelUri: string; state: ResolvedDocument['state'] | undefined }>();
-  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly gate: LensRefreshGate;
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
 
   constructor(
     private readonly docs: DocumentModels,
@@ -36,30 +34,8 @@ export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLen
     private readonly settings: SettingsService,
     private readonly log: IreneLog,
   ) {
-    this.subscriptions = [
-      service.onDidChangePredictions((uri) => this.predictionChanged(uri)),
-      vscode.workspace.onDidCloseTextDocument((doc) => this.listed.delete(doc.uri.toString())),
-    ];
-  }
-
-  /**
-   * Tells VS Code to ask again only when lenses it holds are out of date. Why
-   * not always: each change event restarts VS Code's code lens debounce, so
-   * an answer landing while an editor opens would delay its first lenses.
-   */
-  private predictionChanged(uri: vscode.Uri | undefined): void {
-    if (!uri) {
-      this.emitter.fire();
-      return;
-    }
-    const k = uri.toString();
-    const current = this.service.upToDate(uri);
-    for (const l of this.listed.values()) {
-      if (l.modelUri === k && l.state !== current) {
-        this.emitter.fire();
-        return;
-      }
-    }
+    this.gate = new LensRefreshGate(service);
+    this.onDidChangeCodeLenses = this.gate.onDidChange;
   }
 
   provideCodeLenses(doc: vscode.TextDocument): EnergyLens[] {
@@ -70,7 +46,7 @@ export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLen
       const lenses = [new EnergyLens(top, doc, 'energy'), new EnergyLens(top, doc, 'settings')];
       // With the answer at hand, each lens gets its command now and VS Code skips a resolve round trip per lens.
       const ready = this.docs.resolveNow(doc, { upToDate: true });
-      this.listed.set(doc.uri.toString(), { modelUri: ref.modelUri.toString(), state: ready?.state });
+      this.gate.listedWith(doc, ref.modelUri, ready?.state);
       if (ready) {
         this.fillEnergy(lenses[0], ready);
         this.fillSettings(lenses[1]);
@@ -121,7 +97,6 @@ export class EnergyCodeLensProvider implements vscode.CodeLensProvider<EnergyLen
   }
 
   dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.emitter.dispose();
+    this.gate.dispose();
   }
 }

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { DocumentModels, ResolvedDocument } from '../documentModels.js';
 import { COMMANDS } from '../ids.js';
 import type { IreneLog } from '../ireneLog.js';
+import { LensRefreshGate } from '../lensRefreshGate.js';
 import type { PredictionService } from '../predictionService.js';
 import type { SettingsService } from '../settingsService.js';
 import { classLensTitle } from './pythonAnchorText.js';
@@ -25,9 +26,8 @@ class ClassLens extends vscode.CodeLens {
 }
 
 export class PythonCodeLensProvider implements vscode.CodeLensProvider<ClassLens>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<void>();
-  private readonly subscriptions: vscode.Disposable[];
-  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly gate: LensRefreshGate;
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
 
   constructor(
     private readonly docs: DocumentModels,
@@ -35,7 +35,8 @@ export class PythonCodeLensProvider implements vscode.CodeLensProvider<ClassLens
     private readonly settings: SettingsService,
     private readonly log: IreneLog,
   ) {
-    this.subscriptions = [service.onDidChangePredictions(() => this.emitter.fire())];
+    this.gate = new LensRefreshGate(service);
+    this.onDidChangeCodeLenses = this.gate.onDidChange;
   }
 
   provideCodeLenses(doc: vscode.TextDocument): ClassLens[] {
@@ -43,6 +44,8 @@ export class PythonCodeLensProvider implements vscode.CodeLensProvider<ClassLens
       const ref = this.docs.refOf(doc);
       if (ref?.docKind !== 'python') return [];
       const resolved = this.docs.resolveNow(doc);
+      // The class lines come from this prediction; a newer one (or the first) must list them again.
+      this.gate.listedWith(doc, ref.modelUri, resolved?.state);
       if (!resolved) return [];
       // A current answer fills each lens now, which spares VS Code a resolve round trip per class.
       const current = this.docs.resolveNow(doc, { upToDate: true });
@@ -81,7 +84,6 @@ export class PythonCodeLensProvider implements vscode.CodeLensProvider<ClassLens
   }
 
   dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.emitter.dispose();
+    this.gate.dispose();
   }
 }

@@ -19,11 +19,15 @@ const common = {
 // Node bundles prefer a package's ES module build: jsonc-parser's UMD main
 // requires './impl/format' at run time, which a bundle cannot resolve.
 const nodeMainFields = ['module', 'main'];
+// Node bundles keep their identifiers: a stack trace in a user's IrEne log or a
+// CPU profile of the extension host then names our functions, for about 60 KB
+// more in the VSIX. The webview is minified fully.
+const readableNames = production ? { minify: false, minifyWhitespace: true, minifySyntax: true } : {};
 
 const targets = [
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', external: ['vscode'] },
-  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, ...readableNames },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', external: ['vscode'], ...readableNames },
+  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', ...readableNames },
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

@@ -37,6 +37,8 @@ export type PredictionState =
 
 interface Entry {
   key: string;
+  /** Version of the open document the prediction is of; undefined when it was read from disk. */
+  docVersion: number | undefined;
   promise: Promise<PredictionState>;
   controller: AbortController;
   /** Callers that may still cancel; the request is aborted when the last one does. */
@@ -118,7 +120,7 @@ export class PredictionService implements vscode.Disposable {
     const entry = this.entries.get(k);
     const state = this.latest.get(k);
     if (!entry?.settled || state?.status !== 'ready' || state.key !== entry.key) return undefined;
-    if (version !== undefined && !entry.key.startsWith(`${k}|v${version}|`)) return undefined;
+    if (version !== undefined && entry.docVersion !== version) return undefined;
     return state;
   }
 
@@ -144,20 +146,20 @@ export class PredictionService implements vscode.Disposable {
   }
 
   private async predict(uri: vscode.Uri, kind: ModelFileKind, options: GetPredictionOptions): Promise<PredictionState> {
-    const { key, source } = await this.snapshot(uri, kind);
+    const { key, docVersion, source } = await this.snapshot(uri, kind);
     const k = uri.toString();
     let entry = this.entries.get(k);
     if (!entry || entry.key !== key) {
       if (entry && !entry.settled) entry.controller.abort();
-      entry = this.start(uri, key, source(), options.urgent ?? false);
+      entry = this.start(uri, key, docVersion, source(), options.urgent ?? false);
       this.entries.set(k, entry);
     }
     return this.wait(entry, options.token);
   }
 
-  private start(uri: vscode.Uri, key: string, source: Promise<ModelSource>, urgent: boolean): Entry {
+  private start(uri: vscode.Uri, key: string, docVersion: number | undefined, source: Promise<ModelSource>, urgent: boolean): Entry {
     const controller = new AbortController();
-    const entry: Entry = { key, controller, cancellable: 0, pinned: false, settled: false, promise: undefined as never };
+    const entry: Entry = { key, docVersion, controller, cancellable: 0, pinned: false, settled: false, promise: undefined as never };
     entry.promise = (async (): Promise<PredictionState> => {
       try {
         const [src, profile] = await Promise.all([source, this.profileRef()]);
@@ -331,7 +333,7 @@ export class PredictionService implements vscode.Disposable {
   }
 
   /** The cache key and a reader of the model's bytes; the key is cheap, the read happens only on a miss. */
-  private async snapshot(uri: vscode.Uri, kind: ModelFileKind): Promise<{ key: string; source: () => Promise<ModelSource> }> {
+  private async snapshot(uri: vscode.Uri, kind: ModelFileKind): Promise<{ key: string; docVersion?: number; source: () => Promise<ModelSource> }> {
     const companions = kind === 'python' ? await findCompanions(uri) : [];
     const fp = `${predictionFingerprint(this.settings.current)}|${await this.profileVersion()}|${companions.map((c) => `${c.uri.path}@${c.mtime}`).join(',')}`;
     const withCompanions = async (source: ModelSource): Promise<ModelSource> =>
@@ -343,6 +345,7 @@ export class PredictionService implements vscode.Disposable {
       const text = doc.getText();
       return {
         key: `${uri.toString()}|v${doc.version}|${fp}`,
+        docVersion: doc.version,
         source: () => withCompanions({ kind: 'bytes', bytes: new TextEncoder().encode(text), fileName: fileNameOf(uri) }),
       };
     }

@@ -31,7 +31,7 @@ export class PythonCodeLensProvider implements vscode.CodeLensProvider<ClassLens
 
   constructor(
     private readonly docs: DocumentModels,
-    service: PredictionService,
+    private readonly service: PredictionService,
     private readonly settings: SettingsService,
     private readonly log: IreneLog,
   ) {
@@ -48,12 +48,12 @@ export class PythonCodeLensProvider implements vscode.CodeLensProvider<ClassLens
       this.gate.listedWith(doc, ref.modelUri, resolved?.state);
       if (!resolved) return [];
       // A current answer fills each lens now, which spares VS Code a resolve round trip per class.
-      const current = this.docs.resolveNow(doc, { upToDate: true });
+      const current = this.service.upToDate(ref.modelUri, doc.version) === resolved.state;
       return (resolved.anchors as PythonAnchor[])
         .filter((a) => a.className !== undefined)
         .map((a) => {
           const lens = new ClassLens(new vscode.Range(a.line, a.column, a.line, a.column), doc, a.className!);
-          if (current?.state === resolved.state) this.fill(lens, current, a);
+          if (current) this.fill(lens, resolved, a);
           return lens;
         });
     } catch (err) {

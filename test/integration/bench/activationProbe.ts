@@ -11,6 +11,7 @@ import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { hostStalls, type CpuProfile, type HostStalls } from '../../../bench/hostStalls.js';
+import { codeLenses, energyInText, waitFor } from '../suite/helpers';
 
 const EXTENSION_ID = 'irene-energy.irene-energy';
 
@@ -80,20 +81,9 @@ export async function run(): Promise<void> {
   writeFileSync(out, JSON.stringify({ wasActive, openedAtWallMs, activationMs, firstPredictionMs, warmPredictionMs, lensTitle, stalls, vscodeVersion: vscode.version, node: process.version }));
 }
 
-/** Waits for `probe` to return something, polling every 20 ms for up to 30 s. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = performance.now() + 30_000;
-  while (performance.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
+/** The title of an energy lens of `uri` (containing `needle` when given), resolved. */
 async function energyLens(uri: vscode.Uri, needle?: string): Promise<string | undefined> {
-  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-  return lenses.map((l) => l.command?.title ?? '').find((t) => /\d\s*m?J\b/.test(t) && (!needle || t.includes(needle)));
+  return (await codeLenses(uri)).map((l) => l.command?.title ?? '').find((t) => energyInText(t) && (!needle || t.includes(needle)));
 }
 
 /**
@@ -117,7 +107,7 @@ async function profileWorkload(extensionPath: string, configUri: vscode.Uri): Pr
     for (const file of [python, largePython]) {
       const uri = vscode.Uri.file(file);
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-      await until(`a class lens on ${file}`, () => energyLens(uri));
+      await waitFor(`a class lens on ${file}`, () => energyLens(uri), 30_000, 20);
     }
     const config = await vscode.workspace.openTextDocument(configUri);
     await vscode.window.showTextDocument(config);
@@ -127,11 +117,11 @@ async function profileWorkload(extensionPath: string, configUri: vscode.Uri): Pr
     }
     await vscode.commands.executeCommand('irene.openOnnxAsText', vscode.Uri.file(onnx));
     const onnxText = vscode.window.activeTextEditor?.document.uri;
-    if (onnxText) await until('an energy lens on the ONNX text view', () => energyLens(onnxText));
+    if (onnxText) await waitFor('an energy lens on the ONNX text view', () => energyLens(onnxText), 30_000, 20);
     await vscode.commands.executeCommand('irene.revealInTree', configUri.toString());
     await vscode.window.showTextDocument(config);
     await vscode.workspace.getConfiguration('irene').update('seqLen', 512, vscode.ConfigurationTarget.Global);
-    await until('the config lens at seqLen 512', () => energyLens(configUri, '× 512'));
+    await waitFor('the config lens at seqLen 512', () => energyLens(configUri, '× 512'), 30_000, 20);
     await vscode.workspace.getConfiguration('irene').update('seqLen', undefined, vscode.ConfigurationTarget.Global);
     // Let the redraws that the settings change started finish inside the profile.
     await new Promise((r) => setTimeout(r, 1000));

@@ -1,10 +1,12 @@
 /**
  * Accuracy benchmark: leave-one-model-out cross-validation (the IrEne
- * paper's protocol) on the paper's two devices and on the H100 data, for
- * both feature sets and the a x FLOPs + b baseline; writes docs/accuracy.md.
+ * paper's protocol) on the paper's two devices and on the H100 data, plus
+ * leave-one-family-out on the H100, two fitted baselines, the coverage of
+ * the calibrated uncertainty bands, and the measurement noise floor; writes
+ * docs/accuracy.md.
  *
- *   npm run bench:accuracy            (`specs` with seeds 1, 2, 3)
- *   node --import tsx bench/accuracy.bench.ts --quick   (seed 1 only)
+ *   npm run bench:accuracy            (`specs` with seeds 1, 2, 3 on the H100 data)
+ *   node --import tsx bench/accuracy.bench.ts --quick   (seed 1 only, no specs+runtime)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -12,17 +14,22 @@ import { join } from 'node:path';
 import {
   crossValidate,
   crossValidateFlopsBaseline,
+  crossValidateLaunchBaseline,
+  modelFamily,
   type CrossValidationResult,
+  type LevelErrors,
 } from '../src/engine/predict/crossValidate.js';
 import type { FeatureSet } from '../src/engine/predict/features.js';
 import { DEFAULT_FIT, SMALL_DATA_RESTARTS, SMALL_DATA_TREES } from '../src/engine/predict/predictorModel.js';
-import type { ModelTree } from '../src/engine/tree/modelNode.js';
-import { countNodes } from '../src/engine/tree/treeWalk.js';
-import { loadDeviceTrees, loadH100Trees, PROFILE_SEED } from '../scripts/trainProfiles.js';
+import { calibrateUncertainty, type UncertaintyModel } from '../src/engine/predict/uncertainty.js';
+import type { FitSetting } from '../src/engine/predict/predictorModel.js';
+import type { NoiseFigures } from '../src/engine/profiles/profileFormat.js';
+import type { ModelNode, ModelTree } from '../src/engine/tree/modelNode.js';
+import { countNodes, walkTree } from '../src/engine/tree/treeWalk.js';
+import { h100Hardware, loadDeviceTrees, loadH100Trees, paperHardware, PROFILE_SEED } from '../scripts/trainProfiles.js';
 
 const ROOT = join(__dirname, '..');
 const quick = process.argv.includes('--quick');
-const EXTRA_SEEDS = quick ? [] : [2, 3];
 
 /** Published figures (Cao et al. 2021 and the authors' README), ml / module / model MAPE %. */
 const PUBLISHED: Record<string, { specs?: [number, number, number]; all?: [number, number, number]; baseline?: number; note: string }> = {
@@ -35,108 +42,245 @@ const PUBLISHED: Record<string, { specs?: [number, number, number]; all?: [numbe
   device_2: { specs: [7.3, 13.6, 10.4], baseline: 9.7, note: 'specs-only model error varies 7-14 % with the random start; 10.4 is the mean' },
 };
 
+/**
+ * The previous predictor's figures (IrEne 0.1.0: free-sign regressions on
+ * centred features, aggregation of whole energies, no time model), as its
+ * docs/accuracy.md reported them, `specs`, seed 1, ml / module / model MAPE %.
+ */
+const PREVIOUS: Record<string, [number, number, number]> = {
+  device_1: [4.5, 8.73, 1.9],
+  device_2: [5.77, 9.82, 3.72],
+  'h100-bf16': [20.92, 16.16, 13.31],
+  'h100-fp32': [19.08, 11.44, 6.96],
+};
+
+/** The issue's targets for this predictor, ml / module / model MAPE % (NaN: none). */
+const TARGETS: Record<string, [number, number, number]> = {
+  'h100-bf16': [14, 12, 8],
+  'h100-fp32': [NaN, NaN, 5],
+};
+
 interface Dataset {
   key: string;
   title: string;
   trees: ModelTree[];
+  setting: FitSetting;
+  noise?: NoiseFigures;
   note: string;
+  /** The `irene crossvalidate` command that reprints the seed-1 row. */
+  command: string;
+  extraSeeds: number[];
+  runtime: boolean;
+  families: boolean;
 }
 
 const started = performance.now();
 const skipped: string[] = [];
+const d1 = loadDeviceTrees('device_1', (m) => skipped.push(`device_1: ${m}`));
+const d2 = loadDeviceTrees('device_2', (m) => skipped.push(`device_2: ${m}`));
+const bf16 = loadH100Trees('bf16');
+const fp32 = loadH100Trees('fp32');
 const datasets: Dataset[] = [
   {
     key: 'device_1',
     title: 'IrEne device 1 (paper data, fp32, wall energy)',
-    trees: loadDeviceTrees('device_1', (m) => skipped.push(`device_1: ${m}`)),
+    trees: d1,
+    setting: { hardware: paperHardware('device_1', d1), fitIdlePower: true },
     note: '',
+    command: 'irene crossvalidate data/irene/device_1 --baseline',
+    extraSeeds: [],
+    runtime: !quick,
+    families: false,
   },
   {
     key: 'device_2',
     title: 'IrEne device 2 (paper data, fp32, wall energy)',
-    trees: loadDeviceTrees('device_2', (m) => skipped.push(`device_2: ${m}`)),
+    trees: d2,
+    setting: { hardware: paperHardware('device_2', d2), fitIdlePower: true },
     note: '',
+    command: 'irene crossvalidate data/irene/device_2 --baseline',
+    extraSeeds: [],
+    runtime: !quick,
+    families: false,
   },
   {
     key: 'h100-bf16',
     title: 'H100 bf16 (seven models incl. TinyLlama 1.1B; GPU board energy)',
-    trees: loadH100Trees('bf16').trees,
+    trees: bf16.trees,
+    setting: { hardware: h100Hardware() },
+    noise: bf16.noise,
     note: 'Model level against the long-window figures of model_level.jsonl.',
+    command: 'irene crossvalidate data/h100/trees.jsonl.gz --dtype bf16 --baseline',
+    extraSeeds: quick ? [] : [2, 3],
+    runtime: !quick,
+    families: true,
   },
   {
     key: 'h100-fp32',
     title: 'H100 fp32 (four models; GPU board energy)',
-    trees: loadH100Trees('fp32').trees,
+    trees: fp32.trees,
+    setting: { hardware: h100Hardware() },
+    noise: fp32.noise,
     note: 'Model level against the long-window figures of model_level.jsonl.',
+    command: 'irene crossvalidate data/h100/trees.jsonl.gz --dtype fp32 --baseline',
+    extraSeeds: quick ? [] : [2, 3],
+    runtime: !quick,
+    families: true,
   },
 ];
 
 const f = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(2));
+const pc = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(0)} %`);
 const lines: string[] = [];
 const summary: string[] = [];
 const timing: string[] = [];
+const coverageRows: string[] = [];
 
-function run(ds: Dataset, featureSet: FeatureSet, seed: number): CrossValidationResult {
+function run(ds: Dataset, featureSet: FeatureSet, seed: number, groupOf?: (t: ModelTree) => string): CrossValidationResult {
   const t0 = performance.now();
-  const r = crossValidate(ds.trees, { featureSet, seed });
+  const r = crossValidate(ds.trees, { featureSet, seed, setting: ds.setting, noise: ds.noise, groupOf });
   const s = (performance.now() - t0) / 1000;
-  timing.push(`${ds.key} ${featureSet} seed ${seed}: ${s.toFixed(1)} s`);
-  console.log(`${ds.key} ${featureSet} seed ${seed}: ml ${f(r.overall.mlPct)} / module ${f(r.overall.modulePct)} / model ${f(r.overall.modelPct)} (${s.toFixed(1)} s)`);
+  const label = `${ds.key} ${featureSet} seed ${seed}${groupOf ? ' leave-one-family-out' : ''}`;
+  timing.push(`${label}: ${s.toFixed(1)} s`);
+  console.log(`${label}: ml ${f(r.overall.mlPct)} / module ${f(r.overall.modulePct)} / model ${f(r.overall.modelPct)} (${s.toFixed(1)} s)`);
   return r;
 }
 
+const row = (label: string, r: LevelErrors): string => `| ${label} | ${f(r.mlPct)} | ${f(r.modulePct)} | ${f(r.modelPct)} |`;
+const modelOnly = (label: string, v: number): string => `| ${label} | - | - | ${f(v)} |`;
+
+/**
+ * The noise floor of a level: every held-out node that has an identical twin
+ * in another model (same class, FLOPs, bytes and shape setting, so the very
+ * same computation), predicted by its twins' measured mean. No predictor
+ * working from the computation alone can beat this on those nodes; what it
+ * measures is how differently one computation was measured in two sessions.
+ */
+function twinFloor(trees: readonly ModelTree[]): { ml: [number, number]; module: [number, number] } {
+  const sig = new Map<ModelNode, string>();
+  const signature = (n: ModelNode, t: ModelTree): string => {
+    let s = sig.get(n);
+    if (s === undefined) {
+      s = `${n.instanceType}|${n.flops}|${n.memBytes}|${t.batchSize}x${t.seqLen}|${n.children.map((c) => signature(c, t)).join(';')}`;
+      sig.set(n, s);
+    }
+    return s;
+  };
+  const byModel = new Map<string, Map<string, number[]>>();
+  for (const t of trees) {
+    let m = byModel.get(t.modelName);
+    if (!m) byModel.set(t.modelName, (m = new Map()));
+    for (const { node, depth } of walkTree(t.root)) {
+      if (depth === 0 || !node.measured) continue;
+      const k = `${node.children.length > 0 ? 'module' : 'ml'}#${signature(node, t)}`;
+      const list = m.get(k) ?? [];
+      list.push(node.measured.energyJ);
+      m.set(k, list);
+    }
+  }
+  const acc = { ml: [0, 0] as [number, number], module: [0, 0] as [number, number] };
+  for (const [model, nodes] of byModel) {
+    for (const [k, energies] of nodes) {
+      const twins: number[] = [];
+      for (const [other, o] of byModel) if (other !== model) twins.push(...(o.get(k) ?? []));
+      if (twins.length === 0) continue;
+      const guess = twins.reduce((a, b) => a + b, 0) / twins.length;
+      const lvl = k.startsWith('ml#') ? acc.ml : acc.module;
+      for (const y of energies) {
+        lvl[0] += Math.abs(guess - y) / y;
+        lvl[1] += 1;
+      }
+    }
+  }
+  return acc;
+}
+
+const uncertaintyNote = (u: UncertaintyModel): string =>
+  ['ml', 'module', 'model'].map((l) => `${l} ${(100 * u.levels[l as 'ml'].baseRelative).toFixed(1)} % + ${(100 * u.levels[l as 'ml'].perLogDistance).toFixed(1)} % per e-fold`).join(', ');
+
 for (const ds of datasets) {
   const specs = run(ds, 'specs', PROFILE_SEED);
-  const runtime = run(ds, 'specs+runtime', PROFILE_SEED);
+  const extra = ds.extraSeeds.map((seed) => ({ seed, r: run(ds, 'specs', seed) }));
+  const runtime = ds.runtime ? run(ds, 'specs+runtime', PROFILE_SEED) : undefined;
   const base = crossValidateFlopsBaseline(ds.trees);
-  const extra = EXTRA_SEEDS.map((seed) => ({ seed, r: run(ds, 'specs', seed) }));
+  const launch = crossValidateLaunchBaseline(ds.trees);
   const models = [...new Set(ds.trees.map((t) => t.modelName))];
   const nodes = ds.trees.reduce((s, t) => s + countNodes(t.root), 0);
   lines.push(`## ${ds.title}`, '');
   lines.push(`${ds.trees.length} trees (${nodes.toLocaleString('en-US')} nodes) of ${models.length} models: ${models.join(', ')}. ${ds.note}`.trim(), '');
+  lines.push(`Reprint the first row: \`${ds.command}\` (the baselines come with \`--baseline\`).`, '');
   lines.push('| predictor (leave-one-model-out MAPE %) | ml | module | model |', '| --- | ---: | ---: | ---: |');
-  const row = (label: string, r: { mlPct: number; modulePct: number; modelPct: number }): string =>
-    `| ${label} | ${f(r.mlPct)} | ${f(r.modulePct)} | ${f(r.modelPct)} |`;
   lines.push(row(`**this project, \`specs\`** (seed ${PROFILE_SEED})`, specs.overall));
   for (const e of extra) lines.push(row(`this project, \`specs\` (seed ${e.seed})`, e.r.overall));
-  lines.push(row(`this project, \`specs+runtime\` (seed ${PROFILE_SEED}; leaks the answer)`, runtime.overall));
-  lines.push(`| a x FLOPs + b, model level (measured here) | - | - | ${f(base.overall.modelPct)} |`);
+  if (runtime) lines.push(row(`this project, \`specs+runtime\` (seed ${PROFILE_SEED}; leaks the answer)`, runtime.overall));
+  const prev = PREVIOUS[ds.key];
+  if (prev) lines.push(`| previous predictor (0.1.0), \`specs\` | ${prev.map(f).join(' | ')} |`);
+  const target = TARGETS[ds.key];
+  if (target) lines.push(`| target | ${target.map((t) => (Number.isFinite(t) ? `<= ${t}` : '-')).join(' | ')} |`);
+  lines.push(modelOnly('baseline: a x FLOPs + b, fitted here', base.overall.modelPct));
+  lines.push(modelOnly('baseline: a + b x launches + c x FLOPs + d x bytes, non-negative, fitted here', launch.overall.modelPct));
   const pub = PUBLISHED[ds.key];
   if (pub?.specs) lines.push(`| IrEne published, specs only | ${pub.specs.map(f).join(' | ')} |`);
   if (pub?.all) lines.push(`| IrEne published, all features | ${pub.all.map(f).join(' | ')} |`);
-  if (pub?.baseline) lines.push(`| a x FLOPs + b, published | - | - | ${f(pub.baseline)} |`);
+  if (pub?.baseline) lines.push(modelOnly('a x FLOPs + b, published', pub.baseline));
   lines.push('');
   if (pub) lines.push(`Published figures: ${pub.note}.`, '');
-  lines.push('<details><summary>Per left-out model (`specs`, seed 1; baseline)</summary>', '');
-  lines.push('| left-out model | ml | module | model | a x FLOPs + b |', '| --- | ---: | ---: | ---: | ---: |');
+  lines.push('<details><summary>Per left-out model (`specs`, seed 1; baselines)</summary>', '');
+  lines.push('| left-out model | ml | module | model | a x FLOPs + b | launches + FLOPs + bytes |', '| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const p of specs.perModel) {
     const b = base.perModel.find((x) => x.model === p.model);
-    lines.push(`| ${p.model} | ${f(p.mlPct)} | ${f(p.modulePct)} | ${f(p.modelPct)} | ${f(b?.modelPct)} |`);
+    const l = launch.perModel.find((x) => x.model === p.model);
+    lines.push(`| ${p.model} | ${f(p.mlPct)} | ${f(p.modulePct)} | ${f(p.modelPct)} | ${f(b?.modelPct)} | ${f(l?.modelPct)} |`);
   }
   lines.push('', '</details>', '');
-  if (!pub) {
-    const models = [specs, ...extra.map((e) => e.r)].map((r) => r.overall.modelPct);
+  if (ds.families) {
+    const groupOf = (t: ModelTree): string => modelFamily(t.modelName);
+    const lofo = run(ds, 'specs', PROFILE_SEED, groupOf);
+    const lb = crossValidateFlopsBaseline(ds.trees, groupOf);
+    const ll = crossValidateLaunchBaseline(ds.trees, groupOf);
+    lines.push(`### Leave-one-family-out (architectures not seen)`, '');
+    lines.push(`Each family is left out whole: ${[...new Set(ds.trees.map(groupOf))].join('; ')}. Reprint: \`${ds.command} --leave-out family\`.`, '');
+    lines.push('| left-out family | ml | module | model | a x FLOPs + b | launches + FLOPs + bytes |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const p of lofo.perModel) {
+      const b = lb.perModel.find((x) => x.model === p.model);
+      const l = ll.perModel.find((x) => x.model === p.model);
+      lines.push(`| ${p.model} | ${f(p.mlPct)} | ${f(p.modulePct)} | ${f(p.modelPct)} | ${f(b?.modelPct)} | ${f(l?.modelPct)} |`);
+    }
+    lines.push(`| **mean** | ${f(lofo.overall.mlPct)} | ${f(lofo.overall.modulePct)} | ${f(lofo.overall.modelPct)} | ${f(lb.overall.modelPct)} | ${f(ll.overall.modelPct)} |`, '');
+    const beats = lofo.overall.modelPct < lb.overall.modelPct && lofo.overall.modelPct < ll.overall.modelPct;
     summary.push(
-      `- ${ds.key}: \`specs\` ${f(specs.overall.mlPct)} / ${f(specs.overall.modulePct)} / ${f(specs.overall.modelPct)}` +
-        (models.length > 1 ? ` (model level over seeds ${[PROFILE_SEED, ...EXTRA_SEEDS].join(', ')}: ${f(Math.min(...models))}-${f(Math.max(...models))})` : '') +
-        `; the a x FLOPs + b baseline ${f(base.overall.modelPct)} at model level (${
-          models.every((m) => m < base.overall.modelPct)
-            ? 'the predictor is better with every seed'
-            : models.every((m) => m >= base.overall.modelPct)
-              ? '**the baseline is better here**'
-              : '**the baseline is better with some seeds**'
-        }); no published reference`,
+      `- ${ds.key} leave-one-family-out, model level: ${f(lofo.overall.modelPct)} against the baselines' ${f(lb.overall.modelPct)} (a x FLOPs + b) and ${f(ll.overall.modelPct)} (launches + FLOPs + bytes): ${beats ? 'better than both' : '**not better than both**'}`,
     );
+  }
+  if (ds.key.startsWith('h100')) {
+    const floor = twinFloor(ds.trees);
+    lines.push(
+      `Noise floor: ${floor.ml[1]} held-out primitives and ${floor.module[1]} held-out modules have an identical twin (same class, FLOPs, bytes and shape) measured in another model's session; predicting each by its twins' measured mean gives ${f((100 * floor.ml[0]) / Math.max(1, floor.ml[1]))} % (ml) and ${f((100 * floor.module[0]) / Math.max(1, floor.module[1]))} % (module). A predictor that sees only the computation cannot do better on those nodes: the rest is how the same computation measured in two sessions.`,
+      '',
+    );
+  }
+  // Coverage of the calibrated bands on folds the calibration did not see.
+  const u = calibrateUncertainty(specs.residuals, { ml: 0.1, module: 0.1, model: 0.1 });
+  const cov = (l: 'ml' | 'module' | 'model'): string => {
+    const c = u.coverage?.[l];
+    return c ? `${pc(c.within1Sigma)} / ${pc(c.within2Sigma)} (${c.n})` : '-';
+  };
+  coverageRows.push(`| ${ds.key} | ${cov('ml')} | ${cov('module')} | ${cov('model')} | ${uncertaintyNote(u)} |`);
+  const seeds = [specs, ...extra.map((e) => e.r)].map((r) => r.overall.modelPct);
+  const pieces = [`- ${ds.key}: \`specs\` ${f(specs.overall.mlPct)} / ${f(specs.overall.modulePct)} / ${f(specs.overall.modelPct)}`];
+  if (seeds.length > 1) pieces.push(` (model level over seeds ${[PROFILE_SEED, ...ds.extraSeeds].join(', ')}: ${f(Math.min(...seeds))}-${f(Math.max(...seeds))})`);
+  if (prev) pieces.push(`; previous predictor ${prev.map(f).join(' / ')}`);
+  if (target) {
+    const levels = ['ml', 'module', 'model'] as const;
+    const missed = levels.filter((l, i) => Number.isFinite(target[i]!) && !(specs.overall[`${l}Pct`] <= target[i]!));
+    pieces.push(`; target ${target.map((t) => (Number.isFinite(t) ? String(t) : '-')).join(' / ')}: ${missed.length === 0 ? 'met' : `**missed on ${missed.join(', ')}**`}`);
   }
   if (pub?.specs) {
     const beat = [specs.overall.mlPct < pub.specs[0], specs.overall.modulePct < pub.specs[1], specs.overall.modelPct < pub.specs[2]];
-    const allSeeds = [specs, ...extra.map((e) => e.r)];
-    const worstModel = Math.max(...allSeeds.map((r) => r.overall.modelPct));
-    summary.push(
-      `- ${ds.key}: \`specs\` ${f(specs.overall.mlPct)} / ${f(specs.overall.modulePct)} / ${f(specs.overall.modelPct)} against IrEne's ${pub.specs.map(f).join(' / ')}: ${beat.every(Boolean) ? 'below on every level' : `NOT below on ${['ml', 'module', 'model'].filter((_, i) => !beat[i]).join(', ')}`}` +
-        (allSeeds.length > 1 ? ` (model level over seeds ${[PROFILE_SEED, ...EXTRA_SEEDS].join(', ')}: at most ${f(worstModel)})` : ''),
-    );
+    pieces.push(`; IrEne published ${pub.specs.map(f).join(' / ')}: ${beat.every(Boolean) ? 'below on every level' : `**not below on ${['ml', 'module', 'model'].filter((_, i) => !beat[i]).join(', ')}**`}`);
   }
+  pieces.push(`; baselines ${f(base.overall.modelPct)} (a x FLOPs + b) and ${f(launch.overall.modelPct)} (launches + FLOPs + bytes) at model level`);
+  summary.push(pieces.join(''));
 }
 
 const seconds = (performance.now() - started) / 1000;
@@ -150,102 +294,96 @@ predictor is trained on every other model's trees and scored on the left-out mod
 the error is the mean absolute percentage error (MAPE) per level (\`ml\` = primitives,
 \`module\` = modules with children, \`model\` = whole model per inference), and the overall
 figure is the mean over left-out models. Nothing about the left-out model is used in
-training or in any choice made during training.
+training or in any choice made during training. Leave-one-family-out leaves every model of
+an architecture family out at once (the test of architectures not seen at all).
 
 ## Summary
 
 ${summary.join('\n')}
 
-Feature sets: \`specs\` uses only what is known before running (batch size, sequence length,
-tokens, input size, FLOPs, bytes, parameters, and derived products/logs of these); it is the
-default and what the bundled profiles use. \`specs+runtime\` adds the columns measured while the
-node ran (time, GPU energy reading, utilisation, clocks); it is for comparison with the paper only,
-because those columns contain the answer.
+Feature sets: \`specs\` uses only what is known before running: batch size, sequence length,
+tokens, input size, FLOPs, bytes, parameters, memory traffic, eager kernel launches and the
+roofline time on the profile's hardware. It is the default and what the bundled profiles use.
+\`specs+runtime\` adds the columns measured while the node ran (time, GPU energy reading,
+utilisation, clocks); it is for comparison with the paper only, because those columns contain
+the answer.
 
 ${lines.join('\n')}
+## Uncertainty and its coverage
+
+Every predicted node carries a one-sigma uncertainty relative to its value,
+sigma^2 = base(level)^2 + noise(tokens)^2 + (k(level) x d)^2, where d is how far the input lies
+outside the profile's training data (the natural log of the largest factor by which batch,
+sequence, tokens, FLOPs, bytes, parameters or a primitive kind's FLOPs lie beyond the range
+seen in training). base and k are fitted by maximum likelihood on the cross-validation
+residuals, so the band widens with extrapolation by construction. Coverage below is measured
+fold by fold with parameters fitted on the other folds only: the fraction of held-out nodes
+whose error lay within one and two sigma (the aim is about 68 % and 95 %).
+
+| data | ml: within 1 sigma / 2 sigma (nodes) | module | model | fitted base + growth |
+| --- | --- | --- | --- | --- |
+${coverageRows.join('\n')}
+
+The errors are heavier-tailed than a normal distribution (many nodes almost exact, a few far
+off), so a band that covers about 68 % at one sigma covers less than 95 % at two.
+
 ## How the predictor works
 
-- **Primitive regressions**, one per primitive kind (\`linear\`, \`matmul\`, \`softmax\` ...), and
-  per instance type (\`Conv1D\` apart from \`Linear\`) where a type has at least ${fit.perTypeMinRows} rows. Each is a
-  linear model on standardised features solved for the minimum-norm least-squares solution by
-  SVD (singular values below ${fit.rcond} x the largest are dropped: truncated-SVD damping), fitted to
-  minimise the squared *relative* error (rows weighted by 1/energy). The shape of each regression
-  (all features or only FLOPs, bytes and tokens; linear or power law; or fixed cost + FLOPs + bytes
-  with non-negative coefficients) is chosen by an inner leave-one-model-out on the *training* models;
-  where there are too few distinct inputs to choose (the H100 data: three shapes), the non-negative
-  one is used because it extrapolates sanely. Predictions are clamped to [half the smallest, twice
-  the largest] training energy inside the training range, and beyond it grow in proportion to
-  FLOPs or bytes. Kinds absent from training use a global power law on FLOPs and bytes.
-- **Recursive aggregation** (IrEne): a parent's energy per call is
-  sum_c (1 + tanh(w . f_c + b) / tau) x E(c) x calls_c / calls_parent with tau = ${fit.tau}; f_c are the
-  child's FLOPs and bytes on a log scale, its share of the parent's FLOPs and bytes, the number of
-  primitives under it and a one-hot of its kind. w and b are trained end to end with hand-derived gradients (checked
-  against finite differences in the unit tests) and Adam (${fit.epochs} full-batch steps, step ${fit.learningRate},
-  L2 ${fit.l2}), from seeded random starts (the best of ${fit.restarts} by training loss), on the squared relative error of every measured module and
-  root, each level weighing half (otherwise thousands of modules drown the one root per tree).
-  The weights do not see batch size, sequence length or the number of siblings: with the shape
-  columns, profiles trained on three shapes bent predictions down as sequences grew (bert-base on
-  h100-bf16: 2.29 J at 8 x 128, 1.90 J at 8 x 256), and with the sibling count a source that lists
-  one more small op moved every sibling's weight (gpt2's ONNX export against its config: 3.7 % apart,
-  0.5 % without it). Both changes cost little here (H100 bf16 model level 10.6 -> 13.3 %, fp32
-  7.2 -> 7.0 %, device 1 1.9 -> 1.9 %, device 2 2.3 -> 3.7 %) and make predictions monotone in size.
-- **Profiles applied to other trees.** The paper's CSVs list Linear, LayerNorm, Embedding, Tanh,
-  MatMul and Softmax, not the GELUs, adds and copies that ran inside the same modules, and give
-  mem_bytes as measured memory (no definition of a model reproduces it) and no parameter counts.
-  So the paper-data profiles leave out bytes, input sizes and parameter counts, and before
-  predicting a config, ONNX or Python tree they drop the primitives their training trees never
-  listed (their energy is part of the parent modules' measurements). bert-base from its
-  config.json with irene-device-1 then comes within 4 % of the measured energy at 8 x 32 ... 24 x 256
-  (it was 2-3x before); the H100 profiles list every op and keep every node.
+- **Hardware in every profile**: dense peak FLOP/s per dtype, memory bandwidth and capacity,
+  idle power, power limit and interconnect bandwidth, each with its source (the datasheet, a
+  measurement, or a fit). The paper's machines have no known GPU: their peaks are absent and
+  their idle power is learned.
+- **Work known before running**: per primitive, its FLOPs, bytes, memory traffic (bytes once per
+  kernel it launches), the number of kernels eager PyTorch launches for it (a Linear one,
+  GPT-2's written-out GELU eight, Llama's RMSNorm eight), whether it is an nn.Module call, and
+  its roofline time max(FLOPs / peak, bytes / bandwidth).
+- **Time model** (fitted on measured times, never guessed): a primitive's GPU time is
+  max(FLOPs x a, traffic x b) plus a fixed time per kernel (a, b bounded by the datasheet
+  roofline); the CPU's issue time is a cost per kernel and per module call plus one per forward
+  pass; a node takes (G^p + I^p)^(1/p), so small inputs are launch-bound and large ones bound by
+  the GPU. The in-forward rates are fitted on the whole-model times, the rates of a module and of
+  a primitive replayed on its own (how the measuring harness times nodes) on those replays.
+- **Energy = static power x time + dynamic energy.** Per primitive kind (and per class where there
+  are ${fit.perTypeMinRows} rows or more) a regression with non-negative coefficients on uncentred columns:
+  idle power x the primitive's predicted time, a fixed cost per call, FLOPs, traffic, launches and
+  the other \`specs\` columns (the columns are chosen by an inner leave-one-model-out on the
+  training models). Every column grows with work and no coefficient is negative, so more work
+  never costs less, and beyond the training range energy grows linearly in work.
+- **IrEne's recursive aggregation** on the dynamic energy: a parent's dynamic energy is
+  sum_c (1 + tanh(w . f_c + b) / tau) x D(c) x calls_c / calls_parent with tau = ${fit.tau}, f_c the
+  child's FLOPs, traffic and launches on a log scale and a one-hot of its kind; the weights on the
+  work columns are kept >= 0, so a child's factor never falls as its work grows. A node's energy is
+  its static energy (idle power x its predicted time, which does not add up over children: the CPU
+  issues kernels while the GPU runs) plus that dynamic energy, plus the power a busy board draws
+  above idle x the time (learned), capped at the power limit x the time. The weights are trained
+  end to end (Adam, ${fit.epochs} steps, the best of ${fit.restarts} seeded starts, ${SMALL_DATA_RESTARTS} on data sets of fewer
+  than ${SMALL_DATA_TREES} trees) on every measured module and root, each level weighing half.
+- **Invariants**, tested as properties in \`npm test\` over bert-, gpt2- and llama-shaped configs on
+  every bundled profile: energy is non-decreasing in batch, sequence, layers, hidden and
+  intermediate size; it lies within [idle x roofline time, power limit x predicted time]; the
+  uncertainty is non-decreasing in the extrapolation distance.
 
-On the H100, parts measured one at a time cost more than the model run end to end: the
-long-window whole-model energy is 43-108 % of the sum of the root's children measured
-separately (lowest for GPT-style models at 1 x 128), because each isolated measurement pays
-kernel-launch latency and idle power that overlap in a full forward pass. The weighting model has
-to learn this from a handful of models; the count of primitives under a child (roughly its kernel
-launches) is one of its features for that reason (seed 1: H100 fp32 model error 13.2 -> 6.6 %,
-bf16 12.5 -> 11.1 % when it was added; device 1 module 3.37 -> 3.23 %, model 1.79 -> 1.91 %).
-With so few roots the weighting model's random start matters (H100 fp32 model error 6.6-17.9 %
-over seeds 1-3 with one start), so on data sets of fewer than ${SMALL_DATA_TREES} trees the trainer keeps
-the best of ${SMALL_DATA_RESTARTS} starts by training loss (${fit.restarts} on larger ones: with one, device 2's model error
-ranged 4.1-10.9 % over seeds 1-3).
+## What the data can and cannot show
 
-On the H100 every model shares its shapes with at most a few others (all but TinyLlama are
-768-wide) and there are only three (batch, sequence) settings, so left-out models are
-extrapolations, and the small settings are launch-bound with 13-18 % run-to-run noise (see
-Uncertainty): primitive and module errors of 10-30 % are close to what repeated measurements
-would give. With four fp32 models of one width, whole-model energy is almost proportional to
-FLOPs, so the one-line baseline is a strong competitor there; with TinyLlama in the bf16 set it is not.
-
-Hyper-parameters were chosen on **device 1** folds (per-type regressions, rcond, loss weighting);
-the number of Adam steps (800 instead of 300) after seeing that training had not converged at 300
-on device 1 and device 2. No numeric parameter was tuned on the H100 data, but reading their
-folds led to three structural changes, kept after checking that device 1 did not get worse: the
-rule that a regression shape needs at least 3 distinct inputs per coefficient to compete
-(TinyLlama's primitives lie far outside the other models' shapes), a loader correction for a
-module instance shared by several parents (openai-gpt's activation was traced once, with all 12
-calls, under the first MLP; module error 27 -> 15 % in bf16), and the launch-count feature above.
-So the H100 figures are not a clean hold-out; the device 2 figures come closest to one.
-
-## Uncertainty
-
-Every predicted node carries a one-sigma uncertainty: the profile's cross-validation MAPE for the
-node's level turned into a sigma (for normally distributed errors E|e| = sigma x sqrt(2/pi), so
-sigma = MAPE x sqrt(pi/2)), combined in quadrature with the profile's run-to-run measurement
-noise for inputs of that size. The H100 profiles measure that noise from two measurements of the
-same configuration minutes apart (each tree's root, a short window, against the long-window
-figure in model_level.jsonl): at most 2,048 tokens (launch-bound: energy is mostly idle power x
-time) the relative sigma is about 13-18 %, above it 1-3 %. The paper's data has no repeated runs,
-so its profiles carry the cross-validation term only. Predictions outside the training range (batch,
-sequence, or a primitive's FLOPs) carry a warning saying by how much; the uncertainty does not
-grow with extrapolation, so read such numbers with the warning.
+- The H100 profiles are trained on three shapes per model, two of them launch-bound. The shapes
+  (1 x 128, 8 x 256, 32 x 512) are where the cross-validation speaks; far from them the time model
+  and the work terms extrapolate, and the uncertainty widens with the distance.
+- Primitives and modules were measured one at a time, replayed in a loop, and the same
+  computation measured in two sessions can differ a lot (see each H100 section's noise floor:
+  BertLayer and RobertaLayer, identical computations, were measured 1.38 ms / 184 mJ and 0.85 ms /
+  115 mJ at 1 x 128). The ml and module figures are bounded below by that.
+- The paper's devices read a whole machine at the wall, fp32, and the data does not say which GPU
+  they had: their idle power is learned and no roofline or memory check is possible there.
+- Every bundled profile ran eager PyTorch (\`transformers\` with eager attention, random weights,
+  no KV cache). Fused attention, CUDA graphs, \`torch.compile\` or a serving engine change the
+  launch count and the time: the predictions do not describe them.
 
 ## Data notes
 
 ${skipped.map((s) => `- ${s}`).join('\n')}
 - Rows of \`sshleifer/tiny-ctrl\` are left out, as the original IrEne code does.
-- H100: the whole-model ground truth comes from \`model_level.jsonl\` (three long windows, median),
-  not from the tree roots, which are noisier.
+- H100: the whole-model ground truth (energy and time) comes from \`model_level.jsonl\` (three long
+  windows, median), not from the tree roots, which are noisier.
 
 ## Run
 

@@ -40,14 +40,14 @@ function node(scope: string, type: ModelNode['type'], instanceType: string, kind
 
 function leaf(scope: string, instanceType: string, kind: PrimitiveKind): PredictedNode {
   const e = 0.001 + rand() * 0.05;
-  return { node: node(scope, 'ml', instanceType, kind), energyPerCallJ: e, energyJ: e, isolatedEnergyJ: e, uncertaintyJ: e * 0.15, share: 0, children: [] };
+  return { node: node(scope, 'ml', instanceType, kind), energyPerCallJ: e, energyJ: e, isolatedEnergyJ: e, uncertaintyJ: e * 0.15, share: 0, timeS: e / 200, staticJ: e / 2, dynamicJ: e / 2, regime: 'memory', children: [] };
 }
 
 function module(scope: string, instanceType: string, children: PredictedNode[]): PredictedNode {
   const e = children.reduce((s, c) => s + c.energyJ, 0) * (1.02 + rand() * 0.03);
   const n = node(scope, 'module', instanceType);
   n.children = children.map((c) => c.node);
-  return { node: n, energyPerCallJ: e, energyJ: e, isolatedEnergyJ: e, uncertaintyJ: e * 0.1, share: 0, children };
+  return { node: n, energyPerCallJ: e, energyJ: e, isolatedEnergyJ: e, uncertaintyJ: e * 0.1, share: 0, timeS: e / 200, staticJ: e / 2, dynamicJ: e / 2, regime: 'compute', children };
 }
 
 /** A tree of exactly `target` nodes or just over: layers until the count is reached. */
@@ -90,7 +90,7 @@ function writeSection(markdown: string): void {
 }
 
 const { root, count } = syntheticTree(NODES);
-const predictionA: PredictionLike = { modelName: 'synthetic-llama', profile: { name: 'bench' }, batchSize: 8, seqLen: 256, dtype: 'bf16', energyJ: root.energyJ, uncertaintyJ: root.uncertaintyJ, warnings: [], root };
+const predictionA: PredictionLike = { modelName: 'synthetic-llama', profile: { name: 'bench' }, batchSize: 8, seqLen: 256, dtype: 'bf16', energyJ: root.energyJ, uncertaintyJ: root.uncertaintyJ, timeS: root.timeS, staticJ: root.staticJ, dynamicJ: root.dynamicJ, regime: root.regime, idlePowerW: 100, warnings: [], root };
 const other = syntheticTree(NODES + 60);
 const runs = Number(process.env.IRENE_BENCH_RUNS ?? 30);
 

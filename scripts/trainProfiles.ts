@@ -17,6 +17,7 @@ import {
 import { trainProfile } from '../src/engine/predict/train.js';
 import { serializeProfile, type NoiseFigures } from '../src/engine/profiles/profileFormat.js';
 import type { Dtype, ModelTree } from '../src/engine/tree/modelNode.js';
+import { hardwareForMeasurements, highestMeasuredPowerW, knownAccelerator, type HardwareSpec } from '../src/engine/hardware/hardwareSpec.js';
 
 // The package compiles to CommonJS, so __dirname (not import.meta) locates the repository.
 const ROOT = join(__dirname, '..');
@@ -69,6 +70,45 @@ export function loadH100Trees(dtype: Dtype): H100Data {
   };
 }
 
+/**
+ * The H100's hardware block: the datasheet's figures, and the idle power the
+ * long-window campaign measured before it started (model_level.jsonl's meta
+ * line; the tree campaign's meta.json read 133 W on the same host, hours apart).
+ */
+export function h100Hardware(): HardwareSpec {
+  const meta = JSON.parse(readFileSync(join(ROOT, 'data/h100/model_level.jsonl'), 'utf8').split('\n')[0]!) as { idle_power_w: number; device: string };
+  const spec = knownAccelerator(meta.device);
+  if (!spec) throw new Error(`no datasheet entry for ${meta.device}`);
+  return {
+    ...spec,
+    idlePowerW: round(meta.idle_power_w, 2),
+    sources: {
+      ...spec.sources,
+      idlePowerW: { origin: 'measured', note: 'NVML board power with nothing running, before the long-window campaign of data/h100/model_level.jsonl (123 W; the tree campaign read 133 W hours earlier on the same host)' },
+    },
+  };
+}
+
+/**
+ * The IrEne paper's machines: the data says a desktop with one NVIDIA GPU
+ * measured at the wall, fp32, and the GPU's memory clock (3802 MHz on device 1,
+ * 5005 MHz on device 2), not which GPU it was: peak FLOP/s, bandwidth and
+ * capacity are unknown, and the time model's rates are fitted from the
+ * measured times alone. The idle power of the whole machine is fitted; the
+ * power limit is set to 1.5x the highest average power in the data.
+ */
+export function paperHardware(device: 'device_1' | 'device_2', trees: readonly ModelTree[]): HardwareSpec {
+  const n = device === 'device_1' ? 1 : 2;
+  const { hardware } = hardwareForMeasurements({ deviceName: `IrEne paper device ${n} (desktop with one NVIDIA GPU, whole machine at the wall)` }, highestMeasuredPowerW(trees));
+  return {
+    ...hardware,
+    gaps: [
+      `the GPU model is not in the data (its memory clock is: ${n === 1 ? '3802' : '5005'} MHz): peak FLOP/s, memory bandwidth and capacity are unknown, so no roofline, memory fit or datasheet transfer is possible`,
+      'the meter reads the whole machine: idle power is fitted, not measured',
+    ],
+  };
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -79,34 +119,38 @@ export const PROFILE_SPECS = [
   {
     name: 'irene-device-1',
     description: 'IrEne paper data, device 1 (fp32 PyTorch, whole-machine energy at the wall)',
-    hardware: 'IrEne paper device 1 (desktop with one NVIDIA GPU; see the paper)',
     dtype: 'fp32' as Dtype,
     energySource: 'external power meter at the wall (whole machine), joules per forward call',
     load: (): { trees: ModelTree[]; noise?: NoiseFigures } => ({ trees: loadDeviceTrees('device_1') }),
+    hardware: (trees: readonly ModelTree[]): HardwareSpec => paperHardware('device_1', trees),
+    fitIdlePower: true,
   },
   {
     name: 'irene-device-2',
     description: 'IrEne paper data, device 2 (fp32 PyTorch, whole-machine energy at the wall)',
-    hardware: 'IrEne paper device 2 (desktop with one NVIDIA GPU; see the paper)',
     dtype: 'fp32' as Dtype,
     energySource: 'external power meter at the wall (whole machine), joules per forward call',
     load: (): { trees: ModelTree[]; noise?: NoiseFigures } => ({ trees: loadDeviceTrees('device_2') }),
+    hardware: (trees: readonly ModelTree[]): HardwareSpec => paperHardware('device_2', trees),
+    fitIdlePower: true,
   },
   {
     name: 'h100-bf16',
     description: 'NVIDIA H100 80GB HBM3, bf16, eager attention (PyTorch 2.11, transformers 5.17)',
-    hardware: 'NVIDIA H100 80GB HBM3 (board power limit 700 W, idle about 123-133 W)',
     dtype: 'bf16' as Dtype,
     energySource: 'NVML total-energy counter of the GPU board (GPU only, idle power included)',
     load: (): H100Data => loadH100Trees('bf16'),
+    hardware: (): HardwareSpec => h100Hardware(),
+    fitIdlePower: false,
   },
   {
     name: 'h100-fp32',
     description: 'NVIDIA H100 80GB HBM3, fp32, eager attention (PyTorch 2.11, transformers 5.17)',
-    hardware: 'NVIDIA H100 80GB HBM3 (board power limit 700 W, idle about 123-133 W)',
     dtype: 'fp32' as Dtype,
     energySource: 'NVML total-energy counter of the GPU board (GPU only, idle power included)',
     load: (): H100Data => loadH100Trees('fp32'),
+    hardware: (): HardwareSpec => h100Hardware(),
+    fitIdlePower: false,
   },
 ] as const;
 
@@ -119,7 +163,8 @@ function main(): void {
     const profile = trainProfile(trees, {
       name: spec.name,
       description: spec.description,
-      hardware: spec.hardware,
+      hardware: spec.hardware(trees),
+      fitIdlePower: spec.fitIdlePower,
       dtype: spec.dtype,
       energySource: spec.energySource,
       featureSet: 'specs',

@@ -10,6 +10,13 @@ export function parsePositiveInt(value: string, _previous?: number): number {
   return n;
 }
 
+/** Commander parser for positive finite numbers (`--idle-power 73.5`). */
+export function parsePositiveNumber(value: string, _previous?: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a positive number, got "${value}"`);
+  return n;
+}
+
 /** Commander parser for a comma-separated list of positive integers (`--batch-sizes 1,8`). */
 export function parseIntList(value: string): number[] {
   return value.split(',').map((v) => parsePositiveInt(v.trim()));

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_PROFILE_NAME, FEATURE_SETS, registerBuiltinImporters, type FeatureSet } from '../engine/index.js';
-import { choice, parseDtype, parsePositiveInt } from './cliOptions.js';
+import { choice, parseDtype, parsePositiveInt, parsePositiveNumber } from './cliOptions.js';
 import { describeFailure, EXIT_OK, EXIT_USER_ERROR } from './cliErrors.js';
 import { runPredict } from './commands/predictCommand.js';
 import { runCrossValidate, runEvaluate, runProfiles, runTrain } from './commands/dataCommands.js';
@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
     .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
+    .addOption(new Option('--idle-power <watts>', "idle power of your host (default: the profile's measured figure)").argParser(parsePositiveNumber))
     .action((file: string, o) => emit(runPredict(file, o)));
 
   program
@@ -52,7 +53,8 @@ export function buildProgram(): Command {
     .argument('<data>', 'IrEne CSV folder or .jsonl[.gz] tree file')
     .requiredOption('-o, --out <file>', 'where to write the profile JSON')
     .option('--name <name>', 'profile name (default: the output file name)')
-    .option('--hardware <text>', 'machine description stored in the profile')
+    .option('--hardware <device>', "device the data was measured on, for its datasheet figures (default: the data's meta line)")
+    .addOption(new Option('--idle-power <watts>', 'idle power of the measuring machine (default: the data\'s meta line, else fitted)').argParser(parsePositiveNumber))
     .option('--energy-source <text>', 'how energy was measured (power meter, NVML, RAPL ...)')
     .addOption(features)
     .addOption(seed)
@@ -67,9 +69,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--features <set>', 'feature set').choices(FEATURE_SETS as string[]).default('specs'))
     .addOption(new Option('--seed <n>', 'random seed').argParser(parsePositiveInt).default(1))
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json'] as const)).default('table'))
-    .option('--baseline', 'also report the a * flops + b baseline', false)
+    .option('--baseline', 'also report the a * flops + b and non-negative launches + flops + bytes baselines', false)
     .addOption(new Option('--model-level <file>', 'model-level ground truth JSONL'))
-    .addOption(new Option('--dtype <dtype>', 'dtype of the measurements').argParser(parseDtype))
+    .addOption(new Option('--dtype <dtype>', 'dtype of the measurements (required when the data holds several)').argParser(parseDtype))
+    .addOption(new Option('--leave-out <unit>', 'leave one model or one architecture family out').choices(['model', 'family']).default('model'))
+    .option('--hardware <device>', "device the data was measured on, for its datasheet figures (default: the data's meta line)")
+    .addOption(new Option('--idle-power <watts>', 'idle power of the measuring machine (default: the data\'s meta line, else fitted)').argParser(parsePositiveNumber))
     .action((data: string, o) => emit(runCrossValidate(data, { ...o, features: o.features as FeatureSet })));
 
   program

@@ -6,6 +6,7 @@ import {
   loadIreneJsonl,
   loadModelLevelJsonl,
   type Dtype,
+  type MeasurementMachine,
   type ModelTree,
 } from '../engine/index.js';
 import { CliUsageError } from './cliErrors.js';
@@ -23,6 +24,37 @@ export interface LoadedTrainingData {
   /** Short description for profile metadata (`IrEne CSV folder data/irene/device_1`). */
   description: string;
   notes: string[];
+  /** The machine as the files' meta lines describe it (device name, idle power). */
+  machine: MeasurementMachine;
+}
+
+/**
+ * Device name and idle power from the `{"meta": true, ...}` lines the harness
+ * writes first in its JSONL files (and a `meta.json` beside them); a
+ * model-level file's idle power wins, since its long windows are the
+ * model-level truth.
+ */
+function readMachine(texts: { text: string; origin: string }[]): MeasurementMachine {
+  const machine: MeasurementMachine = {};
+  for (const { text, origin } of texts) {
+    const first = text.slice(0, 64 * 1024).split(/\r?\n/, 1)[0]!.trim();
+    let meta: unknown;
+    try {
+      meta = JSON.parse(first);
+    } catch {
+      continue;
+    }
+    if (typeof meta !== 'object' || meta === null) continue;
+    const m = meta as Record<string, unknown>;
+    if (m['meta'] !== true && !origin.endsWith('meta.json')) continue;
+    if (typeof m['device'] === 'string' && m['device'] !== '') machine.deviceName = m['device'];
+    const idle = m['idle_power_w'];
+    if (typeof idle === 'number' && Number.isFinite(idle) && idle > 0) {
+      machine.idlePowerW = idle;
+      machine.idleNote = `measured with nothing running (${origin}, idle_power_w)`;
+    }
+  }
+  return machine;
 }
 
 /**
@@ -45,14 +77,23 @@ export function loadTrainingData(path: string, options: { modelLevelPath?: strin
       { model: read(CSV_NAMES.model), module: read(CSV_NAMES.module), ml1: read(CSV_NAMES.ml1), ml2: read(CSV_NAMES.ml2) },
       { dtype: options.dtype, onWarning, signal: options.signal },
     );
-    return { trees, description: `IrEne CSV folder ${basename(path)}`, notes };
+    return { trees, description: `IrEne CSV folder ${basename(path)}`, notes, machine: {} };
   }
-  const trees = loadIreneJsonl(readFileSync(path), { fileName: basename(path), dtype: options.dtype, onWarning, signal: options.signal });
+  const bytes = readFileSync(path);
+  const trees = loadIreneJsonl(bytes, { fileName: basename(path), dtype: options.dtype, onWarning, signal: options.signal });
+  const metaTexts: { text: string; origin: string }[] = [];
+  const metaJson = join(dirname(path), 'meta.json');
+  if (existsSync(metaJson)) metaTexts.push({ text: readFileSync(metaJson, 'utf8').replace(/\s+/g, ' '), origin: metaJson });
+  // Gzipped trees carry their meta line inside the stream: the engine's loader already read it, so
+  // only plain text is scanned here.
+  if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) metaTexts.push({ text: bytes.subarray(0, 64 * 1024).toString('utf8'), origin: basename(path) });
   const sibling = join(dirname(path), 'model_level.jsonl');
   const modelLevel = options.modelLevelPath ?? (existsSync(sibling) && sibling !== path ? sibling : undefined);
   if (modelLevel) {
-    const missing = applyModelLevelTruth(trees, loadModelLevelJsonl(readFileSync(modelLevel, 'utf8'), basename(modelLevel)));
+    const text = readFileSync(modelLevel, 'utf8');
+    const missing = applyModelLevelTruth(trees, loadModelLevelJsonl(text, basename(modelLevel)));
     notes.push(`model-level truth from ${modelLevel} (${trees.length - missing} of ${trees.length} trees matched)`);
+    metaTexts.push({ text, origin: basename(modelLevel) });
   }
-  return { trees, description: `IrEne JSONL ${basename(path)}${modelLevel ? ` + ${basename(modelLevel)}` : ''}`, notes };
+  return { trees, description: `IrEne JSONL ${basename(path)}${modelLevel ? ` + ${basename(modelLevel)}` : ''}`, notes, machine: readMachine(metaTexts) };
 }

@@ -14,12 +14,17 @@ export * from './report/predictionReport.js';
 export * from './report/formatUnits.js';
 export { registerBuiltinImporters } from './importers/builtinImporters.js';
 export { FEATURE_SETS, type FeatureSet } from './predict/features.js';
-export { predictTree, relativeUncertainty, type Prediction } from './predict/predictor.js';
+export { predictTree, relativeUncertainty, type Prediction, type PredictOptions } from './predict/predictor.js';
+export { calibrateUncertainty, type Coverage, type Residual, type UncertaintyModel } from './predict/uncertainty.js';
+export { treeExtrapolation, type Extrapolation, type ExtrapolationDimension } from './predict/extrapolation.js';
+export * from './hardware/hardwareSpec.js';
+export * from './hardware/deviceMemory.js';
 export { trainProfile, type TrainProfileOptions } from './predict/train.js';
 export {
   crossValidate,
   crossValidateFlopsBaseline,
-  evaluateModel,
+  crossValidateLaunchBaseline,
+  modelFamily,
   evaluateProfile,
   type CrossValidationResult,
   type CrossValidateOptions,

@@ -14,6 +14,7 @@ import {
   type EnergyUnit,
   type PredictedNode,
   type PredictionLike,
+  type Regime,
 } from '../engine/index.js';
 
 /** How energies are shown (from the settings). */
@@ -102,7 +103,22 @@ export interface EnergyAggregate {
   memBytes: number;
   /** Parameters (count). */
   parameters: number;
+  /** The nodes' part of the model's time per inference (seconds). */
+  timeS: number;
+  /** Static part of energyJ: idle power x time (joules). */
+  staticJ: number;
+  /** Dynamic part of energyJ (joules). */
+  dynamicJ: number;
+  /** The regime of the node, or of the costliest node when there are several. */
+  regime: Regime | undefined;
 }
+
+/** How each regime reads in a hover. */
+const REGIME_TEXT: Record<Regime, string> = {
+  launch: 'launch-bound (the CPU issuing kernels sets the pace)',
+  memory: 'memory-bound',
+  compute: 'compute-bound',
+};
 
 export function aggregate(nodes: readonly PredictedNode[]): EnergyAggregate {
   const agg: EnergyAggregate = {
@@ -115,8 +131,20 @@ export function aggregate(nodes: readonly PredictedNode[]): EnergyAggregate {
     flops: 0,
     memBytes: 0,
     parameters: 0,
+    timeS: 0,
+    staticJ: 0,
+    dynamicJ: 0,
+    regime: undefined,
   };
+  let costliest = -1;
   for (const p of nodes) {
+    agg.timeS += p.timeS;
+    agg.staticJ += p.staticJ;
+    agg.dynamicJ += p.dynamicJ;
+    if (p.energyJ > costliest) {
+      costliest = p.energyJ;
+      agg.regime = p.regime;
+    }
     agg.energyJ += p.energyJ;
     agg.uncertaintyJ += p.uncertaintyJ;
     agg.share += p.share;
@@ -150,9 +178,29 @@ function rows(agg: EnergyAggregate, prediction: PredictionLike, display: EnergyD
     `| FLOPs per inference | ${formatFlops(agg.flops)} |`,
     `| Bytes per inference | ${formatBytes(agg.memBytes)} |`,
     `| Parameters | ${formatCount(agg.parameters)} |`,
-    `| Profile | ${escapeMarkdown(settingLine(prediction))} |`,
   );
+  if (agg.regime) out.push(`| Time per inference | ${formatSeconds(agg.timeS)}, ${REGIME_TEXT[agg.regime]} |`);
+  if (agg.energyJ > 0) {
+    out.push(`| Static + dynamic | ${showEnergy(agg.staticJ, display)} (idle ${formatSignificant(prediction.idlePowerW, 3)} W × time) + ${showEnergy(agg.dynamicJ, display)} |`);
+  }
+  out.push(`| Profile | ${escapeMarkdown(settingLine(prediction))} |`);
+  const memory = memoryLine(prediction);
+  if (memory) out.push(`| ⚠ Memory | ${escapeMarkdown(memory)} |`);
   return out;
+}
+
+/** Seconds as ms or s with three significant digits. */
+function formatSeconds(s: number): string {
+  return s < 1 ? `${formatSignificant(s * 1e3, 3)} ms` : `${formatSignificant(s, 3)} s`;
+}
+
+/** A one-line memory warning when the run does not fit on the profile's device; undefined when it does. */
+export function memoryLine(prediction: PredictionLike): string | undefined {
+  const m = prediction.memory;
+  if (!m || m.fits || m.capacityBytes === undefined) return undefined;
+  const gb = (b: number): string => `${formatSignificant(b / 1e9, 3)} GB`;
+  const weights = m.devicesForWeights > 1 ? `; the weights alone need ${m.devicesForWeights} such GPUs` : '; the activations are what does not fit';
+  return `does not fit: about ${gb(m.estimate.totalBytes)} on a ${gb(m.capacityBytes)} device, short by ${gb(m.shortfallBytes)}${weights}`;
 }
 
 /** Markdown about one node: tooltip of a tree item and hover in the ONNX text view. */

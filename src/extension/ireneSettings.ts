@@ -30,6 +30,8 @@ export interface IreneSettings {
   maxOnnxTextBytes: number;
   /** Python interpreter with PyTorch for calibration; '' tries python3, /usr/bin/python3 ... */
   pythonPath: string;
+  /** Idle power of this host's accelerator (W); 0 uses the profile's measured figure. */
+  idlePower: number;
 }
 
 /** Defaults, the same as in package.json. */
@@ -45,6 +47,7 @@ export const SETTING_DEFAULTS: Readonly<IreneSettings> = {
   modelGlobs: [],
   maxOnnxTextBytes: 256 * 1024 * 1024,
   pythonPath: '',
+  idlePower: 0,
 };
 
 /** Setting keys without the section, e.g. `batchSize`. */
@@ -59,7 +62,7 @@ export function settingId(key: SettingKey): string {
 }
 
 /** Keys that change what a prediction returns; the others only change how it is shown. */
-export const PREDICTION_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>(['batchSize', 'seqLen', 'dtype', 'profile']);
+export const PREDICTION_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>(['batchSize', 'seqLen', 'dtype', 'profile', 'idlePower']);
 
 function positiveInt(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
@@ -96,13 +99,14 @@ export function readIreneSettings(get: (key: SettingKey) => unknown): { settings
     ).filter((g) => g.trim() !== ''),
     maxOnnxTextBytes: pick('maxOnnxTextBytes', isPosInt, d.maxOnnxTextBytes),
     pythonPath: pick('pythonPath', (v): v is string => typeof v === 'string', d.pythonPath).trim(),
+    idlePower: pick('idlePower', (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e5, d.idlePower),
   };
   return { settings, problems };
 }
 
 /** A string equal for two settings exactly when their predictions are equal. */
 export function predictionFingerprint(s: IreneSettings): string {
-  return `${s.batchSize}x${s.seqLen}|${s.dtype}|${s.profile}`;
+  return `${s.batchSize}x${s.seqLen}|${s.dtype}|${s.profile}|${s.idlePower}`;
 }
 
 /** True when the profile setting names a file rather than a bundled profile. */

@@ -315,7 +315,7 @@ export class PredictionService implements vscode.Disposable {
 
   private options(): PredictOptionsMessage {
     const s = this.settings.current;
-    return { batchSize: s.batchSize, seqLen: s.seqLen, dtype: s.dtype };
+    return { batchSize: s.batchSize, seqLen: s.seqLen, dtype: s.dtype, ...(s.idlePower > 0 ? { idlePowerW: s.idlePower } : {}) };
   }
 
   /** The profile setting as the worker wants it; files are read here (they may be on any file system). */

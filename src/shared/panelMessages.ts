@@ -181,7 +181,19 @@ function stripNode(n: ModelNode): ModelNode {
 }
 
 function toWireNode(p: PredictedNode): PredictedNode {
-  return { node: stripNode(p.node), energyPerCallJ: p.energyPerCallJ, energyJ: p.energyJ, isolatedEnergyJ: p.isolatedEnergyJ, uncertaintyJ: p.uncertaintyJ, share: p.share, children: p.children.map(toWireNode) };
+  return {
+    node: stripNode(p.node),
+    energyPerCallJ: p.energyPerCallJ,
+    energyJ: p.energyJ,
+    isolatedEnergyJ: p.isolatedEnergyJ,
+    uncertaintyJ: p.uncertaintyJ,
+    share: p.share,
+    timeS: p.timeS,
+    staticJ: p.staticJ,
+    dynamicJ: p.dynamicJ,
+    regime: p.regime,
+    children: p.children.map(toWireNode),
+  };
 }
 
 /** The prediction as sent to the webview (see WirePrediction). */
@@ -194,6 +206,12 @@ export function toWirePrediction(p: PredictionLike): WirePrediction {
     dtype: p.dtype,
     energyJ: p.energyJ,
     uncertaintyJ: p.uncertaintyJ,
+    timeS: p.timeS,
+    staticJ: p.staticJ,
+    dynamicJ: p.dynamicJ,
+    regime: p.regime,
+    idlePowerW: p.idlePowerW,
+    ...(p.memory ? { memory: p.memory } : {}),
     warnings: [...p.warnings],
     root: toWireNode(p.root),
   };

@@ -14,6 +14,8 @@ export interface PredictOptionsMessage {
   /** Tokens per sequence (count). */
   seqLen: number;
   dtype: Dtype;
+  /** Idle power of the user's host (W), replacing the profile's; absent: the profile's. */
+  idlePowerW?: number;
 }
 
 /** Which device profile predicts: a bundled one by name, or a user's profile file given as JSON text. */

@@ -28,7 +28,7 @@ export interface EngineFacade {
     input: { fileName: string; bytes: Uint8Array; companions?: { fileName: string; bytes: Uint8Array }[] },
     options: PredictOptionsMessage & { signal?: AbortSignal },
   ): ModelTree;
-  predictTree(tree: ModelTree, profile: unknown, options: { signal?: AbortSignal }): PredictionLike;
+  predictTree(tree: ModelTree, profile: unknown, options: { signal?: AbortSignal; idlePowerW?: number }): PredictionLike;
   getBundledProfile(name: string): unknown;
   parseProfile(json: string, origin: string): unknown;
   listBundledProfiles(): ProfileInfo[];
@@ -194,14 +194,14 @@ export class EngineRequestHandler {
     const companions = source.companions ?? [];
     // The file name takes part: importers pick a format by name as well as content.
     const companionKey = companions.map((c) => `${c.fileName}:${hashBytes(c.bytes)}`).join(',');
-    const key = `${hash}|${source.fileName}|${companionKey}|${options.batchSize}|${options.seqLen}|${options.dtype}|${profileKey}`;
+    const key = `${hash}|${source.fileName}|${companionKey}|${options.batchSize}|${options.seqLen}|${options.dtype}|${profileKey}|${options.idlePowerW ?? ''}`;
     const cached = this.predictions.get(key);
     if (cached) return { ...cached, elapsedMs: 0 };
     const tree = this.engine.importModel(
       { fileName: source.fileName, bytes, ...(companions.length > 0 ? { companions } : {}) },
       { batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, signal },
     );
-    const prediction = this.engine.predictTree(tree, profile, { signal });
+    const prediction = this.engine.predictTree(tree, profile, { signal, ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}) });
     const result: PredictResult = { prediction, contentHash: hash, elapsedMs: performance.now() - started, ...(tree.outline ? { outline: tree.outline } : {}) };
     this.predictions.set(key, result);
     return result;

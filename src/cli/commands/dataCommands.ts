@@ -1,22 +1,61 @@
 import { writeFileSync } from 'node:fs';
 import {
+  calibrateUncertainty,
   crossValidate,
   crossValidateFlopsBaseline,
+  crossValidateLaunchBaseline,
   evaluateProfile,
+  hardwareForMeasurements,
+  highestMeasuredPowerW,
   listBundledProfiles,
+  modelFamily,
   trainProfile,
   type CrossValidationResult,
   type Dtype,
   type FeatureSet,
+  type ModelTree,
 } from '../../engine/index.js';
+import { CliUsageError } from '../cliErrors.js';
 import { createProgressReporter } from '../progressReporter.js';
 import { resolveProfile } from '../profileResolver.js';
-import { loadTrainingData } from '../trainingData.js';
+import { loadTrainingData, type LoadedTrainingData } from '../trainingData.js';
 
 /** Common options of the commands that read measurements. */
 export interface DataOptions {
   modelLevel?: string;
   dtype?: Dtype;
+  /** Device name to look up in the datasheet table (overrides the files' meta). */
+  hardware?: string;
+  /** Idle power of the measuring machine (W), when the files do not give it. */
+  idlePower?: number;
+}
+
+/**
+ * The trees of one dtype: a profile and its cross-validation describe one
+ * dtype (energies differ by 2x or more between them), so data holding several
+ * needs `--dtype`.
+ * @throws CliUsageError naming the dtypes when the choice is ambiguous or empty.
+ */
+function treesOfOneDtype(loaded: LoadedTrainingData, dtype: Dtype | undefined): { trees: ModelTree[]; dtype: Dtype } {
+  const dtypes = [...new Set(loaded.trees.map((t) => t.dtype))];
+  if (dtype) {
+    const trees = loaded.trees.filter((t) => t.dtype === dtype);
+    if (trees.length === 0) throw new CliUsageError(`${loaded.description} holds no ${dtype} trees (it holds ${dtypes.join(', ')})`);
+    return { trees, dtype };
+  }
+  if (dtypes.length > 1) throw new CliUsageError(`${loaded.description} holds ${dtypes.join(' and ')} trees: choose one with --dtype`);
+  return { trees: loaded.trees, dtype: dtypes[0] ?? 'fp32' };
+}
+
+/** The hardware the data was measured on: datasheet by device name, measured or fitted idle power. */
+function measurementSetting(loaded: LoadedTrainingData, trees: readonly ModelTree[], options: DataOptions) {
+  const machine = { ...loaded.machine };
+  if (options.hardware) machine.deviceName = options.hardware;
+  if (options.idlePower !== undefined) {
+    machine.idlePowerW = options.idlePower;
+    machine.idleNote = 'given with --idle-power';
+  }
+  return hardwareForMeasurements(machine, highestMeasuredPowerW(trees));
 }
 
 function pct(v: number): string {
@@ -37,44 +76,71 @@ export function formatErrorTable(result: CrossValidationResult, title: string): 
   return `${title}\n${lines.join('\n')}`;
 }
 
-/** `irene crossvalidate`: leave-one-model-out MAPE per level. */
+/** Coverage of the calibrated one- and two-sigma bands, per level, as a line. */
+function coverageLine(result: CrossValidationResult): string {
+  const u = calibrateUncertainty(result.residuals, { ml: 0.1, module: 0.1, model: 0.1 });
+  const part = (level: 'ml' | 'module' | 'model'): string => {
+    const c = u.coverage?.[level];
+    return c ? `${level} ${(100 * c.within1Sigma).toFixed(0)} % / ${(100 * c.within2Sigma).toFixed(0)} %` : `${level} n/a`;
+  };
+  return `held-out nodes inside the calibrated +-1 sigma / +-2 sigma band: ${part('ml')}, ${part('module')}, ${part('model')}`;
+}
+
+/** `irene crossvalidate`: leave-one-model-out (or leave-one-family-out) MAPE per level. */
 export function runCrossValidate(
   data: string,
-  options: DataOptions & { features: FeatureSet; format: 'table' | 'json'; seed: number; baseline: boolean },
+  options: DataOptions & { features: FeatureSet; format: 'table' | 'json'; seed: number; baseline: boolean; leaveOut?: 'model' | 'family' },
 ): { stdout: string; stderr: string[] } {
-  const loaded = loadTrainingData(data, options);
+  const loaded = loadTrainingData(data, { modelLevelPath: options.modelLevel, dtype: undefined });
+  const { trees, dtype } = treesOfOneDtype(loaded, options.dtype);
+  const { hardware, fitIdlePower } = measurementSetting(loaded, trees, options);
+  const groupOf = options.leaveOut === 'family' ? (t: ModelTree) => modelFamily(t.modelName) : undefined;
   const progress = createProgressReporter('cross-validating');
   let result: CrossValidationResult;
   try {
-    result = crossValidate(loaded.trees, { featureSet: options.features, seed: options.seed, onProgress: progress.update });
+    result = crossValidate(trees, { featureSet: options.features, seed: options.seed, setting: { hardware, fitIdlePower }, groupOf, onProgress: progress.update });
   } finally {
     progress.stop();
   }
-  const baseline = options.baseline ? crossValidateFlopsBaseline(loaded.trees) : undefined;
+  const baselines = options.baseline
+    ? { flops: crossValidateFlopsBaseline(trees, groupOf), launches: crossValidateLaunchBaseline(trees, groupOf) }
+    : undefined;
+  const unit = options.leaveOut === 'family' ? 'family' : 'model';
   if (options.format === 'json') {
-    const json: Record<string, unknown> = { perModel: result.perModel, overall: result.overall };
-    if (baseline) json['baseline'] = { perModel: baseline.perModel, overall: baseline.overall };
+    const json: Record<string, unknown> = { dtype, leaveOut: unit, perModel: result.perModel, overall: result.overall };
+    if (baselines) {
+      json['baseline'] = { perModel: baselines.flops.perModel, overall: baselines.flops.overall };
+      json['launchBaseline'] = { perModel: baselines.launches.perModel, overall: baselines.launches.overall };
+    }
     return { stdout: JSON.stringify(json, null, 2), stderr: [] };
   }
-  const parts = [formatErrorTable(result, `leave-one-model-out cross-validation, ${options.features} features, ${loaded.description} (seed ${options.seed})`)];
-  if (baseline) parts.push('', formatErrorTable(baseline, 'baseline a * flops + b (model level)'));
+  const parts = [
+    formatErrorTable(result, `leave-one-${unit}-out cross-validation, ${options.features} features, ${dtype}, ${loaded.description} (seed ${options.seed})`),
+    coverageLine(result),
+  ];
+  if (baselines) {
+    parts.push('', formatErrorTable(baselines.flops, 'baseline a * flops + b (model level)'));
+    parts.push('', formatErrorTable(baselines.launches, 'baseline a + b * launches + c * flops + d * bytes, non-negative (model level)'));
+  }
   return { stdout: parts.join('\n'), stderr: loaded.notes.map((n) => `note: ${n}`) };
 }
 
 /** `irene train`: fits a profile on all the data and writes it. */
 export function runTrain(
   data: string,
-  options: DataOptions & { out: string; name?: string; hardware?: string; energySource?: string; features: FeatureSet; seed: number },
+  options: DataOptions & { out: string; name?: string; energySource?: string; features: FeatureSet; seed: number },
 ): { stdout: string; stderr: string[] } {
-  const loaded = loadTrainingData(data, options);
-  const dtype = options.dtype ?? loaded.trees[0]?.dtype ?? 'fp32';
+  const loaded = loadTrainingData(data, { modelLevelPath: options.modelLevel });
+  const { trees, dtype } = treesOfOneDtype(loaded, options.dtype);
+  const { hardware, fitIdlePower } = measurementSetting(loaded, trees, options);
   const progress = createProgressReporter('training');
   let profile;
   try {
-    profile = trainProfile(loaded.trees, {
+    profile = trainProfile(trees, {
       name: options.name ?? options.out.replace(/^.*[\\/]/, '').replace(/\.json$/, ''),
       description: `trained by irene train on ${loaded.description}`,
-      hardware: options.hardware ?? 'unknown hardware',
+      hardware,
+      fitIdlePower,
       dtype,
       energySource: options.energySource ?? 'unknown',
       featureSet: options.features,
@@ -93,7 +159,7 @@ export function runTrain(
 /** `irene evaluate`: a profile's MAPE on measured data it may not have seen. */
 export function runEvaluate(data: string, options: DataOptions & { profile: string; format: 'table' | 'json' }): { stdout: string; stderr: string[] } {
   const profile = resolveProfile(options.profile);
-  const loaded = loadTrainingData(data, options);
+  const loaded = loadTrainingData(data, { modelLevelPath: options.modelLevel, dtype: options.dtype });
   const result = evaluateProfile(loaded.trees, profile);
   if (options.format === 'json') return { stdout: JSON.stringify(result, null, 2), stderr: [] };
   return {

@@ -22,6 +22,16 @@ export interface PredictCommandOptions {
   profile: string;
   format: 'table' | 'json' | 'markdown';
   depth: number;
+  /** Idle power of the user's host (W), replacing the profile's. */
+  idlePower?: number;
+}
+
+const REGIME_WORDS = { launch: 'launch-bound (the CPU issuing kernels sets the pace)', memory: 'memory-bound', compute: 'compute-bound' } as const;
+
+/** One line: predicted time, regime, and the static / dynamic split of the energy. */
+function physicsLine(p: Prediction): string {
+  const ms = p.timeS * 1e3;
+  return `${ms >= 100 ? ms.toFixed(0) : ms.toPrecision(3)} ms per inference, ${REGIME_WORDS[p.regime]} · static ${formatEnergyAuto(p.staticJ)} (idle ${p.idlePowerW.toFixed(0)} W × time) + dynamic ${formatEnergyAuto(p.dynamicJ)}`;
 }
 
 /** Runs the importer and the predictor on a model file; returns what to print. */
@@ -34,7 +44,7 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
     { fileName: file, bytes, companions: file.endsWith('.py') ? readCompanions(file) : [] },
     { batchSize: options.batchSize, seqLen: options.seqLen, dtype },
   );
-  const prediction = predictTree(tree, profile);
+  const prediction = predictTree(tree, profile, { idlePowerW: options.idlePower });
   const stderr = options.format === 'json' ? [] : prediction.warnings.map((w) => `warning: ${w}`);
   let stdout: string;
   switch (options.format) {
@@ -47,6 +57,8 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
         '',
         `batch ${prediction.batchSize} × ${prediction.seqLen} tokens · ${prediction.dtype} · profile \`${prediction.profile.name}\` · ${formatFlops(tree.root.flops)} per inference`,
         '',
+        physicsLine(prediction),
+        '',
         formatTreeMarkdown(prediction.root, { maxDepth: options.depth }),
         ...(prediction.warnings.length ? ['', ...prediction.warnings.map((w) => `> warning: ${w}`)] : []),
       ].join('\n');
@@ -55,6 +67,7 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
       stdout = [
         `${prediction.modelName}: ${formatEnergyAuto(prediction.energyJ)} per inference ± ${formatEnergyAuto(prediction.uncertaintyJ)} (${formatShare(prediction.uncertaintyJ / prediction.energyJ)})`,
         `batch ${prediction.batchSize} × ${prediction.seqLen} tokens · ${prediction.dtype} · profile ${prediction.profile.name} (${prediction.profile.hardware})`,
+        physicsLine(prediction),
         '',
         formatTreeTable(prediction.root, { maxDepth: options.depth }),
       ].join('\n');

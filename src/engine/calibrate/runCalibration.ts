@@ -5,6 +5,7 @@
  * adapters call it only when the user asks (`irene calibrate`, "IrEne:
  * Calibrate this machine").
  */
+import { hardwareForMeasurements, highestMeasuredPowerW } from '../hardware/hardwareSpec.js';
 import { AbortedError, throwIfAborted } from '../errors.js';
 import { loadIreneJsonl } from '../importers/ireneData/loadIreneJsonl.js';
 import type { TrainProfileOptions } from '../predict/train.js';
@@ -177,10 +178,16 @@ export async function runCalibration(req: CalibrationRequest, deps: CalibrationD
   const models = new Set(trees.map((t) => t.modelName));
   if (models.size < 2) warnings.push('cross-validation needs at least two models: measure two or more to learn how far the profile can be trusted');
   const base = CHECK_SHARE + HARNESS_SHARE;
+  // The datasheet by NVML's device name; the idle power the harness measured before its runs (else fitted).
+  const { hardware, fitIdlePower } = hardwareForMeasurements(
+    { deviceName: summary.device, idlePowerW: summary.fake ? undefined : summary.idlePowerW, idleNote: 'measured by irene_measure.py with nothing running, before the calibration runs' },
+    highestMeasuredPowerW(trees),
+  );
   const profile = await deps.train(trees, {
     name: options.profileName,
     description: options.description ?? `Calibrated on ${summary.device} with ${[...models].join(', ')}`,
-    hardware: summary.device,
+    hardware,
+    fitIdlePower,
     dtype: toDtype(req.dtype),
     energySource: summary.fake ? `FAKE (synthetic, not a measurement): ${summary.energySourceDetail}` : summary.energySourceDetail || summary.energySource,
     seed: options.seed,

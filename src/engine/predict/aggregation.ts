@@ -1,14 +1,24 @@
 /**
- * IrEne's recursive aggregation: a parent's energy per call is the weighted
- * sum of its children's,
+ * IrEne's recursive aggregation, on the dynamic part of the energy: a
+ * parent's dynamic energy per call is the weighted sum of its children's,
  *
- *   E(parent) = sum_c (1 + tanh(w . f_c + b) / tau) x E(c) x (c.calls / parent.calls),
+ *   D(parent) = sum_c (1 + tanh(w . f_c + b) / tau) x D(c) x (c.calls / parent.calls),
  *
- * where leaves take the primitive regressions' predictions. The weights w, b
- * are trained end to end (hand-derived gradients, Adam) on the squared
- * relative error of every measured non-leaf node, so that a module's unlisted
- * work (views, dropout, bias adds, dispatch) is credited to the children it
- * travels with.
+ * where leaves take the primitive regressions' dynamic predictions, and a
+ * node's energy is its static energy S (idle power x its predicted time, which
+ * does not add up over children: the CPU issues kernels while the GPU runs)
+ * plus D, capped at the power limit x its time (the time model is fitted on
+ * measured times, which already include any slowing of a board held at its
+ * power limit, so the cap is the physical bound):
+ *
+ *   E(node) = min(S(node) + D(node), limit x T(node)).
+ *
+ * The weights w, b are trained end to end (hand-derived gradients, Adam) on
+ * the squared relative error of every measured non-leaf node, so that a
+ * module's unlisted work (views, dropout, bias adds, dispatch) is credited to
+ * the children it travels with. Weights on the work columns are kept >= 0
+ * (projected steps), so a child's factor never falls as its work grows: with
+ * D(c) growing too, the parent's energy is monotone in work.
  */
 import { throwIfAborted } from '../errors.js';
 import { createPrng, gaussian } from './prng.js';
@@ -24,6 +34,8 @@ export interface AggregationModel {
   b: number;
   /** Temperature: each child's factor lies in (1 - 1/tau, 1 + 1/tau). */
   tau: number;
+  /** The first this many columns measure work: their weights are >= 0. */
+  monotoneColumns: number;
 }
 
 /**
@@ -40,8 +52,20 @@ export interface FlatForest {
   ratio: Float64Array;
   /** 1 for nodes without children. */
   leaf: Uint8Array;
-  /** Prediction of leaves (joules per call). */
+  /** Dynamic energy of leaves (joules per call). */
   leafPred: Float64Array;
+  /**
+   * Fixed part of each node's isolated energy (joules per call): a leaf's
+   * static and per-call terms from its regression; 0 for modules, whose static
+   * energy is `staticPowerW x perWatt`.
+   */
+  offset: Float64Array;
+  /** Predicted time of each module (seconds per call): its static energy per watt of static power; 0 for leaves. */
+  perWatt: Float64Array;
+  /** Static (idle) power the modules' static energy is computed with (W). */
+  staticPowerW: number;
+  /** Largest energy each node may have (joules per call): power limit x its predicted time. */
+  cap: Float64Array;
   /** Standardised aggregation features, row-major n x d (roots' rows unused). */
   feat: Float64Array;
   /** Measured energy per call (joules), NaN where unmeasured. */
@@ -93,13 +117,18 @@ export function columnStats(raw: readonly (readonly number[] | undefined)[], d: 
 
 /** Per-node results of one forward sweep. */
 export interface ForwardResult {
-  /** Predicted energy per call (joules). */
+  /** Predicted dynamic energy per call (joules). */
   pred: Float64Array;
   /** tanh(w . f + b) of each non-root node. */
   th: Float64Array;
 }
 
-/** Predicts every node of the forest (joules per call). */
+/** A node's energy per call from its static and dynamic parts (joules), capped at the power limit x its time. */
+export function nodeEnergy(forest: FlatForest, i: number, dynamicJ: number): number {
+  return Math.min(forest.offset[i]! + forest.staticPowerW * forest.perWatt[i]! + Math.max(0, dynamicJ), forest.cap[i]!);
+}
+
+/** Predicts the dynamic energy of every node of the forest (joules per call). */
 export function forward(forest: FlatForest, w: readonly number[], b: number, tau: number): ForwardResult {
   const { n, d, feat, parent, ratio, leaf, leafPred, order } = forest;
   const pred = new Float64Array(n);
@@ -125,6 +154,8 @@ export interface LossGradient {
   loss: number;
   gradW: number[];
   gradB: number;
+  /** Derivative of the loss by the static power (per W). */
+  gradStaticPower: number;
 }
 
 /**
@@ -139,13 +170,19 @@ export function lossAndGradient(forest: FlatForest, w: readonly number[], b: num
   const { pred, th } = forward(forest, w, b, tau);
   const adj = new Float64Array(n);
   let loss = 0;
+  let gradStaticPower = 0;
   for (let i = 0; i < n; i++) {
     const lw = lossWeight[i]!;
     if (lw === 0) continue;
     const y = target[i]!;
-    const r = (pred[i]! - y) / y;
+    const raw = forest.offset[i]! + forest.staticPowerW * forest.perWatt[i]! + pred[i]!;
+    const capped = raw >= forest.cap[i]!;
+    const r = ((capped ? forest.cap[i]! : raw) - y) / y;
     loss += lw * r * r;
-    adj[i] = (lw * 2 * r) / y;
+    // At the cap the energy no longer depends on the weights.
+    adj[i] = capped ? 0 : (lw * 2 * r) / y;
+    // A module's static energy reaches only its own loss: parents add their children's dynamic energy.
+    gradStaticPower += adj[i]! * forest.perWatt[i]!;
   }
   const gradW = new Array<number>(d).fill(0);
   let gradB = 0;
@@ -166,7 +203,7 @@ export function lossAndGradient(forest: FlatForest, w: readonly number[], b: num
     loss += l2 * w[j]! * w[j]!;
     gradW[j] += 2 * l2 * w[j]!;
   }
-  return { loss, gradW, gradB };
+  return { loss, gradW, gradB, gradStaticPower };
 }
 
 /** Options of {@link trainWeights}. */
@@ -180,6 +217,13 @@ export interface TrainWeightsOptions {
   /** Random starts; the one with the lowest training loss is kept. */
   restarts?: number;
   l2?: number;
+  /** The first this many weights are kept >= 0 (see `AggregationModel.monotoneColumns`). */
+  monotoneColumns?: number;
+  /**
+   * Train the static power with the weights, within [min, max] W, starting
+   * from the forest's (for data whose idle draw is unknown, as a wall meter's).
+   */
+  staticPowerRange?: [number, number];
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
 }
@@ -189,20 +233,27 @@ export interface TrainWeightsOptions {
  * and keeps the start with the lowest training loss: the choice never looks
  * at data outside `forest`.
  */
-export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): { w: number[]; b: number; loss: number } {
+export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): { w: number[]; b: number; loss: number; staticPowerW: number } {
   const epochs = options.epochs ?? 300;
   const lr = options.learningRate ?? 0.03;
   const restarts = options.restarts ?? 1;
   const rand = createPrng(options.seed);
   const d = forest.d;
-  let best = { w: new Array<number>(d).fill(0), b: 0, loss: Infinity };
+  const p0 = forest.staticPowerW;
+  const range = options.staticPowerRange;
+  let best = { w: new Array<number>(d).fill(0), b: 0, loss: Infinity, staticPowerW: p0 };
   for (let r = 0; r < restarts; r++) {
-    const w = Array.from({ length: d }, () => 0.1 * gaussian(rand));
+    const mono = options.monotoneColumns ?? 0;
+    const w = Array.from({ length: d }, (_, j) => (j < mono ? Math.abs(0.1 * gaussian(rand)) : 0.1 * gaussian(rand)));
     let b = 0;
+    forest.staticPowerW = p0;
     const mw = new Array<number>(d).fill(0);
     const vw = new Array<number>(d).fill(0);
     let mb = 0;
     let vb = 0;
+    // The static power moves on the scale of its start: u = P / P0.
+    let mp = 0;
+    let vp = 0;
     const b1 = 0.9;
     const b2 = 0.999;
     let loss = Infinity;
@@ -216,15 +267,25 @@ export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): 
         mw[j] = b1 * mw[j]! + (1 - b1) * g.gradW[j]!;
         vw[j] = b2 * vw[j]! + (1 - b2) * g.gradW[j]! ** 2;
         w[j] -= (lr * (mw[j]! / c1)) / (Math.sqrt(vw[j]! / c2) + 1e-8);
+        // Projection onto the feasible set: work weights stay >= 0.
+        if (j < mono && w[j]! < 0) w[j] = 0;
       }
       mb = b1 * mb + (1 - b1) * g.gradB;
       vb = b2 * vb + (1 - b2) * g.gradB ** 2;
       b -= (lr * (mb / c1)) / (Math.sqrt(vb / c2) + 1e-8);
+      if (range && p0 > 0) {
+        const gu = g.gradStaticPower * p0;
+        mp = b1 * mp + (1 - b1) * gu;
+        vp = b2 * vp + (1 - b2) * gu ** 2;
+        const u = forest.staticPowerW / p0 - (lr * (mp / c1)) / (Math.sqrt(vp / c2) + 1e-8);
+        forest.staticPowerW = Math.min(range[1], Math.max(range[0], u * p0));
+      }
       options.onProgress?.((r + t / epochs) / restarts);
     }
     const final = lossAndGradient(forest, w, b, options.tau, options.l2 ?? 0).loss;
     loss = Math.min(loss, final);
-    if (final < best.loss) best = { w: [...w], b, loss: final };
+    if (final < best.loss) best = { w: [...w], b, loss: final, staticPowerW: forest.staticPowerW };
   }
+  forest.staticPowerW = best.staticPowerW;
   return best;
 }

@@ -1,21 +1,22 @@
 /**
- * Leave-one-model-out cross-validation, the paper's protocol: for each model,
- * train on every other model's trees and measure the mean absolute
- * percentage error (MAPE) on the left-out model's nodes, per level.
+ * Leave-one-model-out cross-validation, the paper's protocol: for each model
+ * (or family of models), train on every other model's trees and measure the
+ * mean absolute percentage error (MAPE) on the left-out model's nodes, per
+ * level. The residuals calibrate the uncertainty (`uncertainty.ts`); two
+ * simple baselines, fitted the same way, say what the predictor adds.
  */
 import { DataError, throwIfAborted } from '../errors.js';
 import type { ModelTree } from '../tree/modelNode.js';
 import type { Profile } from '../profiles/profileFormat.js';
 import type { FeatureSet } from './features.js';
 import { minNormLeastSquares } from './leastSquares.js';
-import {
-  buildForest,
-  fitPredictorModel,
-  predictForest,
-  prepareForest,
-  type FitPredictorOptions,
-  type PredictorModel,
-} from './predictorModel.js';
+import { nonNegativeLeastSquares } from './nonNegativeLeastSquares.js';
+import { buildForest, fitPredictorModel, predictForest, prepareForest, type FitPredictorOptions, type FitSetting, type PredictorModel } from './predictorModel.js';
+import { nodeEnergy } from './aggregation.js';
+import { leafDistance, trainingRanges, treeExtrapolation, type TrainingRange } from './extrapolation.js';
+import { noiseFor, type NoiseLike, type Residual } from './uncertainty.js';
+import type { HardwareSpec } from '../hardware/hardwareSpec.js';
+import { treeWork, rooflineRates } from '../features/nodeWork.js';
 
 /** MAPE per level (percent). NaN where the level has no measured node. */
 export interface LevelErrors {
@@ -29,15 +30,24 @@ export interface LevelErrors {
 
 /** Result of a cross-validation or an evaluation. */
 export interface CrossValidationResult {
+  /** One row per left-out group (a model, or a family with `groupOf`). */
   perModel: ({ model: string } & LevelErrors)[];
-  /** Mean over models of each level's MAPE (percent). */
+  /** Mean over groups of each level's MAPE (percent). */
   overall: LevelErrors;
+  /** Every held-out node's relative error, for uncertainty calibration. */
+  residuals: Residual[];
 }
 
 /** Options of {@link crossValidate}. */
 export interface CrossValidateOptions extends Omit<FitPredictorOptions, 'featureSet' | 'onProgress' | 'signal'> {
   featureSet: FeatureSet;
   seed?: number;
+  /** The hardware every fold is fitted against. */
+  setting: FitSetting;
+  /** Measurement noise, for the residuals' noise term. */
+  noise?: NoiseLike;
+  /** Which group a tree is left out with (default its model): families for leave-one-family-out. */
+  groupOf?: (tree: ModelTree) => string;
   onProgress?(fraction: number, label: string): void;
   signal?: AbortSignal;
 }
@@ -48,30 +58,36 @@ export function modelNames(trees: readonly ModelTree[]): string[] {
 }
 
 /**
- * Leave-one-model-out cross-validation. Nothing about the left-out model is
- * used in training or in any choice made during training.
- * @throws DataError with fewer than two models.
+ * Leave-one-group-out cross-validation (a group is a model unless `groupOf`
+ * says otherwise). Nothing about the left-out group is used in training or in
+ * any choice made during training.
+ * @throws DataError with fewer than two groups.
  */
 export function crossValidate(trees: readonly ModelTree[], options: CrossValidateOptions): CrossValidationResult {
-  const models = modelNames(trees);
-  if (models.length < 2) {
-    throw new DataError(`cross-validation needs trees of at least two models, got ${models.length} (${models.join(', ')})`);
+  const groupOf = options.groupOf ?? ((t: ModelTree) => t.modelName);
+  const groups = [...new Set(trees.map(groupOf))];
+  if (groups.length < 2) {
+    throw new DataError(`cross-validation needs trees of at least two models, got ${groups.length} (${groups.join(', ')})`);
   }
   const perModel: CrossValidationResult['perModel'] = [];
-  for (let k = 0; k < models.length; k++) {
+  const residuals: Residual[] = [];
+  for (let k = 0; k < groups.length; k++) {
     throwIfAborted(options.signal);
-    const m = models[k]!;
-    options.onProgress?.(k / models.length, `leaving out ${m}`);
-    const train = trees.filter((t) => t.modelName !== m);
-    const test = trees.filter((t) => t.modelName === m);
-    const model = fitPredictorModel(train, {
-      ...options,
-      onProgress: (f) => options.onProgress?.((k + f) / models.length, `leaving out ${m}`),
-    });
-    perModel.push({ model: m, ...scoreTrees(test, model, options.signal) });
+    const g = groups[k]!;
+    options.onProgress?.(k / groups.length, `leaving out ${g}`);
+    const train = trees.filter((t) => groupOf(t) !== g);
+    const test = trees.filter((t) => groupOf(t) === g);
+    const { model, hardware } = fitPredictorModel(
+      train,
+      { ...options, onProgress: (f) => options.onProgress?.((k + f) / groups.length, `leaving out ${g}`) },
+      options.setting,
+    );
+    const scored = scoreTrees(test, model, hardware, { ranges: trainingRanges(train), noise: options.noise, fold: g, signal: options.signal });
+    perModel.push({ model: g, ...scored.errors });
+    residuals.push(...scored.residuals);
   }
   options.onProgress?.(1, 'done');
-  return { perModel, overall: meanErrors(perModel) };
+  return { perModel, overall: meanErrors(perModel), residuals };
 }
 
 /**
@@ -79,41 +95,74 @@ export function crossValidate(trees: readonly ModelTree[], options: CrossValidat
  * same device), per model; same shape as a cross-validation result.
  */
 export function evaluateProfile(trees: readonly ModelTree[], profile: Profile, signal?: AbortSignal): CrossValidationResult {
-  return evaluateModel(trees, profile.predictor, signal);
+  const perModel: CrossValidationResult['perModel'] = [];
+  const residuals: Residual[] = [];
+  for (const m of modelNames(trees)) {
+    const s = scoreTrees(
+      trees.filter((t) => t.modelName === m),
+      profile.predictor,
+      profile.hardware,
+      { ranges: profile.trainingRange, noise: profile.noise, fold: m, signal },
+    );
+    perModel.push({ model: m, ...s.errors });
+    residuals.push(...s.residuals);
+  }
+  return { perModel, overall: meanErrors(perModel), residuals };
 }
 
-/** Scores a trained model on trees of one or more models, per model. */
-export function evaluateModel(trees: readonly ModelTree[], model: PredictorModel, signal?: AbortSignal): CrossValidationResult {
-  const perModel = modelNames(trees).map((m) => ({ model: m, ...scoreTrees(trees.filter((t) => t.modelName === m), model, signal) }));
-  return { perModel, overall: meanErrors(perModel) };
+/** Context of {@link scoreTrees}. */
+export interface ScoreContext {
+  /** Training ranges of the model being scored, for the residuals' distances. */
+  ranges: Record<string, TrainingRange>;
+  noise?: NoiseLike;
+  /** Label of the residuals' fold. */
+  fold: string;
+  signal?: AbortSignal;
 }
 
-/** MAPE per level of a model's predictions on some trees. */
-export function scoreTrees(trees: readonly ModelTree[], model: PredictorModel, signal?: AbortSignal): LevelErrors {
-  const data = buildForest(trees, model.featureSet, signal, model.ignoredFeatures);
-  prepareForest(data, model);
+/** MAPE per level of a model's predictions on some trees, and every node's residual. */
+export function scoreTrees(
+  trees: readonly ModelTree[],
+  model: PredictorModel,
+  hardware: HardwareSpec,
+  context: ScoreContext,
+): { errors: LevelErrors; residuals: Residual[] } {
+  const data = buildForest(trees, model.featureSet, hardware, context.signal, model.ignoredFeatures);
+  prepareForest(data, model, { hardware });
   const pred = predictForest(data, model);
   const acc = { ml: [0, 0], module: [0, 0], model: [0, 0] };
+  const residuals: Residual[] = [];
   const { forest, nodes } = data;
-  const parent = forest.parent;
+  const bytesKnown = !(model.ignoredFeatures ?? []).includes('memBytes');
+  const treeDistance = trees.map((t) => treeExtrapolation(t, context.ranges, bytesKnown).distance);
   for (let i = 0; i < forest.n; i++) {
-    if (parent[i]! < 0) continue;
+    if (forest.parent[i]! < 0) continue;
     const y = forest.target[i]!;
     if (!(y > 0)) continue;
-    const lvl = nodes[i]!.type === 'ml' ? acc.ml : acc.module;
-    lvl[0]! += Math.abs(pred[i]! - y) / y;
+    const e = nodeEnergy(forest, i, pred[i]!);
+    const node = nodes[i]!;
+    const isMl = node.type === 'ml';
+    const lvl = isMl ? acc.ml : acc.module;
+    const rel = (e - y) / y;
+    lvl[0]! += Math.abs(rel);
     lvl[1]! += 1;
+    const tree = trees[data.treeOf[i]!]!;
+    const distance = Math.max(treeDistance[data.treeOf[i]!]!, isMl && node.children.length === 0 ? leafDistance(node, context.ranges) : 0);
+    residuals.push({ level: isMl ? 'ml' : 'module', fold: context.fold, relativeError: rel, noise: noiseFor(context.noise, tree.batchSize * tree.seqLen), distance });
   }
   for (let t = 0; t < trees.length; t++) {
     const r = data.roots[t]!;
     const tree = trees[t]!;
     const y = tree.measuredModelEnergyJ ?? (forest.target[r]! > 0 ? forest.target[r]! * tree.root.calls : NaN);
     if (!(y > 0)) continue;
-    acc.model[0]! += Math.abs(pred[r]! * tree.root.calls - y) / y;
+    const e = nodeEnergy(forest, r, pred[r]!) * tree.root.calls;
+    const rel = (e - y) / y;
+    acc.model[0]! += Math.abs(rel);
     acc.model[1]! += 1;
+    residuals.push({ level: 'model', fold: context.fold, relativeError: rel, noise: noiseFor(context.noise, tree.batchSize * tree.seqLen), distance: treeDistance[t]! });
   }
   const pct = (a: number[]): number => (a[1]! > 0 ? (100 * a[0]!) / a[1]! : NaN);
-  return { mlPct: pct(acc.ml), modulePct: pct(acc.module), modelPct: pct(acc.model) };
+  return { errors: { mlPct: pct(acc.ml), modulePct: pct(acc.module), modelPct: pct(acc.model) }, residuals };
 }
 
 /** Mean of each level over models, ignoring NaN. */
@@ -130,26 +179,80 @@ function modelEnergy(tree: ModelTree): number {
   return tree.measuredModelEnergyJ ?? (tree.root.measured ? tree.root.measured.energyJ * tree.root.calls : NaN);
 }
 
+/** A whole-model baseline: features of a tree, fitted and scored leave-one-group-out. */
+interface Baseline {
+  features(tree: ModelTree): number[];
+  fit(x: number[][], y: number[]): number[];
+}
+
+function crossValidateBaseline(trees: readonly ModelTree[], baseline: Baseline, groupOf: (t: ModelTree) => string): CrossValidationResult {
+  const groups = [...new Set(trees.map(groupOf))];
+  const perModel: CrossValidationResult['perModel'] = [];
+  for (const g of groups) {
+    const train = trees.filter((t) => groupOf(t) !== g && modelEnergy(t) > 0);
+    const coef = baseline.fit(train.map(baseline.features), train.map(modelEnergy));
+    const test = trees.filter((t) => groupOf(t) === g && modelEnergy(t) > 0);
+    let s = 0;
+    for (const t of test) {
+      const x = baseline.features(t);
+      const e = x.reduce((acc, v, j) => acc + v * coef[j]!, 0);
+      s += Math.abs(e - modelEnergy(t)) / modelEnergy(t);
+    }
+    perModel.push({ model: g, mlPct: NaN, modulePct: NaN, modelPct: test.length > 0 ? (100 * s) / test.length : NaN });
+  }
+  return { perModel, overall: meanErrors(perModel), residuals: [] };
+}
+
 /**
- * The paper's baseline, leave-one-model-out: whole-model energy = a x FLOPs + b,
- * fitted by least squares on the other models' trees (FLOPs per inference).
+ * The paper's baseline, leave-one-group-out: whole-model energy = a x FLOPs + b,
+ * fitted by least squares on the other groups' trees (FLOPs per inference).
  * Only the model level exists; ml and module are NaN.
  */
-export function crossValidateFlopsBaseline(trees: readonly ModelTree[]): CrossValidationResult {
-  const models = modelNames(trees);
-  const perModel: CrossValidationResult['perModel'] = [];
-  const flops = (t: ModelTree): number => t.root.flops * t.root.calls;
-  for (const m of models) {
-    const train = trees.filter((t) => t.modelName !== m && modelEnergy(t) > 0);
-    // Scale FLOPs to GFLOPs so the two columns are of similar size for the SVD.
-    const { coef } = minNormLeastSquares(
-      train.map((t) => [flops(t) / 1e9, 1]),
-      train.map(modelEnergy),
-    );
-    const test = trees.filter((t) => t.modelName === m && modelEnergy(t) > 0);
-    let s = 0;
-    for (const t of test) s += Math.abs(coef[0]! * (flops(t) / 1e9) + coef[1]! - modelEnergy(t)) / modelEnergy(t);
-    perModel.push({ model: m, mlPct: NaN, modulePct: NaN, modelPct: test.length > 0 ? (100 * s) / test.length : NaN });
-  }
-  return { perModel, overall: meanErrors(perModel) };
+export function crossValidateFlopsBaseline(trees: readonly ModelTree[], groupOf: (t: ModelTree) => string = (t) => t.modelName): CrossValidationResult {
+  return crossValidateBaseline(
+    trees,
+    {
+      // FLOPs in GFLOPs so that the two columns are of similar size for the SVD.
+      features: (t) => [(t.root.flops * t.root.calls) / 1e9, 1],
+      fit: (x, y) => minNormLeastSquares(x, y).coef,
+    },
+    groupOf,
+  );
+}
+
+/**
+ * A stronger baseline that knows about launches: whole-model energy = a +
+ * b x kernel launches + c x FLOPs + d x bytes, every coefficient >= 0, fitted
+ * to the squared relative error on the other groups' trees.
+ */
+export function crossValidateLaunchBaseline(trees: readonly ModelTree[], groupOf: (t: ModelTree) => string = (t) => t.modelName): CrossValidationResult {
+  return crossValidateBaseline(
+    trees,
+    {
+      features: (t) => {
+        const w = treeWork(t.root, rooflineRates(undefined, t.dtype)).get(t.root)!;
+        const c = t.root.calls;
+        return [1, w.kernels * c, w.flops * c, w.memBytes * c];
+      },
+      fit: (x, y) => nonNegativeLeastSquares(
+        x.map((r, i) => r.map((v) => v / y[i]!)),
+        y.map(() => 1),
+      ),
+    },
+    groupOf,
+  );
+}
+
+/**
+ * The architecture family of a measured model, by its name: the groups of
+ * leave-one-family-out cross-validation, which tests a predictor on an
+ * architecture it has not seen at all (a held-out BERT still has RoBERTa and
+ * DistilBERT in training; a held-out BERT family has none of them).
+ */
+export function modelFamily(modelName: string): string {
+  const n = modelName.toLowerCase();
+  if (/bert|roberta|electra|albert/.test(n)) return 'BERT family';
+  if (/gpt/.test(n)) return 'GPT family';
+  if (/llama|mistral|qwen/.test(n)) return 'Llama family';
+  return modelName;
 }

@@ -3,9 +3,15 @@
  * weights. `specs` uses only what is known before running the model (the
  * default); `specs+runtime` adds the columns measured while the node ran,
  * which contain the answer and exist for comparison with the paper only.
+ *
+ * Every `specs` column grows (never shrinks) with batch size, sequence
+ * length, width and depth. The regressions give each a non-negative
+ * coefficient and the weighting model a non-negative weight on the work
+ * columns, so that more work never costs less.
  */
 import type { ModelNode, PrimitiveKind } from '../tree/modelNode.js';
 import { numel } from '../features/primitiveCost.js';
+import type { NodeWork } from '../features/nodeWork.js';
 
 /** Which inputs a predictor may use. */
 export type FeatureSet = 'specs' | 'specs+runtime';
@@ -24,13 +30,26 @@ export interface FeatureContext {
 }
 
 /**
- * Raw specification columns: batch (count), sequence (count), tokens =
- * batch x sequence (count), input size (elements of all tensor inputs of one
- * call; 0 when the source gives no shapes), FLOPs and bytes of one call,
- * parameters (count), and tokens x sequence, which grows like attention's
- * quadratic term. All known from the model definition alone.
+ * Raw specification columns of one call: batch (count), sequence (count),
+ * tokens = batch x sequence (count), input size (elements of all tensor
+ * inputs; 0 when the source gives no shapes), FLOPs, bytes, parameters
+ * (count), tokens x sequence (grows like attention's quadratic term), and the
+ * hardware-aware ones: memory traffic (bytes, once per kernel), eager kernel
+ * launches (count) and the roofline time on the profile's hardware (seconds).
  */
-export const SPEC_FEATURES = ['batch', 'seq', 'tokens', 'inputSize', 'flops', 'memBytes', 'parameters', 'tokensSeq'] as const;
+export const SPEC_FEATURES = [
+  'batch',
+  'seq',
+  'tokens',
+  'inputSize',
+  'flops',
+  'memBytes',
+  'parameters',
+  'tokensSeq',
+  'trafficBytes',
+  'kernels',
+  'rooflineTimeS',
+] as const;
 
 /** Runtime columns (measured while the node ran; they leak the answer). */
 export const RUNTIME_FEATURES = ['timesMean', 'gpuEnergyMean', 'cpu', 'mem', 'gpu', 'gpuMem', 'gpuClk', 'gpuMemClk'] as const;
@@ -40,11 +59,16 @@ export function featureNames(set: FeatureSet): string[] {
   return set === 'specs' ? [...SPEC_FEATURES] : [...SPEC_FEATURES, ...RUNTIME_FEATURES];
 }
 
+/** Index of a named spec column. */
+export function specColumn(name: (typeof SPEC_FEATURES)[number]): number {
+  return SPEC_FEATURES.indexOf(name);
+}
+
 /**
- * The raw feature vector of one call of `node` (units as in
+ * The raw feature vector of one call of `node` with its work (units as in
  * {@link SPEC_FEATURES}; runtime columns in their measured units, 0 when absent).
  */
-export function rawFeatures(node: ModelNode, ctx: FeatureContext, set: FeatureSet): number[] {
+export function rawFeatures(node: ModelNode, work: NodeWork, ctx: FeatureContext, set: FeatureSet): number[] {
   const tokens = ctx.batchSize * ctx.seqLen;
   let inputSize = 0;
   for (const s of node.inputShapes) inputSize += numel(s);
@@ -53,10 +77,13 @@ export function rawFeatures(node: ModelNode, ctx: FeatureContext, set: FeatureSe
     ctx.seqLen,
     tokens,
     inputSize,
-    node.flops,
-    node.memBytes,
+    work.flops,
+    work.memBytes,
     node.parameters,
     tokens * ctx.seqLen,
+    work.trafficBytes,
+    work.kernels,
+    work.rooflineTimeS,
   ];
   if (set === 'specs+runtime') {
     const r = node.measured?.runtime ?? {};
@@ -89,61 +116,41 @@ export const AGGREGATION_KINDS: readonly (PrimitiveKind | 'module')[] = [
   'module',
 ];
 
-/**
- * Which raw columns the weighting model sees: the child's FLOPs and bytes
- * (plus the runtime columns in `specs+runtime`), not batch size, sequence
- * length or tokens. Profiles are trained on a handful of shapes (the H100 data
- * has three); with the shape columns the weights were free to vary between
- * and beyond those shapes, and predictions fell as the sequence grew
- * (bert-base 8 x 128 above 8 x 256). FLOPs and bytes still carry the size,
- * and the predictions stay monotone in it. Measured: H100 bf16 model-level
- * CV 10.6 -> 13.4 %, fp32 7.2 -> 6.8 %, device_1 1.9 -> 2.8 %, device_2
- * 2.3 -> 3.3 % (docs/accuracy.md has the current figures).
- */
-export function aggregationRawColumns(set: FeatureSet): number[] {
+/** Raw columns the weighting model sees on a log scale: work (FLOPs, traffic, launches), plus the runtime columns in `specs+runtime`. */
+function aggregationRawColumns(set: FeatureSet): number[] {
   const names = featureNames(set);
-  const keep = new Set<string>(['flops', 'memBytes', ...RUNTIME_FEATURES]);
+  const keep = new Set<string>(['flops', 'trafficBytes', 'kernels', ...RUNTIME_FEATURES]);
   return names.map((n, i) => (keep.has(n) ? i : -1)).filter((i) => i >= 0);
 }
 
-/** Names of the aggregation feature columns (after the raw set's own). */
+/** Names of the aggregation feature columns. */
 export function aggregationFeatureNames(set: FeatureSet): string[] {
-  return [
-    ...aggregationRawColumns(set).map((i) => `log1p(${featureNames(set)[i]})`),
-    'flopsShareOfParent',
-    'bytesShareOfParent',
-    'log1p(primitivesInSubtree)',
-    ...AGGREGATION_KINDS.map((k) => `is:${k}`),
-  ];
+  return [...aggregationRawColumns(set).map((i) => `log1p(${featureNames(set)[i]})`), ...AGGREGATION_KINDS.map((k) => `is:${k}`)];
 }
 
 /**
- * Features of a child that set its weight in its parent's sum: the child's
- * raw features on a log scale (energy spans six orders of magnitude), its
- * share of the parent's FLOPs and bytes, how many primitives (kernel
- * launches, roughly) it holds, and which kind of primitive (or module) it is.
- * Not the number of siblings: with it, every child's weight moved when a
- * source listed one more small op beside it (an ONNX export that builds the
- * causal mask in one op instead of eager PyTorch's six changed gpt2's
- * prediction by 3.7 %; without it, 0.5 %), at no gain in cross-validation. On a fast GPU, parts measured one by one each pay launch
- * latency and idle power that overlap when the model runs end to end, so a
- * parent can cost much less than its children's sum, the more so the more
- * small launches it holds. The kind matters because the
- * parent's measured energy includes unlisted work (views, dropout, bias adds,
- * Python dispatch) that travels with particular children.
+ * How many leading aggregation columns measure work (FLOPs, traffic,
+ * launches): their weights are kept >= 0, so a child's weight never falls as
+ * its work grows. The earlier weighting model let its log-FLOPs weight go
+ * negative, and bert-base at 1 x 1 cost more than at 1 x 128.
  */
-export function aggregationFeatures(
-  child: ModelNode,
-  parent: ModelNode,
-  ctx: FeatureContext,
-  set: FeatureSet,
-  primitivesInSubtree = 0,
-): number[] {
-  const raw = rawFeatures(child, ctx, set);
+export function monotoneAggregationColumns(set: FeatureSet): number {
+  return set === 'specs' ? 3 : 3;
+}
+
+/**
+ * Features of a child that set the weight of its dynamic energy in its
+ * parent's sum: its work on a log scale (energy spans six orders of
+ * magnitude) and which kind of primitive (or module) it is. Not its share of
+ * the parent, nor the number of siblings: both move when a sibling's work
+ * changes, and with them a child's weight could fall as the model grows.
+ * The kind matters because the parent's measured energy includes unlisted
+ * work (views, dropout, bias adds, Python dispatch) that travels with
+ * particular children.
+ */
+export function aggregationFeatures(child: ModelNode, childWork: NodeWork, ctx: FeatureContext, set: FeatureSet): number[] {
+  const raw = rawFeatures(child, childWork, ctx, set);
   const v = aggregationRawColumns(set).map((i) => Math.log1p(Math.max(0, raw[i]!)));
-  v.push(parent.flops > 0 ? (child.flops * child.calls) / (parent.flops * parent.calls) : 0);
-  v.push(parent.memBytes > 0 && !ctx.ignored?.has('memBytes') ? (child.memBytes * child.calls) / (parent.memBytes * parent.calls) : 0);
-  v.push(Math.log1p(primitivesInSubtree));
   const k: PrimitiveKind | 'module' = child.children.length > 0 || child.type !== 'ml' ? 'module' : (child.kind ?? 'other');
   for (const a of AGGREGATION_KINDS) v.push(a === k ? 1 : 0);
   return v;
@@ -155,8 +162,10 @@ export function aggregationFeatures(
  * mem_bytes as measured memory (about 4.5x our inputs + outputs + parameters
  * for a Linear, and not a fixed ratio), and carry no parameter counts or
  * input shapes; a profile trained on them and fed computed bytes predicted
- * bert-base at 2-3x its measured energy. Trees from anything else use every column.
+ * bert-base at 2-3x its measured energy. Memory traffic and the roofline
+ * time derive from those bytes, so they go too. Trees from anything else use
+ * every column.
  */
 export function ignoredFeaturesFor(trees: readonly { format: string }[]): string[] {
-  return trees.some((t) => t.format === 'irene-csv') ? ['inputSize', 'memBytes', 'parameters'] : [];
+  return trees.some((t) => t.format === 'irene-csv') ? ['inputSize', 'memBytes', 'parameters', 'trafficBytes', 'rooflineTimeS'] : [];
 }

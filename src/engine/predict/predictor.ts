@@ -1,120 +1,166 @@
 /**
  * Predicting a model tree's energy with a device profile: every node gets
- * energy per call and per inference, an uncertainty and its share of the
- * model; the prediction carries warnings about anything that makes it less
- * trustworthy (dtype mismatch, extrapolation, unknown primitives).
+ * its part of the model's energy and time, split into static energy (idle
+ * power x time) and dynamic energy (the work above idle), the regime that
+ * bounds it (launch, memory or compute), IrEne's isolated prediction, an
+ * uncertainty that widens with extrapolation, and its share of the model.
+ * The prediction carries warnings about anything that makes it less
+ * trustworthy: a dtype mismatch, extrapolation, unknown primitives, and a run
+ * that does not fit in the device's memory.
  */
 import { throwIfAborted } from '../errors.js';
-import type { ModelTree, PredictedNode } from '../tree/modelNode.js';
+import type { ModelTree, PredictedNode, Regime } from '../tree/modelNode.js';
 import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
-import { buildForest, leafKind, predictForest, prepareForest } from './predictorModel.js';
+import { buildForest, predictForest, prepareForest } from './predictorModel.js';
+import { nodeEnergy } from './aggregation.js';
 import { projectToVocabulary } from './leafVocabulary.js';
+import { extrapolationWarnings, leafDistance, treeExtrapolation, type Extrapolation } from './extrapolation.js';
+import { noiseFor, relativeSigma, type Level } from './uncertainty.js';
+import { withOverrides, type HardwareOverrides, type HardwareSpec } from '../hardware/hardwareSpec.js';
+import { estimateForwardMemory, fitInMemory, memoryWarning, type MemoryFit } from '../hardware/deviceMemory.js';
 
 /** A whole-model prediction: the report's fields (PredictionLike) with the profile's full summary. */
 export interface Prediction extends PredictionLike {
   profile: ProfileSummary;
+  /** The hardware the prediction used, user overrides applied. */
+  hardware: HardwareSpec;
+  /** How far the inputs lie outside the training data. */
+  extrapolation: Extrapolation;
+  /** Whether the forward pass fits in the device's memory. */
+  memory: MemoryFit;
 }
 
-/** MAPE (percent) to a one-sigma relative error: for normal errors E|e| = sigma x sqrt(2/pi). */
-const MAPE_TO_SIGMA = Math.sqrt(Math.PI / 2) / 100;
-
-/**
- * Relative one-sigma uncertainty of a node of a level: the profile's
- * cross-validation error for that level (how far off it was on models it had
- * not seen, as a MAPE turned into a sigma) combined in quadrature with the
- * measurement noise for inputs of this size (launch-bound small inputs repeat
- * worse). Levels without a cross-validation figure use the largest one; a
- * profile trained without cross-validation carries the noise term only.
- */
-export function relativeUncertainty(profile: Profile, level: 'ml' | 'module' | 'model', tokens: number): number {
-  const cv = profile.crossValidation;
-  const byLevel = { ml: cv.mlPct, module: cv.modulePct, model: cv.modelPct }[level];
-  const known = [cv.mlPct, cv.modulePct, cv.modelPct].filter((v) => Number.isFinite(v));
-  const pct = Number.isFinite(byLevel) ? byLevel : known.length > 0 ? Math.max(...known) : 0;
-  const model = pct * MAPE_TO_SIGMA;
-  const n = profile.noise;
-  const noise = n ? (tokens <= n.smallTokens ? n.smallRelative : n.largeRelative) : 0;
-  return Math.sqrt(model * model + noise * noise);
+/** Options of {@link predictTree}. */
+export interface PredictOptions extends HardwareOverrides {
+  signal?: AbortSignal;
 }
 
 /**
- * Predicts the energy of every node of a tree (joules per call and per
- * inference) with a profile. Never throws for unusual inputs: it predicts and
- * warns. Energies are never negative.
+ * Relative one-sigma uncertainty of a node of a level with a profile, for an
+ * input of `tokens` tokens lying `distance` (ln units) outside the training data.
  */
-export function predictTree(tree: ModelTree, profile: Profile, options: { signal?: AbortSignal } = {}): Prediction {
+export function relativeUncertainty(profile: Profile, level: Level, tokens: number, distance = 0): number {
+  return relativeSigma(profile.uncertainty.levels[level], noiseFor(profile.noise, tokens), distance);
+}
+
+/**
+ * Predicts the energy of every node of a tree (joules per inference) with a
+ * profile. Never throws for unusual inputs: it predicts and warns. Energies
+ * are never negative, never below idle power x the roofline time and never
+ * above the power limit x the predicted time.
+ */
+export function predictTree(tree: ModelTree, profile: Profile, options: PredictOptions = {}): Prediction {
   throwIfAborted(options.signal);
   const model = profile.predictor;
+  const hardware = withOverrides(profile.hardware, options);
   // Only the primitives the profile's training trees listed; the rest ran inside their parents there.
   const { tree: projected, dropped } = projectToVocabulary(tree, profile.leafVocabulary);
-  const data = buildForest([projected], model.featureSet, options.signal, model.ignoredFeatures);
-  const { usedFallback } = prepareForest(data, model);
+  const data = buildForest([projected], model.featureSet, hardware, options.signal, model.ignoredFeatures);
+  const { usedFallback, times } = prepareForest(data, model, { hardware });
   throwIfAborted(options.signal);
-  const perCall = predictForest(data, model);
-  // The importer's own warnings (unresolved sizes, unknown operators) travel with the prediction.
+  const dyn = predictForest(data, model);
+  const { forest, nodes, work } = data;
+  const rootIdx = data.roots[0]!;
+  const bytesKnown = !(model.ignoredFeatures ?? []).includes('memBytes');
+  const extrapolation = treeExtrapolation(tree, profile.trainingRange, bytesKnown);
+  const memory = fitInMemory(estimateForwardMemory(tree), hardware);
+
   const warnings: string[] = [...tree.warnings];
   if (tree.dtype !== profile.dtype) {
     warnings.push(
       `the model runs in ${tree.dtype} but profile "${profile.name}" was measured in ${profile.dtype}; energies can differ by 2x or more between dtypes`,
     );
   }
-  warnings.push(...rangeWarnings(tree, profile, data.nodes.filter((n) => n.children.length === 0)));
+  const memNote = memoryWarning(memory, hardware);
+  if (memNote) warnings.push(memNote);
+  warnings.push(...extrapolationWarnings(extrapolation));
   const fallbackTypes = new Set<string>();
-  data.nodes.forEach((n, i) => {
+  nodes.forEach((n, i) => {
     if (usedFallback[i]) fallbackTypes.add(n.instanceType);
   });
   if (fallbackTypes.size > 0) {
     warnings.push(
-      `no regression for ${[...fallbackTypes].sort().join(', ')} in profile "${profile.name}": predicted from FLOPs and bytes by the global fallback, expect larger errors there`,
+      `no regression for ${[...fallbackTypes].sort().join(', ')} in profile "${profile.name}": predicted from static energy, FLOPs, traffic and launches by the global fallback, expect larger errors there`,
     );
   }
-
   if (dropped.size > 0) {
     const list = [...dropped].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} (${n})`);
     warnings.push(
       `profile "${profile.name}" was measured on trees that do not list ${list.join(', ')} as parts of their own; their energy is counted in the modules that run them`,
     );
   }
-  const tokens = tree.batchSize * tree.seqLen;
-  const sigma = {
-    ml: relativeUncertainty(profile, 'ml', tokens),
-    module: relativeUncertainty(profile, 'module', tokens),
-    model: relativeUncertainty(profile, 'model', tokens),
-  };
-  const { forest, nodes } = data;
-  const built: PredictedNode[] = new Array<PredictedNode>(forest.n);
-  const rootIdx = data.roots[0]!;
-  // Share = the node's weighted contribution to the model's total, so that
-  // children's shares add up to their parent's (the aggregation weights make
-  // a parent differ from the plain sum of its children). Pre-order sweep.
-  const shares = new Float64Array(forest.n);
-  const a = profile.predictor.aggregation;
-  for (let k = forest.n - 1; k >= 0; k--) {
-    const i = forest.order[k]!;
+
+  // The model's energy per call: idle power over the forward time plus its aggregated dynamic
+  // energy, capped at the power limit over that time.
+  const idle = hardware.idlePowerW;
+  const active = model.activePowerW;
+  const rootTime = times.forwardS[rootIdx]!;
+  const rootEnergy = Math.min((idle + active) * rootTime + Math.max(0, dyn[rootIdx]!), hardware.powerLimitW * rootTime);
+  // The work's part of the dynamic energy (the active power's part goes with time, below).
+  const rootDynamic = Math.max(0, rootEnergy - (idle + active) * rootTime);
+  const activeShare = Math.max(0, Math.min(active * rootTime, rootEnergy - idle * rootTime));
+  // Parts that add up, pre-order: a parent's time is split over its children by their own forward
+  // times, its dynamic energy by their weighted dynamic contributions.
+  const partTime = new Float64Array(forest.n);
+  const partDynamic = new Float64Array(forest.n);
+  partTime[rootIdx] = rootTime;
+  partDynamic[rootIdx] = rootDynamic;
+  const a = model.aggregation;
+  const childrenOf: number[][] = Array.from({ length: forest.n }, () => []);
+  for (let i = 0; i < forest.n; i++) {
     const p = forest.parent[i]!;
-    if (p < 0) {
-      shares[i] = 1;
-      continue;
-    }
-    let z = a.b;
-    for (let j = 0; j < forest.d; j++) z += a.w[j]! * forest.feat[i * forest.d + j]!;
-    const contribution = (1 + Math.tanh(z) / a.tau) * perCall[i]! * forest.ratio[i]!;
-    shares[i] = perCall[p]! > 0 ? (shares[p]! * contribution) / perCall[p]! : 0;
+    if (p >= 0) childrenOf[p]!.push(i);
   }
-  const modelEnergyJ = Math.max(0, perCall[rootIdx]!) * nodes[rootIdx]!.calls;
+  for (let k = forest.n - 1; k >= 0; k--) {
+    const p = forest.order[k]!;
+    const kids = childrenOf[p]!;
+    if (kids.length === 0) continue;
+    let tSum = 0;
+    let dSum = 0;
+    const contribution = kids.map((i) => {
+      let z = a.b;
+      for (let j = 0; j < forest.d; j++) z += a.w[j]! * forest.feat[i * forest.d + j]!;
+      const c = (1 + Math.tanh(z) / a.tau) * Math.max(0, dyn[i]!) * forest.ratio[i]!;
+      dSum += c;
+      const t = times.forwardS[i]! * forest.ratio[i]!;
+      tSum += t;
+      return { i, c, t };
+    });
+    for (const { i, c, t } of contribution) {
+      partTime[i] = tSum > 0 ? (partTime[p]! * t) / tSum : partTime[p]! / kids.length;
+      partDynamic[i] = dSum > 0 ? (partDynamic[p]! * c) / dSum : partDynamic[p]! / kids.length;
+    }
+  }
+  const rootCalls = nodes[rootIdx]!.calls;
+  const modelEnergyJ = rootEnergy * rootCalls;
+  const tokens = tree.batchSize * tree.seqLen;
+  const noise = noiseFor(profile.noise, tokens);
+  const tm = model.timeModel;
+  const built: PredictedNode[] = new Array<PredictedNode>(forest.n);
   for (let k = 0; k < forest.n; k++) {
     const i = forest.order[k]!;
     const node = nodes[i]!;
-    const energyJ = shares[i]! * modelEnergyJ;
-    const level = forest.parent[i]! < 0 ? 'model' : node.type === 'ml' ? 'ml' : 'module';
+    const isRoot = forest.parent[i]! < 0;
+    const level: Level = isRoot ? 'model' : node.type === 'ml' ? 'ml' : 'module';
+    const staticJ = idle * partTime[i]! * rootCalls;
+    const dynamicJ = (partDynamic[i]! + (rootTime > 0 ? (activeShare * partTime[i]!) / rootTime : 0)) * rootCalls;
+    const energyJ = staticJ + dynamicJ;
+    const distance = Math.max(extrapolation.distance, node.children.length === 0 ? leafDistance(node, profile.trainingRange) : 0);
+    const w = work[i]!;
+    const regime: Regime =
+      times.forwardIssueS[i]! > times.gpuS[i]! ? 'launch' : w.trafficBytes * tm.secondsPerByte > w.flops * tm.secondsPerFlop ? 'memory' : 'compute';
     built[i] = {
       node,
       energyPerCallJ: energyJ / node.calls,
       energyJ,
-      isolatedEnergyJ: Math.max(0, perCall[i]!) * node.calls,
-      uncertaintyJ: energyJ * sigma[level],
-      share: shares[i]!,
+      isolatedEnergyJ: (isRoot ? rootEnergy : nodeEnergy(forest, i, dyn[i]!)) * node.calls,
+      uncertaintyJ: energyJ * relativeSigma(profile.uncertainty.levels[level], noise, distance),
+      share: modelEnergyJ > 0 ? energyJ / modelEnergyJ : 0,
+      timeS: partTime[i]! * rootCalls,
+      staticJ,
+      dynamicJ,
+      regime,
       children: [],
     };
   }
@@ -126,52 +172,20 @@ export function predictTree(tree: ModelTree, profile: Profile, options: { signal
   return {
     modelName: tree.modelName,
     profile: summarizeProfile(profile),
+    hardware,
     batchSize: tree.batchSize,
     seqLen: tree.seqLen,
     dtype: tree.dtype,
     energyJ: root.energyJ,
     uncertaintyJ: root.uncertaintyJ,
+    timeS: root.timeS,
+    staticJ: root.staticJ,
+    dynamicJ: root.dynamicJ,
+    regime: root.regime,
+    idlePowerW: idle,
+    extrapolation,
+    memory,
     warnings,
     root,
   };
-}
-
-function times(x: number): string {
-  return x >= 10 ? x.toFixed(0) : x.toFixed(1);
-}
-
-function outside(value: number, [lo, hi]: [number, number]): string | undefined {
-  if (value > hi && hi > 0) return `${times(value / hi)}x the largest seen in training (${hi})`;
-  if (value < lo && value > 0) return `${times(lo / value)}x below the smallest seen in training (${lo})`;
-  return undefined;
-}
-
-/** Extrapolation warnings: batch and sequence against the model range, FLOPs per kind against that kind's range. */
-function rangeWarnings(tree: ModelTree, profile: Profile, leaves: readonly ModelTree['root'][]): string[] {
-  const out: string[] = [];
-  const m = profile.trainingRange['model'];
-  if (m) {
-    const b = outside(tree.batchSize, m.batch);
-    if (b) out.push(`batch size ${tree.batchSize} is outside the training range ${m.batch[0]}-${m.batch[1]}: ${b}; extrapolating`);
-    const s = outside(tree.seqLen, m.seq);
-    if (s) out.push(`sequence length ${tree.seqLen} is outside the training range ${m.seq[0]}-${m.seq[1]}: ${s}; extrapolating`);
-  }
-  const worst = new Map<string, { ratio: number; above: boolean; edge: number }>();
-  for (const leaf of leaves) {
-    const kind = leafKind(leaf);
-    const r = profile.trainingRange[kind];
-    if (!r || leaf.flops <= 0) continue;
-    const above = leaf.flops > r.flops[1];
-    const ratio = above ? leaf.flops / r.flops[1] : r.flops[0] > 0 && leaf.flops < r.flops[0] ? r.flops[0] / leaf.flops : 1;
-    // Within 10 % of the edge is noise in the range, not extrapolation worth a warning.
-    if (ratio <= 1.1) continue;
-    const prev = worst.get(kind);
-    if (!prev || ratio > prev.ratio) worst.set(kind, { ratio, above, edge: above ? r.flops[1] : r.flops[0] });
-  }
-  for (const [kind, w] of worst) {
-    out.push(
-      `${kind} primitives reach ${times(w.ratio)}x ${w.above ? 'the largest' : 'below the smallest'} FLOPs seen in training (${w.edge.toExponential(2)} FLOPs); extrapolating`,
-    );
-  }
-  return out;
 }

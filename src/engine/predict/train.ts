@@ -1,24 +1,33 @@
 /**
  * Training a device profile from measured trees: fit the predictor on all of
- * them, and measure how well it carries over to unseen models by
+ * them, measure how well it carries over to unseen models by
  * leave-one-model-out cross-validation (stored in the profile, and the basis
- * of every prediction's uncertainty).
+ * of every prediction's uncertainty), and calibrate the uncertainty on the
+ * cross-validation residuals.
  */
 import { DataError, throwIfAborted } from '../errors.js';
 import type { Dtype, ModelTree } from '../tree/modelNode.js';
-import { walkTree } from '../tree/treeWalk.js';
-import { PROFILE_FORMAT_VERSION, type NoiseFigures, type Profile, type TrainingRange } from '../profiles/profileFormat.js';
+import { PROFILE_FORMAT_VERSION, validateProfile, type NoiseFigures, type Profile } from '../profiles/profileFormat.js';
 import { crossValidate, modelNames } from './crossValidate.js';
 import type { FeatureSet } from './features.js';
-import { fitPredictorModel, leafKind, type FitPredictorOptions } from './predictorModel.js';
+import { fitPredictorModel, type FitPredictorOptions } from './predictorModel.js';
 import { leafVocabulary } from './leafVocabulary.js';
+import { trainingRanges } from './extrapolation.js';
+import { calibrateUncertainty, mapeToSigma, DEFAULT_PER_LOG_DISTANCE, LEVELS, type UncertaintyModel } from './uncertainty.js';
+import type { HardwareSpec } from '../hardware/hardwareSpec.js';
 
 /** Options of {@link trainProfile}. */
 export interface TrainProfileOptions {
   name: string;
   description?: string;
-  /** The machine the data was measured on. */
-  hardware: string;
+  /**
+   * The machine the data was measured on. Known figures (datasheet, a
+   * measured idle power) are used as they are; with `fitIdlePower` the idle
+   * power is fitted from the data (a wall meter of unknown idle draw).
+   */
+  hardware: HardwareSpec;
+  /** Fit the idle power from the data instead of using the hardware's figure. */
+  fitIdlePower?: boolean;
   dtype: Dtype;
   /** How energy was measured. */
   energySource: string;
@@ -42,7 +51,8 @@ export interface TrainProfileOptions {
  * Trains a profile on measured trees (every node with `measured.energyJ` is a
  * target; roots use `measuredModelEnergyJ` when set). Only trees in
  * `options.dtype` are used; the others are left out and counted in the
- * profile's training description.
+ * profile's training description. The profile is validated before it is
+ * returned, so that nothing `train` writes is refused by `predict`.
  * @throws DataError when no tree has measurements, or none in that dtype.
  */
 export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): Profile {
@@ -63,25 +73,33 @@ export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): 
   const leftOut = withEnergy.length - measured.length;
   const models = modelNames(measured);
   const fitOptions = { ...options.fit, featureSet, seed, signal: options.signal };
+  const setting = { hardware: options.hardware, fitIdlePower: options.fitIdlePower };
   const cvShare = options.skipCrossValidation || models.length < 2 ? 0 : 0.85;
-  let cv = { perModel: [] as { model: string; mlPct: number; modulePct: number; modelPct: number }[], overall: { mlPct: NaN, modulePct: NaN, modelPct: NaN } };
+  let cv = {
+    perModel: [] as { model: string; mlPct: number; modulePct: number; modelPct: number }[],
+    overall: { mlPct: NaN, modulePct: NaN, modelPct: NaN },
+    residuals: [] as Parameters<typeof calibrateUncertainty>[0],
+  };
   if (cvShare > 0) {
     cv = crossValidate(measured, {
       ...fitOptions,
+      setting,
+      noise: options.noise,
       onProgress: (f, label) => options.onProgress?.(f * cvShare, `cross-validation: ${label}`),
     });
   }
   throwIfAborted(options.signal);
-  const predictor = fitPredictorModel(measured, {
-    ...fitOptions,
-    onProgress: (f) => options.onProgress?.(cvShare + f * (1 - cvShare), 'fitting on all models'),
-  });
+  const { model: predictor, hardware } = fitPredictorModel(
+    measured,
+    { ...fitOptions, onProgress: (f) => options.onProgress?.(cvShare + f * (1 - cvShare), 'fitting on all models') },
+    setting,
+  );
   options.onProgress?.(1, 'done');
   const profile: Profile = {
     formatVersion: PROFILE_FORMAT_VERSION,
     name: options.name,
     description: options.description ?? `Trained on ${models.join(', ')}`,
-    hardware: options.hardware,
+    hardware,
     dtype: options.dtype,
     energySource: options.energySource,
     trainingData: {
@@ -94,31 +112,31 @@ export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): 
     featureSet,
     crossValidation: { ...cv.overall, perModel: cv.perModel, seed },
     trainingRange: trainingRanges(measured),
+    uncertainty: uncertaintyFrom(cv),
     leafVocabulary: leafVocabulary(measured),
     predictor,
   };
   if (options.noise) profile.noise = options.noise;
+  // Round-trip through JSON (NaN becomes null, as in a file) and validate: what train writes, predict reads.
+  validateProfile(JSON.parse(JSON.stringify(profile)), `profile "${options.name}" as trained`);
   return profile;
 }
 
-/** Batch, sequence and FLOPs ranges per primitive kind (leaves) and for whole models (`model`). */
-export function trainingRanges(trees: readonly ModelTree[]): Record<string, TrainingRange> {
-  const out: Record<string, TrainingRange> = {};
-  const widen = (key: string, batch: number, seq: number, flops: number): void => {
-    const r = out[key];
-    if (!r) {
-      out[key] = { batch: [batch, batch], seq: [seq, seq], flops: [flops, flops] };
-      return;
-    }
-    r.batch = [Math.min(r.batch[0], batch), Math.max(r.batch[1], batch)];
-    r.seq = [Math.min(r.seq[0], seq), Math.max(r.seq[1], seq)];
-    r.flops = [Math.min(r.flops[0], flops), Math.max(r.flops[1], flops)];
+/**
+ * The uncertainty model: calibrated on the cross-validation residuals where
+ * there are some; otherwise each level's MAPE turned into a sigma (or 50 %
+ * where even that is missing) with the default growth per e-fold of
+ * extrapolation, and the note says so.
+ */
+function uncertaintyFrom(cv: { overall: { mlPct: number; modulePct: number; modelPct: number }; residuals: Parameters<typeof calibrateUncertainty>[0] }): UncertaintyModel {
+  const mape = { ml: cv.overall.mlPct, module: cv.overall.modulePct, model: cv.overall.modelPct };
+  const known = Object.values(mape).filter((v) => Number.isFinite(v));
+  const fallback = Object.fromEntries(
+    LEVELS.map((l) => [l, Number.isFinite(mape[l]) ? mapeToSigma(mape[l]) : known.length > 0 ? mapeToSigma(Math.max(...known)) : 0.5]),
+  ) as Record<(typeof LEVELS)[number], number>;
+  if (cv.residuals.length > 0) return calibrateUncertainty(cv.residuals, fallback);
+  return {
+    levels: Object.fromEntries(LEVELS.map((l) => [l, { baseRelative: fallback[l], perLogDistance: DEFAULT_PER_LOG_DISTANCE }])) as UncertaintyModel['levels'],
+    note: `not calibrated (no cross-validation): each level's sigma from its MAPE, or 50 % without one, widening by ${DEFAULT_PER_LOG_DISTANCE * 100} % per e-fold outside the training data`,
   };
-  for (const t of trees) {
-    widen('model', t.batchSize, t.seqLen, t.root.flops * t.root.calls);
-    for (const { node } of walkTree(t.root)) {
-      if (node.children.length === 0) widen(leafKind(node), t.batchSize, t.seqLen, node.flops);
-    }
-  }
-  return out;
 }

@@ -1,40 +1,38 @@
 /**
  * The device profile format: a trained predictor plus what a user needs to
  * judge it (hardware, dtype, energy source, cross-validation error, training
- * range, measurement noise), stored as small JSON files, and its validation.
+ * range, measurement noise, uncertainty calibration), stored as small JSON
+ * files, and its validation: every number a prediction relies on is checked
+ * for its type and its range, so that a bad profile fails at load with a
+ * message instead of producing NaN, Infinity or nonsense later.
  */
 import { ProfileError } from '../errors.js';
 import { DTYPES, type Dtype } from '../tree/modelNode.js';
 import { aggregationFeatureNames, featureNames, FEATURE_SETS, type FeatureSet } from '../predict/features.js';
 import type { PredictorModel } from '../predict/predictorModel.js';
-import type { RegressionModel } from '../predict/primitiveRegression.js';
+import { regressionColumnNames } from '../predict/predictorModel.js';
+import { TIME_MODEL_FIELDS } from '../predict/timeModel.js';
+import { LEVELS, type UncertaintyModel } from '../predict/uncertainty.js';
+import type { TrainingRange } from '../predict/extrapolation.js';
+import { validateHardware, type HardwareSpec } from '../hardware/hardwareSpec.js';
 
-/** Version of the profile JSON format this code reads and writes. */
+export type { Range, TrainingRange } from '../predict/extrapolation.js';
+
 /**
- * Version of the profile JSON format this code reads and writes. 2: the
- * weighting model sees FLOPs and bytes only (not the shape columns), and
- * profiles list the primitives their training trees listed (`leafVocabulary`).
+ * Version of the profile JSON format this code reads and writes.
+ * 2: the weighting model sees FLOPs and bytes only, and profiles list the
+ * primitives their training trees listed (`leafVocabulary`).
+ * 3: a hardware block (peak FLOP/s, bandwidth, capacity, idle power, power
+ * limit, with sources), a fitted time model, static + dynamic energy with
+ * non-negative coefficients, and a calibrated uncertainty model.
  */
-export const PROFILE_FORMAT_VERSION = 2;
+export const PROFILE_FORMAT_VERSION = 3;
 
 /** Cross-validation MAPE per level (percent): leave-one-model-out on the training data. */
 export interface ProfileCrossValidation {
   mlPct: number;
   modulePct: number;
   modelPct: number;
-}
-
-/** Inclusive [min, max] range seen in training. */
-export type Range = [number, number];
-
-/** What the training data covered, per primitive kind and for the whole model. */
-export interface TrainingRange {
-  /** Sequences per pass (count). */
-  batch: Range;
-  /** Tokens per sequence (count). */
-  seq: Range;
-  /** FLOPs of one call. */
-  flops: Range;
 }
 
 /**
@@ -56,8 +54,8 @@ export interface Profile {
   /** Unique id (`h100-bf16`). */
   name: string;
   description: string;
-  /** The machine the energy was measured on. */
-  hardware: string;
+  /** The machine the energy was measured on, with the figures the predictor reasons with. */
+  hardware: HardwareSpec;
   /** Dtype the training data ran in. */
   dtype: Dtype;
   /** How energy was measured (wall meter, NVML board counter ...). */
@@ -71,6 +69,8 @@ export interface Profile {
   /** Per primitive kind, and `model` for the whole tree. */
   trainingRange: Record<string, TrainingRange>;
   noise?: NoiseFigures;
+  /** How wide the one-sigma band is, and how it widens outside the training data. */
+  uncertainty: UncertaintyModel;
   /**
    * Primitives the training trees listed as nodes of their own (keys from
    * `vocabularyKey`); others are dropped before predicting, because their
@@ -84,11 +84,15 @@ export interface Profile {
 export interface ProfileSummary {
   name: string;
   description: string;
+  /** The hardware's name. */
   hardware: string;
   dtype: Dtype;
   energySource: string;
   featureSet: FeatureSet;
   crossValidation: ProfileCrossValidation;
+  /** Idle power the static energy is computed with (W), and where it comes from. */
+  idlePowerW: number;
+  idlePowerSource: string;
 }
 
 /** The summary of a profile. */
@@ -97,11 +101,13 @@ export function summarizeProfile(p: Profile): ProfileSummary {
   return {
     name: p.name,
     description: p.description,
-    hardware: p.hardware,
+    hardware: p.hardware.name,
     dtype: p.dtype,
     energySource: p.energySource,
     featureSet: p.featureSet,
     crossValidation: { mlPct, modulePct, modelPct },
+    idlePowerW: p.hardware.idlePowerW,
+    idlePowerSource: p.hardware.sources['idlePowerW']?.origin ?? 'unknown',
   };
 }
 
@@ -127,9 +133,14 @@ export function serializeProfile(p: Profile): string {
 
 type Obj = Record<string, unknown>;
 
+/** Upper bound of any coefficient: a check against corrupted or hand-edited profiles. */
+const MAX_COEFFICIENT = 1e6;
+/** Largest aggregation weight magnitude: beyond it tanh saturates and the weights carry no information. */
+const MAX_WEIGHT = 1e3;
+
 /**
- * Checks every field a prediction relies on, so that a bad profile fails at
- * load with a message instead of producing NaN later.
+ * Checks every field a prediction relies on, by type and range, so that a bad
+ * profile fails at load with a message instead of producing NaN later.
  * @throws ProfileError naming the field.
  */
 export function validateProfile(value: unknown, origin: string): Profile {
@@ -140,64 +151,86 @@ export function validateProfile(value: unknown, origin: string): Profile {
     typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : fail(path, 'must be an object');
   const str = (o: Obj, k: string, path: string): string =>
     typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : fail(`${path}${k}`, 'must be a non-empty string');
-  const num = (o: Obj, k: string, path: string, allowNaN = false): number => {
+  const num = (o: Obj, k: string, path: string, lo: number, hi: number, allowNaN = false): number => {
     const v = o[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
     if (allowNaN && (v === null || v === undefined)) return NaN;
-    return fail(`${path}${k}`, 'must be a finite number');
+    if (typeof v !== 'number' || !Number.isFinite(v)) return fail(`${path}${k}`, 'must be a finite number');
+    if (v < lo || v > hi) return fail(`${path}${k}`, `is ${v}; it must lie between ${lo} and ${hi}`);
+    return v;
   };
-  const nums = (v: unknown, path: string, length?: number): number[] => {
+  const nums = (v: unknown, path: string, length: number | undefined, lo = -Infinity, hi = Infinity): number[] => {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
       return fail(path, 'must be an array of finite numbers');
     }
     if (length !== undefined && v.length !== length) return fail(path, `must have ${length} entries, has ${v.length}`);
+    const bad = (v as number[]).findIndex((x) => x < lo || x > hi);
+    if (bad >= 0) fail(`${path}[${bad}]`, `is ${(v as number[])[bad]}; it must lie between ${lo} and ${hi}`);
     return v as number[];
   };
   const root = obj(value, '(top level)');
-  if (root['formatVersion'] !== PROFILE_FORMAT_VERSION) {
-    fail('formatVersion', `is ${JSON.stringify(root['formatVersion'])}; this version of IrEne reads format ${PROFILE_FORMAT_VERSION} (retrain the profile with this version)`);
+  const version = root['formatVersion'];
+  if (version !== PROFILE_FORMAT_VERSION) {
+    if (version === 1 || version === 2) {
+      fail(
+        'formatVersion',
+        `is ${String(version)}: this profile was written by an earlier IrEne, before the hardware-aware predictor (format ${PROFILE_FORMAT_VERSION}); train it again from its measurements with "irene train <trees.jsonl> --out <file>", or run "IrEne: Calibrate this machine" again`,
+      );
+    }
+    fail('formatVersion', `is ${JSON.stringify(version)}; this version of IrEne reads format ${PROFILE_FORMAT_VERSION}`);
   }
-  for (const k of ['name', 'description', 'hardware', 'energySource']) str(root, k, '');
+  for (const k of ['name', 'description', 'energySource']) str(root, k, '');
   if (!DTYPES.includes(root['dtype'] as Dtype)) fail('dtype', `must be one of ${DTYPES.join(', ')}`);
+  const hardware = validateHardware(root['hardware'], origin);
   const featureSet = root['featureSet'] as FeatureSet;
   if (!FEATURE_SETS.includes(featureSet)) fail('featureSet', `must be one of ${FEATURE_SETS.join(', ')}`);
   const td = obj(root['trainingData'], 'trainingData');
   str(td, 'description', 'trainingData.');
-  num(td, 'trees', 'trainingData.');
+  num(td, 'trees', 'trainingData.', 0, 1e9);
   if (!Array.isArray(td['models'])) fail('trainingData.models', 'must be an array of model names');
   const cv = obj(root['crossValidation'], 'crossValidation');
   // JSON has no NaN: a level without measured nodes is written as null and read back as NaN.
-  for (const k of ['mlPct', 'modulePct', 'modelPct']) cv[k] = num(cv, k, 'crossValidation.', true);
+  for (const k of ['mlPct', 'modulePct', 'modelPct']) cv[k] = num(cv, k, 'crossValidation.', 0, 1e9, true);
   if (!Array.isArray(cv['perModel'])) fail('crossValidation.perModel', 'must be an array');
   const tr = obj(root['trainingRange'], 'trainingRange');
   if (!tr['model']) fail('trainingRange.model', 'is missing');
   for (const [k, r] of Object.entries(tr)) {
     const ro = obj(r, `trainingRange.${k}`);
-    for (const f of ['batch', 'seq', 'flops']) nums(ro[f], `trainingRange.${k}.${f}`, 2);
+    for (const f of ['batch', 'seq', 'flops']) nums(ro[f], `trainingRange.${k}.${f}`, 2, 0);
+    for (const f of ['bytes', 'tokens', 'parameters']) if (ro[f] !== undefined) nums(ro[f], `trainingRange.${k}.${f}`, 2, 0);
   }
   if (root['noise'] !== undefined) {
     const n = obj(root['noise'], 'noise');
-    for (const k of ['smallTokens', 'smallRelative', 'largeRelative']) num(n, k, 'noise.');
+    num(n, 'smallTokens', 'noise.', 0, 1e12);
+    for (const k of ['smallRelative', 'largeRelative']) num(n, k, 'noise.', 0, 1);
+  }
+  const unc = obj(root['uncertainty'], 'uncertainty');
+  const ul = obj(unc['levels'], 'uncertainty.levels');
+  for (const level of LEVELS) {
+    const l = obj(ul[level], `uncertainty.levels.${level}`);
+    num(l, 'baseRelative', `uncertainty.levels.${level}.`, 0, 10);
+    num(l, 'perLogDistance', `uncertainty.levels.${level}.`, 0, 10);
   }
   const vocab = root['leafVocabulary'];
   if (!Array.isArray(vocab) || !vocab.every((k) => typeof k === 'string')) fail('leafVocabulary', 'must be an array of strings');
   const pm = obj(root['predictor'], 'predictor');
   if (pm['featureSet'] !== featureSet) fail('predictor.featureSet', `must equal featureSet ("${featureSet}")`);
-  const nRaw = featureNames(featureSet).length;
-  const checkReg = (v: unknown, path: string): RegressionModel => {
+  const tm = obj(pm['timeModel'], 'predictor.timeModel');
+  for (const k of TIME_MODEL_FIELDS) {
+    if (k === 'overlapExponent') num(tm, k, 'predictor.timeModel.', 1, 100);
+    else if (k === 'replayIssueScale' || k === 'leafReplayIssueScale' || k === 'replayGpuScale') num(tm, k, 'predictor.timeModel.', 0, 1e3);
+    else num(tm, k, 'predictor.timeModel.', 0, 10);
+  }
+  const peak = hardware.peakFlopsPerS[root['dtype'] as Dtype];
+  if (peak && (tm['secondsPerFlop'] as number) * peak < 1 - 1e-9) {
+    fail('predictor.timeModel.secondsPerFlop', `implies more than the hardware's peak of ${peak} FLOP/s`);
+  }
+  const nReg = regressionColumnNames(featureSet).length;
+  const checkReg = (v: unknown, path: string): void => {
     const r = obj(v, path);
-    if (r['form'] !== 'linear' && r['form'] !== 'log') fail(`${path}.form`, 'must be "linear" or "log"');
-    nums(r['mean'], `${path}.mean`, nRaw);
-    nums(r['std'], `${path}.std`, nRaw);
-    nums(r['coef'], `${path}.coef`, nRaw + 1);
-    num(r, 'floorJ', `${path}.`);
-    num(r, 'ceilingJ', `${path}.`);
-    nums(r['min'], `${path}.min`, nRaw);
-    nums(r['max'], `${path}.max`, nRaw);
-    if (!nums(r['workColumns'], `${path}.workColumns`).every((j) => Number.isInteger(j) && j >= 0 && j < nRaw)) {
-      fail(`${path}.workColumns`, `must hold column indices below ${nRaw}`);
-    }
-    return r as unknown as RegressionModel;
+    const cols = nums(r['columns'], `${path}.columns`, undefined, 0, nReg - 1);
+    if (!cols.every((c) => Number.isInteger(c))) fail(`${path}.columns`, `must hold column indices below ${nReg}`);
+    nums(r['coef'], `${path}.coef`, cols.length, 0, MAX_COEFFICIENT);
+    num(r, 'rows', `${path}.`, 0, 1e12);
   };
   const ign = pm['ignoredFeatures'];
   if (ign !== undefined && !(Array.isArray(ign) && ign.every((k) => featureNames(featureSet).includes(k as string)))) {
@@ -208,8 +241,15 @@ export function validateProfile(value: unknown, origin: string): Profile {
   checkReg(pm['fallback'], 'predictor.fallback');
   const agg = obj(pm['aggregation'], 'predictor.aggregation');
   const nAgg = aggregationFeatureNames(featureSet).length;
-  for (const k of ['mean', 'std', 'w']) nums(agg[k], `predictor.aggregation.${k}`, nAgg);
-  num(agg, 'b', 'predictor.aggregation.');
-  if (!(num(agg, 'tau', 'predictor.aggregation.') > 0)) fail('predictor.aggregation.tau', 'must be above 0');
+  nums(agg['mean'], 'predictor.aggregation.mean', nAgg);
+  nums(agg['std'], 'predictor.aggregation.std', nAgg, 0);
+  const w = nums(agg['w'], 'predictor.aggregation.w', nAgg, -MAX_WEIGHT, MAX_WEIGHT);
+  num(agg, 'b', 'predictor.aggregation.', -MAX_WEIGHT, MAX_WEIGHT);
+  // tau < 1 would let a child's factor turn negative; a huge tau switches the aggregation off silently.
+  num(agg, 'tau', 'predictor.aggregation.', 1, 100);
+  const mono = num(agg, 'monotoneColumns', 'predictor.aggregation.', 0, nAgg);
+  if (!Number.isInteger(mono)) fail('predictor.aggregation.monotoneColumns', 'must be a whole number');
+  const negative = w.slice(0, mono).findIndex((x) => x < 0);
+  if (negative >= 0) fail(`predictor.aggregation.w[${negative}]`, 'must be >= 0: it weighs a work column, and a negative weight lets more work cost less');
   return root as unknown as Profile;
 }

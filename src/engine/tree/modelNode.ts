@@ -125,6 +125,8 @@ export interface ModelTree {
   warnings: string[];
   /** Measured whole-model energy (joules per inference) when the tree is training data. */
   measuredModelEnergyJ?: number;
+  /** Measured whole-model time (seconds per inference) when the tree is training data. */
+  measuredModelTimeS?: number;
   /** Model classes of the source file and their lines (Python importer). */
   outline?: ModelSourceOutline;
 }
@@ -152,5 +154,20 @@ export interface PredictedNode {
   uncertaintyJ: number;
   /** Fraction of the model's energy (0..1) = energyJ / model energyJ. */
   share: number;
+  /** This node's part of the model's predicted time per inference, all calls (seconds); children add up to their parent. */
+  timeS: number;
+  /** Static part of `energyJ`: idle power x `timeS` (joules). */
+  staticJ: number;
+  /** Dynamic part of `energyJ`: the work above idle (joules); staticJ + dynamicJ = energyJ. */
+  dynamicJ: number;
+  /** What bounds the node inside a forward pass. */
+  regime: Regime;
   children: PredictedNode[];
 }
+
+/**
+ * What sets a node's pace: `launch` when the CPU issuing kernels is slower
+ * than the GPU running them (small inputs in eager PyTorch), else `memory` or
+ * `compute`, whichever of memory traffic and arithmetic takes the GPU longer.
+ */
+export type Regime = 'launch' | 'memory' | 'compute';

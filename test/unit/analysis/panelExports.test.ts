@@ -91,10 +91,16 @@ test('the JSON export is exactly the prediction report schema', () => {
     dtype: 'fp32',
     energyJ: 2,
     uncertaintyJ: 0.2,
+    timeS: 0.01,
+    staticJ: 1,
+    dynamicJ: 1,
+    regime: 'compute',
+    idlePowerW: 100,
     warnings: ['assumed fp32'],
     tree: {
       scope: 'root', type: 'model', instanceType: 'Tiny', calls: 1, flops: 10, memBytes: 0, parameters: 0, energyJ: 2, isolatedEnergyJ: 2, uncertaintyJ: 0.2, share: 1,
-      children: [{ scope: 'root.fc', type: 'ml', instanceType: 'Linear', calls: 1, flops: 10, memBytes: 48, parameters: 6, energyJ: 2, isolatedEnergyJ: 2, uncertaintyJ: 0.25, share: 1, children: [] }],
+      timeS: 0.01, staticJ: 1, dynamicJ: 1, regime: 'compute',
+      children: [{ scope: 'root.fc', type: 'ml', instanceType: 'Linear', calls: 1, flops: 10, memBytes: 48, parameters: 6, energyJ: 2, isolatedEnergyJ: 2, uncertaintyJ: 0.25, share: 1, timeS: 0.01, staticJ: 1, dynamicJ: 1, regime: 'compute', children: [] }],
     },
   });
 });

@@ -41,7 +41,7 @@ function build(spec: NodeSpec, parentScope?: string): PredictedNode {
   const node = modelNode(scope, type, spec.instanceType, type === 'ml' ? spec.kind : undefined);
   node.children = kids.map((k) => k.node);
   const energyJ = kids.length > 0 ? kids.reduce((s, k) => s + k.energyJ, 0) + (spec.overheadJ ?? 0) : (spec.energyJ ?? 0);
-  return { node, energyPerCallJ: energyJ, energyJ, isolatedEnergyJ: energyJ, uncertaintyJ: spec.uncertaintyJ ?? energyJ * 0.1, share: 0, children: kids };
+  return { node, energyPerCallJ: energyJ, energyJ, isolatedEnergyJ: energyJ, uncertaintyJ: spec.uncertaintyJ ?? energyJ * 0.1, share: 0, timeS: energyJ / 200, staticJ: energyJ / 2, dynamicJ: energyJ / 2, regime: 'compute', children: kids };
 }
 
 /** A small BERT-like encoder: `layers` identical layers of attention and MLP. */
@@ -85,5 +85,5 @@ export function bertLike(layers: number, scale = 1): NodeSpec {
 
 /** A prediction around a predicted tree. */
 export function prediction(root: PredictedNode, modelName = 'test-model'): PredictionLike {
-  return { modelName, profile: { name: 'test-profile' }, batchSize: 1, seqLen: 128, dtype: 'fp32', energyJ: root.energyJ, uncertaintyJ: root.uncertaintyJ, warnings: [], root };
+  return { modelName, profile: { name: 'test-profile' }, batchSize: 1, seqLen: 128, dtype: 'fp32', energyJ: root.energyJ, uncertaintyJ: root.uncertaintyJ, timeS: root.timeS, staticJ: root.staticJ, dynamicJ: root.dynamicJ, regime: root.regime, idlePowerW: 100, warnings: [], root };
 }

@@ -100,7 +100,11 @@ test('runCalibration skips interpreters without PyTorch, reports progress in ord
   assert.equal(result.trees.length, 4);
   const p = result.profile!;
   assert.equal(p.name, 'my-h100');
-  assert.equal(p.hardware, 'NVIDIA H100 80GB HBM3');
+  // The device NVML named, known by its datasheet; the idle power the harness measured (not fake data).
+  assert.equal(p.hardware.name, 'NVIDIA H100 SXM5 80GB');
+  assert.equal(p.hardware.peakFlopsPerS.bf16, 989e12);
+  assert.equal(p.hardware.sources['idlePowerW']!.origin, 'measured');
+  assert.ok(p.hardware.idlePowerW > 0 && p.hardware.idlePowerW < p.hardware.powerLimitW);
   assert.equal(p.dtype, 'bf16');
   assert.deepEqual([...p.trainingData.models].sort(), ['bert-base-uncased', 'gpt2']);
   assert.ok(Number.isFinite(p.crossValidation.modelPct), 'two models: leave-one-model-out cross-validation ran');

@@ -4,6 +4,7 @@ import type { ModelTree } from '../../../src/engine/index.js';
 import type { WorkerToHostMessage } from '../../../src/shared/workerMessages.js';
 import { EngineRequestHandler, hashBytes, type EngineFacade } from '../../../src/worker/engineRequestHandler.js';
 import { BERTISH, prediction } from './predictedTreeBuilder.js';
+import { TEST_HARDWARE } from '../predict/syntheticTrees.js';
 
 const OPTIONS = { batchSize: 8, seqLen: 256, dtype: 'bf16' as const };
 const BUNDLED = { kind: 'bundled' as const, name: 'p1' };
@@ -161,7 +162,7 @@ test('a train request runs the engine trainer in the worker with the options it 
     return { name: options.name } as never;
   };
   const tree = { modelName: 'm', format: 'fake', batchSize: 1, seqLen: 8, dtype: 'fp32', root: prediction(BERTISH).root.node, warnings: [] } satisfies ModelTree;
-  handler.onMessage({ type: 'train', id: 7, trees: [tree, tree], options: { name: 'mine', hardware: 'rig', dtype: 'fp32', energySource: 'fake' } });
+  handler.onMessage({ type: 'train', id: 7, trees: [tree, tree], options: { name: 'mine', hardware: TEST_HARDWARE, dtype: 'fp32', energySource: 'fake' } });
   drain();
   assert.deepEqual(seen, [{ trees: 2, name: 'mine', signal: true }]);
   const m = posted[0]!;

@@ -36,7 +36,7 @@ function predict(n: ModelNode, spec: Spec): PredictedNode {
   const children = n.children.map((c, i) => predict(c, spec.children![i]!));
   // A module's energy is the sum of its children's unless given explicitly.
   const energyJ = spec.perCallJ !== undefined ? spec.perCallJ * n.calls : children.reduce((s, c) => s + c.energyJ, 0);
-  return { node: n, energyPerCallJ: energyJ / n.calls, energyJ, isolatedEnergyJ: energyJ, uncertaintyJ: energyJ * 0.1, share: 0, children };
+  return { node: n, energyPerCallJ: energyJ / n.calls, energyJ, isolatedEnergyJ: energyJ, uncertaintyJ: energyJ * 0.1, share: 0, timeS: energyJ / 200, staticJ: energyJ / 2, dynamicJ: energyJ / 2, regime: 'compute', children };
 }
 
 function setShares(p: PredictedNode, total: number): void {
@@ -60,6 +60,11 @@ export function prediction(spec: Spec, extra: Partial<PredictionLike> = {}): Pre
     dtype: 'bf16',
     energyJ: root.energyJ,
     uncertaintyJ: root.uncertaintyJ,
+    timeS: root.timeS,
+    staticJ: root.staticJ,
+    dynamicJ: root.dynamicJ,
+    regime: root.regime,
+    idlePowerW: 100,
     warnings: [],
     root,
     ...extra,

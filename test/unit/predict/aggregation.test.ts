@@ -27,6 +27,11 @@ function forest(d: number): FlatForest {
     ratio: Float64Array.from([1, 1, 1, 2, 1, 1, 1, 3]),
     leaf: Uint8Array.from([0, 0, 1, 1, 1, 0, 1, 1]),
     leafPred: Float64Array.from([0, 0, 1.5, 0.7, 2.0, 0, 0.4, 0.9]),
+    // Leaves' own static terms, and the modules' times (static energy per watt).
+    offset: Float64Array.from([0, 0, 0.2, 0.1, 0.3, 0, 0.05, 0.05]),
+    perWatt: Float64Array.from([0.01, 0.004, 0, 0, 0, 0.002, 0, 0]),
+    staticPowerW: 100,
+    cap: new Float64Array(n).fill(Infinity),
     feat,
     target,
     order: Int32Array.from([2, 3, 1, 4, 0, 6, 7, 5]),
@@ -68,5 +73,23 @@ test('the hand-derived gradient matches central finite differences', () => {
   }
   const fdB = (lossAndGradient(f, w, b + h, tau, l2).loss - lossAndGradient(f, w, b - h, tau, l2).loss) / (2 * h);
   assert.ok(Math.abs(fdB - gradB) < 1e-6 * Math.max(1, Math.abs(fdB)), `b: analytic ${gradB} vs numeric ${fdB}`);
+  // The static power's gradient, which training follows where the idle draw is unknown.
+  const { gradStaticPower } = lossAndGradient(f, w, b, tau, l2);
+  const at = (p: number): number => lossAndGradient({ ...f, staticPowerW: p }, w, b, tau, l2).loss;
+  const fdP = (at(100 + 1e-4) - at(100 - 1e-4)) / 2e-4;
+  assert.ok(Math.abs(fdP - gradStaticPower) < 1e-6 * Math.max(1, Math.abs(fdP)), `P: analytic ${gradStaticPower} vs numeric ${fdP}`);
+  assert.ok(Math.abs(gradStaticPower) > 1e-6);
   assert.ok(gradW.some((g) => Math.abs(g) > 1e-3), 'the check must not pass on an all-zero gradient');
+});
+
+test('a node is capped at the power limit x its time, and the capped node passes no gradient', () => {
+  const f = forest(2);
+  const w = [0.3, -0.2];
+  // Cap the model of tree B far below its energy.
+  f.cap[5] = 0.5;
+  const { pred } = forward(f, w, 0, 1);
+  assert.equal(Math.min(f.offset[5]! + f.staticPowerW * f.perWatt[5]! + pred[5]!, f.cap[5]!), 0.5);
+  const only = { ...f, lossWeight: Float64Array.from([0, 0, 0, 0, 0, 1, 0, 0]) };
+  const g = lossAndGradient(only, w, 0, 1);
+  assert.ok(g.gradW.every((x) => x === 0) && g.gradB === 0 && g.gradStaticPower === 0);
 });

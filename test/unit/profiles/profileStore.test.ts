@@ -10,13 +10,13 @@ import {
   parseProfile,
   serializeProfile,
 } from '../../../src/engine/profiles/profileStore.js';
-import { syntheticForest, syntheticTree } from '../predict/syntheticTrees.js';
+import { syntheticForest, syntheticTree, TEST_HARDWARE } from '../predict/syntheticTrees.js';
 
 function small() {
   return trainProfile(syntheticForest(), {
     name: 'synthetic',
     description: 'test profile',
-    hardware: 'none',
+    hardware: TEST_HARDWARE,
     dtype: 'fp32',
     energySource: 'a formula',
     skipCrossValidation: true,
@@ -62,7 +62,7 @@ test('invalid profiles fail with the field named', () => {
   };
   assert.throws(() => parseProfile('{not json', 'a.json'), /a\.json: not valid JSON/);
   assert.throws(() => parseProfile(edit((o) => (o.formatVersion = 99)), 'b.json'), /b\.json: field "formatVersion" is 99/);
-  assert.throws(() => parseProfile(edit((o) => delete o.hardware), 'c.json'), /field "hardware" must be a non-empty string/);
+  assert.throws(() => parseProfile(edit((o) => delete o.hardware), 'c.json'), /field "hardware" must be an object/);
   assert.throws(() => parseProfile(edit((o) => (o.dtype = 'int8')), 'd.json'), /field "dtype" must be one of fp32, fp16, bf16/);
   assert.throws(
     () => parseProfile(edit((o) => o.predictor.aggregation.w.pop()), 'e.json'),
@@ -72,5 +72,40 @@ test('invalid profiles fail with the field named', () => {
     () => parseProfile(edit((o) => (o.predictor.regressions['kind:linear'].coef[0] = 'x')), 'f.json'),
     /field "predictor\.regressions\.kind:linear\.coef" must be an array of finite numbers/,
   );
-  assert.throws(() => parseProfile(edit((o) => (o.predictor.aggregation.tau = 0)), 'g.json'), /tau" must be above 0/);
+  assert.throws(() => parseProfile(edit((o) => (o.predictor.aggregation.tau = 0)), 'g.json'), /tau" is 0; it must lie between 1 and 100/);
+});
+
+test('profiles are validated by range: nothing that would predict NaN, Infinity, negative or runaway energies loads', () => {
+  const text = serializeProfile(small());
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form edits of parsed JSON
+  const edit = (f: (o: any) => void): string => {
+    const o = JSON.parse(text);
+    f(o);
+    return JSON.stringify(o);
+  };
+  const reg = (o: { predictor: { regressions: Record<string, { coef: number[] }> } }) => Object.values(o.predictor.regressions)[0]!;
+  const cases: [string, (o: any) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+    ['negative coefficient', (o) => (reg(o).coef[0] = -1), /coef\[0\]" is -1; it must lie between 0 and/],
+    ['huge coefficient', (o) => (reg(o).coef[0] = 1e30), /coef\[0\]" is 1e\+30/],
+    ['huge weight', (o) => (o.predictor.aggregation.w[5] = 1e9), /aggregation\.w\[5\]" is 1000000000/],
+    ['negative work weight', (o) => (o.predictor.aggregation.w[0] = -0.5), /must be >= 0: it weighs a work column/],
+    ['tiny tau', (o) => (o.predictor.aggregation.tau = 1e-6), /tau" is 0\.000001/],
+    ['negative noise', (o) => (o.noise = { smallTokens: 10, smallRelative: -0.1, largeRelative: 0.1, note: 'x' }), /noise\.smallRelative" is -0\.1/],
+    ['negative CV figure', (o) => (o.crossValidation.modelPct = -5), /crossValidation\.modelPct" is -5/],
+    ['idle above the limit', (o) => (o.hardware.idlePowerW = 5000), /hardware\.idlePowerW/],
+    ['faster than the datasheet', (o) => (o.predictor.timeModel.secondsPerFlop = 1e-20), /implies more than the hardware's peak/],
+    ['time rates out of range', (o) => (o.predictor.timeModel.overlapExponent = 0.5), /overlapExponent" is 0\.5/],
+    ['uncertainty out of range', (o) => (o.uncertainty.levels.model.baseRelative = -1), /uncertainty\.levels\.model\.baseRelative" is -1/],
+  ];
+  for (const [what, f, msg] of cases) assert.throws(() => parseProfile(edit(f), 'h.json'), (e: unknown) => e instanceof ProfileError && msg.test(e.message), what);
+});
+
+test('an old profile (format 2, from irene calibrate last release) gets a message that says how to get a new one', () => {
+  const o = JSON.parse(serializeProfile(small()));
+  o.formatVersion = 2;
+  o.hardware = 'NVIDIA H100';
+  assert.throws(
+    () => parseProfile(JSON.stringify(o), 'mine.json'),
+    (e: unknown) => e instanceof ProfileError && /mine\.json: field "formatVersion" is 2: this profile was written by an earlier IrEne/.test(e.message) && /irene train/.test(e.message),
+  );
 });

@@ -16,6 +16,8 @@ export interface ModelLevelRecord {
   energyJ: number;
   /** Every run's figure (joules per inference). */
   runsJ: number[];
+  /** Median seconds per inference over the runs, when the file gives times. */
+  timeS?: number;
 }
 
 /**
@@ -57,9 +59,18 @@ export function loadModelLevelJsonl(text: string, fileName = 'model_level.jsonl'
       throw new DataError(`${where}, field "energy": ${JSON.stringify(energy)} is not a positive number`);
     }
     const runs = Array.isArray(o['energies']) ? (o['energies'] as unknown[]).filter((v): v is number => typeof v === 'number') : [];
-    out.push({ modelName, dtype, batchSize: ints[0]!, seqLen: ints[1]!, energyJ: energy, runsJ: runs });
+    const times = Array.isArray(o['times']) ? (o['times'] as unknown[]).filter((v): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v)) : [];
+    const record: ModelLevelRecord = { modelName, dtype, batchSize: ints[0]!, seqLen: ints[1]!, energyJ: energy, runsJ: runs };
+    if (times.length > 0) record.timeS = median(times);
+    out.push(record);
   }
   return out;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**
@@ -79,6 +90,7 @@ export function applyModelLevelTruth(trees: ModelTree[], records: readonly Model
     }
     t.measuredModelEnergyJ = r.energyJ;
     t.root.measured = { ...(t.root.measured ?? {}), energyJ: r.energyJ / t.root.calls };
+    if (r.timeS !== undefined) t.measuredModelTimeS = r.timeS;
   }
   return missing;
 }

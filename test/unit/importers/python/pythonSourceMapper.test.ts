@@ -29,9 +29,13 @@ function predict(tree: ModelTree): PredictionLike {
     isolatedEnergyJ: total(n),
     uncertaintyJ: total(n) * 0.1,
     share: total(n) / rootJ,
+    timeS: total(n) / 200,
+    staticJ: total(n) / 2,
+    dynamicJ: total(n) / 2,
+    regime: 'compute',
     children: n.children.map(conv),
   });
-  return { modelName: tree.modelName, profile: { name: PROFILE }, batchSize: tree.batchSize, seqLen: tree.seqLen, dtype: tree.dtype, energyJ: rootJ, uncertaintyJ: rootJ * 0.1, warnings: [], root: conv(tree.root) };
+  return { modelName: tree.modelName, profile: { name: PROFILE }, batchSize: tree.batchSize, seqLen: tree.seqLen, dtype: tree.dtype, energyJ: rootJ, uncertaintyJ: rootJ * 0.1, timeS: rootJ / 200, staticJ: rootJ / 2, dynamicJ: rootJ / 2, regime: 'compute', idlePowerW: 100, warnings: [], root: conv(tree.root) };
 }
 
 function setup() {

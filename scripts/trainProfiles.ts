@@ -81,7 +81,7 @@ export function h100Hardware(): HardwareSpec {
   if (!spec) throw new Error(`no datasheet entry for ${meta.device}`);
   return {
     ...spec,
-    idlePowerW: round(meta.idle_power_w, 2),
+    idlePowerW: meta.idle_power_w,
     sources: {
       ...spec.sources,
       idlePowerW: { origin: 'measured', note: 'NVML board power with nothing running, before the long-window campaign of data/h100/model_level.jsonl (123 W; the tree campaign read 133 W hours earlier on the same host)' },

@@ -125,6 +125,8 @@ app.innerHTML = `
     <div class="view">
       <nav id="breadcrumb" class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb"></nav>
       <div id="icicle" class="figure" data-testid="icicle-container"></div>
+      <div class="colour-mode"><label for="colour-by">Colour by</label>
+        <vscode-dropdown id="colour-by" data-testid="colour-by"><vscode-option value="kind">primitive kind</vscode-option><vscode-option value="regime">regime (what bounds it)</vscode-option></vscode-dropdown></div>
       <div id="legend" class="legend" aria-hidden="true"></div>
       <p class="hint">Click a cell or press Enter to zoom in, Escape to zoom out; arrow keys move between cells. Double-click or Shift+Enter opens the definition.</p>
       <div class="tables">
@@ -432,9 +434,25 @@ function renderBreadcrumb(view: BreakdownView): void {
   });
 }
 
+/** What each regime means, for the legend and the hover card. */
+const REGIME_LABELS = { launch: 'launch-bound (CPU issuing kernels)', memory: 'memory-bound', compute: 'compute-bound' } as const;
+
 function renderLegend(): void {
   const legend = $('legend');
-  if (legend.childElementCount > 0) return;
+  const byRegime = icicle.classList.contains('by-regime');
+  if (legend.childElementCount > 0 && legend.dataset.mode === (byRegime ? 'regime' : 'kind')) return;
+  legend.replaceChildren();
+  legend.dataset.mode = byRegime ? 'regime' : 'kind';
+  if (byRegime) {
+    for (const r of ['launch', 'memory', 'compute'] as const) {
+      const item = document.createElement('span');
+      item.className = 'legend-item';
+      item.innerHTML = `<svg width="12" height="12" class="swatch"><rect class="cell-fill regime-${r}" width="12" height="12"/></svg>`;
+      item.append(document.createTextNode(REGIME_LABELS[r]));
+      legend.append(item);
+    }
+    return;
+  }
   for (const g of KIND_GROUPS) {
     const item = document.createElement('span');
     item.className = 'legend-item';
@@ -560,6 +578,11 @@ icicle.addEventListener('mousemove', (e) => {
   else hideCard();
 });
 icicle.addEventListener('mouseleave', hideCard);
+// Colour by kind (what the joules are spent on) or by regime (why: launch, memory or compute bound).
+$('colour-by').addEventListener('change', (e) => {
+  icicle.classList.toggle('by-regime', (e.target as HTMLSelectElement).value === 'regime');
+  renderLegend();
+});
 
 function showCard(scope: string, x: number, y: number): void {
   const d = byScopeA.get(scope);
@@ -572,6 +595,11 @@ function showCard(scope: string, x: number, y: number): void {
   if (focusEnergy > 0 && breakdown && breakdown.layout.focus !== hierarchyA) lines.push(['Share of zoomed module', formatShare(d.energyJ / focusEnergy)]);
   lines.push(['Calls per inference', String(d.calls)], ['FLOPs per call', formatFlops(d.flops)], ['Memory per call', formatBytes(d.memBytes)]);
   if (d.parameters > 0) lines.push(['Parameters', formatCount(d.parameters)]);
+  lines.push(
+    ['Time per inference', d.timeS < 1 ? `${(d.timeS * 1e3).toPrecision(3)} ms` : `${d.timeS.toPrecision(3)} s`],
+    ['Regime', REGIME_LABELS[d.regime]],
+    ['Static + dynamic', `${formatEnergyAuto(d.staticJ)} + ${formatEnergyAuto(d.dynamicJ)}`],
+  );
   if (d.group === 'module') lines.push(['Own overhead', formatEnergyAuto(d.selfJ)]);
   else lines.push(['Kind', `${d.kind ?? ''} (${KIND_GROUP_LABELS[d.group]})`]);
   const title = document.createElement('div');

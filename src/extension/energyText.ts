@@ -198,7 +198,7 @@ function formatSeconds(s: number): string {
 export function memoryLine(prediction: PredictionLike): string | undefined {
   const m = prediction.memory;
   if (!m || m.fits || m.capacityBytes === undefined) return undefined;
-  const gb = (b: number): string => `${formatSignificant(b / 1e9, 3)} GB`;
+  const gb = (b: number): string => `${Math.round(b / 1e9)} GB`;
   const weights = m.devicesForWeights > 1 ? `; the weights alone need ${m.devicesForWeights} such GPUs` : '; the activations are what does not fit';
   return `does not fit: about ${gb(m.estimate.totalBytes)} on a ${gb(m.capacityBytes)} device, short by ${gb(m.shortfallBytes)}${weights}`;
 }

@@ -3,7 +3,7 @@
  * icicle is laid out from, with every node's layout value derived from its
  * predicted energy.
  */
-import type { NodeType, PredictedNode, PrimitiveKind, SourceRef } from '../tree/modelNode.js';
+import type { NodeType, PredictedNode, PrimitiveKind, Regime, SourceRef } from '../tree/modelNode.js';
 import { kindGroupOf, primitiveKindOfNode, type KindGroup } from './kindGroup.js';
 
 /** One node of the breakdown hierarchy. */
@@ -33,6 +33,14 @@ export interface EnergyDatum {
   memBytes: number;
   /** Parameters (count). */
   parameters: number;
+  /** What bounds the node: the CPU issuing kernels, memory traffic or arithmetic. */
+  regime: Regime;
+  /** The node's part of the model's time per inference (seconds). */
+  timeS: number;
+  /** Static part of energyJ: idle power x timeS (joules). */
+  staticJ: number;
+  /** Dynamic part of energyJ (joules). */
+  dynamicJ: number;
   /**
    * Energy the node's prediction has beyond the sum of its children (joules):
    * IrEne predicts a module from its children's predictions with its own
@@ -88,6 +96,10 @@ function build(p: PredictedNode, depth: number): EnergyDatum {
     flops: p.node.flops,
     memBytes: p.node.memBytes,
     parameters: p.node.parameters,
+    regime: p.regime,
+    timeS: p.timeS,
+    staticJ: p.staticJ,
+    dynamicJ: p.dynamicJ,
     selfJ: p.children.length === 0 ? 0 : p.energyJ - childSum,
     layoutValue: 0,
     children,

@@ -37,7 +37,7 @@ export function renderIcicleSvg(layout: IcicleLayout, options: IcicleSvgOptions)
     const shortLabel = label === '' ? fitLabel(d.name, cell.width - 8, charWidth) : label;
     const focusable = d.scope === active ? '0' : '-1';
     parts.push(
-      `<g class="cell group-${d.group}" role="treeitem" aria-level="${cell.level + 1}" tabindex="${focusable}" data-testid="icicle-cell" data-scope="${escapeXml(d.scope)}" data-energy-j="${d.energyJ}" aria-label="${escapeXml(describeCell(d.name, d.instanceType, d.energyJ, d.share, d.uncertaintyJ))}">`,
+      `<g class="cell group-${d.group} regime-${d.regime}" role="treeitem" aria-level="${cell.level + 1}" tabindex="${focusable}" data-testid="icicle-cell" data-scope="${escapeXml(d.scope)}" data-energy-j="${d.energyJ}" aria-label="${escapeXml(describeCell(d.name, d.instanceType, d.energyJ, d.share, d.uncertaintyJ))}">`,
       `<rect x="${px(cell.x)}" y="${px(cell.y)}" width="${px(Math.max(0, cell.width - 1))}" height="${px(cell.height - 1)}"/>`,
     );
     if (shortLabel !== '') parts.push(`<text x="${px(cell.x + 4)}" y="${px(cell.y + cell.height / 2)}" dominant-baseline="central">${escapeXml(shortLabel)}</text>`);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   aggregate,
   annotationText,
+  memoryLine,
   configKeyMarkdown,
   escapeMarkdown,
   lensTitle,
@@ -98,4 +99,18 @@ test('nodesMarkdown totals several nodes of one line and names a few of them', (
   assert.match(md, /^\*\*2 nodes\*\* from this line: 0\.800 J per inference, 80\.0 % of the model/);
   assert.match(md, /`root\.encoder\.layer\.0`, `root\.encoder\.layer\.1`/);
   assert.equal(nodesMarkdown([layers[0]!], p, J), nodeMarkdown(layers[0]!, p, J));
+});
+
+test('hovers and tooltips say the time, the regime, the static and dynamic split, and warn when the run does not fit', () => {
+  const fits = prediction(BERTISH);
+  const md = nodeMarkdown(fits.root, fits, { unit: 'J', carbonIntensity: 400 });
+  assert.match(md, /\| Time per inference \| [\d.]+ ms, compute-bound \|/);
+  assert.match(md, /\| Static \+ dynamic \| .* \(idle 100 W × time\) \+ /);
+  assert.doesNotMatch(md, /Memory/);
+  const tooBig = prediction(BERTISH, {
+    memory: { fits: false, estimate: { totalBytes: 150e9, weightBytes: 138e9, activationBytes: 12e9 }, capacityBytes: 80e9, shortfallBytes: 70e9, devicesForWeights: 2 },
+  });
+  const warn = nodeMarkdown(tooBig.root, tooBig, { unit: 'J', carbonIntensity: 400 });
+  assert.match(warn, /⚠ Memory \| does not fit: about 150 GB on a 80 GB device, short by 70 GB; the weights alone need 2 such GPUs/);
+  assert.equal(memoryLine(fits), undefined);
 });

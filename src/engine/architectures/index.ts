@@ -3,7 +3,18 @@
  * `model_type`, each mirroring transformers 5's AutoModel (no head, eager
  * attention, `use_cache=False`).
  */
-import type { ArchitectureBuilder } from './architecture.js';
+import { lmHead, type ArchitectureBuilder, type ArchitectureSpec } from './architecture.js';
+import { BLOOM_LM_HEAD, buildBloom } from './bloom.js';
+import { FALCON_LM_HEAD, buildFalcon } from './falcon.js';
+import { GEMMA_LM_HEAD, buildGemma } from './gemma.js';
+import { GEMMA2_LM_HEAD, buildGemma2 } from './gemma2.js';
+import { GEMMA3_LM_HEAD, buildGemma3Text } from './gemma3Text.js';
+import { GPT_NEOX_LM_HEAD, buildGptNeox } from './gptNeox.js';
+import { OPT_LM_HEAD, buildOpt } from './opt.js';
+import { PHI_LM_HEAD, buildPhi } from './phi.js';
+import { PHI3_LM_HEAD, buildPhi3 } from './phi3.js';
+import { QWEN3_LM_HEAD, buildQwen3 } from './qwen3.js';
+import { STARCODER2_LM_HEAD, buildStarcoder2 } from './starcoder2.js';
 import { buildAlbert } from './albert.js';
 import { buildBert } from './bert.js';
 import { buildDistilBert } from './distilbert.js';
@@ -15,7 +26,7 @@ import { buildOpenAiGpt } from './openaiGpt.js';
 import { buildQwen2 } from './qwen2.js';
 import { buildRoberta } from './roberta.js';
 
-export type { ArchitectureBuilder, BuildContext } from './architecture.js';
+export type { ArchitectureBuilder, ArchitectureSpec, BuildContext, LmHeadSpec } from './architecture.js';
 export { ConfigReader } from './configReader.js';
 export { NodeFactory, OpRecorder } from './treeBuilder.js';
 export { albertGroupCalls } from './albert.js';
@@ -32,19 +43,40 @@ export {
   buildRoberta,
 };
 
-/** Builder per HF `model_type`. */
-export const ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> = {
-  bert: buildBert,
-  roberta: buildRoberta,
-  distilbert: buildDistilBert,
-  albert: buildAlbert,
-  electra: buildElectra,
-  gpt2: buildGpt2,
-  'openai-gpt': buildOpenAiGpt,
-  llama: buildLlama,
-  mistral: buildMistral,
-  qwen2: buildQwen2,
+const encoder = (build: ArchitectureBuilder): ArchitectureSpec => ({ family: 'encoder', build });
+const decoder = (build: ArchitectureBuilder, head = lmHead(false)): ArchitectureSpec => ({ family: 'decoder', build, lmHead: head, decodes: 'root' });
+
+/**
+ * Every supported HF `model_type`: its builder, its family, and for causal
+ * LMs and encoder-decoders the LM head it generates with and the stack that
+ * runs per generated token.
+ */
+export const ARCHITECTURE_SPECS: Readonly<Record<string, ArchitectureSpec>> = {
+  bert: encoder(buildBert),
+  roberta: encoder(buildRoberta),
+  distilbert: encoder(buildDistilBert),
+  albert: encoder(buildAlbert),
+  electra: encoder(buildElectra),
+  gpt2: decoder(buildGpt2, lmHead(true, { widthKeys: ['n_embd', 'hidden_size'] })),
+  'openai-gpt': decoder(buildOpenAiGpt, lmHead(true, { widthKeys: ['n_embd', 'hidden_size'] })),
+  llama: decoder(buildLlama),
+  mistral: decoder(buildMistral),
+  qwen2: decoder(buildQwen2),
+  gemma: decoder(buildGemma, GEMMA_LM_HEAD),
+  gemma2: decoder(buildGemma2, GEMMA2_LM_HEAD),
+  gemma3_text: decoder(buildGemma3Text, GEMMA3_LM_HEAD),
+  phi3: decoder(buildPhi3, PHI3_LM_HEAD),
+  qwen3: decoder(buildQwen3, QWEN3_LM_HEAD),
+  gpt_neox: decoder(buildGptNeox, GPT_NEOX_LM_HEAD),
+  falcon: decoder(buildFalcon, FALCON_LM_HEAD),
+  opt: decoder(buildOpt, OPT_LM_HEAD),
+  bloom: decoder(buildBloom, BLOOM_LM_HEAD),
+  phi: decoder(buildPhi, PHI_LM_HEAD),
+  starcoder2: decoder(buildStarcoder2, STARCODER2_LM_HEAD),
 };
+
+/** Builder per HF `model_type`. */
+export const ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> = Object.fromEntries(Object.entries(ARCHITECTURE_SPECS).map(([type, spec]) => [type, spec.build]));
 
 /** The `model_type` values a config.json may name. */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = Object.keys(ARCHITECTURES);

@@ -22,6 +22,8 @@ export interface ImportOptions {
   seqLen: number;
   /** Compute dtype of activations and weights. */
   dtype: Dtype;
+  /** Target tokens per sequence for encoder-decoders (count, >= 1); defaults to `seqLen`. Ignored by other models. */
+  targetLen?: number;
   signal?: AbortSignal;
 }
 

@@ -26,6 +26,7 @@ export function validateImportOptions(options: ImportOptions): void {
   for (const [name, value] of [
     ['batch size', options.batchSize],
     ['sequence length', options.seqLen],
+    ...(options.targetLen === undefined ? [] : ([['target length', options.targetLen]] as const)),
   ] as const) {
     if (!Number.isInteger(value) || value < 1) {
       throw new InvalidInputError(`${name} must be a positive integer, got ${String(value)}`);

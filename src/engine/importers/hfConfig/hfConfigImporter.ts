@@ -5,12 +5,12 @@
  * the HF code so that it lines up with measured trees.
  */
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { ARCHITECTURES, SUPPORTED_MODEL_TYPES } from '../../architectures/index.js';
+import { ARCHITECTURE_SPECS, ARCHITECTURES, SUPPORTED_MODEL_TYPES } from '../../architectures/index.js';
 import { ConfigReader } from '../../architectures/configReader.js';
 import { NodeFactory } from '../../architectures/treeBuilder.js';
 import { MalformedFileError, MissingFieldError, UnknownModelTypeError, throwIfAborted } from '../../errors.js';
-import type { ModelTree } from '../../tree/modelNode.js';
-import { rollUpTotals } from '../../tree/treeWalk.js';
+import type { ModelNode, ModelTree } from '../../tree/modelNode.js';
+import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportInput, ImportOptions, Importer } from '../importer.js';
 import { validateImportOptions } from '../registry.js';
 
@@ -33,17 +33,14 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
   if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES);
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
-  const root = build(cfg, {
-    batchSize: options.batchSize,
-    seqLen: options.seqLen,
-    dtype: options.dtype,
-    f: new NodeFactory(options.dtype),
-    signal: options.signal,
-  });
+  const f = new NodeFactory(options.dtype);
+  const moe = { routedParameters: 0, activeRoutedParameters: 0 };
+  const targetLen = options.targetLen ?? options.seqLen;
+  const root = build(cfg, { batchSize: options.batchSize, seqLen: options.seqLen, targetLen, dtype: options.dtype, f, moe, signal: options.signal });
   rollUpTotals(root);
   throwIfAborted(options.signal);
   const nameOrPath = config['_name_or_path'];
-  return {
+  const tree: ModelTree = {
     modelName: modelName ?? (typeof nameOrPath === 'string' && nameOrPath !== '' ? nameOrPath : modelType),
     format: hfConfigImporter.id,
     batchSize: options.batchSize,
@@ -52,6 +49,20 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     root,
     warnings,
   };
+  if (ARCHITECTURE_SPECS[modelType]?.family === 'encoder-decoder') tree.targetLen = targetLen;
+  if (moe.routedParameters > 0) tree.activeParameters = root.parameters - moe.routedParameters + moe.activeRoutedParameters;
+  tree.weightBytes = weightBytesOf(root, f);
+  return tree;
+}
+
+/** Bytes to hold the tree's parameters: quantized Linears at their width, everything else at the compute dtype (bytes). */
+function weightBytesOf(root: ModelNode, f: NodeFactory): number {
+  let bytes = 0;
+  for (const { node } of walkTree(root)) {
+    if (node.children.length > 0 || node.parameters === 0) continue;
+    bytes += f.quantizedWeightBytes.get(node.scope) ?? node.parameters * f.dtypeBytes;
+  }
+  return bytes;
 }
 
 /**

@@ -76,10 +76,9 @@ export function buildGemmaFamily(spec: GemmaFamilySpec): ArchitectureBuilder {
     // an explicit null turns soft-capping off; an absent key takes the generation's default
     const softcap =
       spec.defaultSoftcap === undefined || cfg.raw['attn_logit_softcapping'] === null ? cfg.optionalNumber('attn_logit_softcapping') : cfg.number('attn_logit_softcapping', spec.defaultSoftcap);
+    // Which layers are windowed changes their masks, not their eager compute; read to validate layer_types.
     let rule: ((layer: number) => boolean) | undefined; // read only when layer_types is absent
-    const sliding = spec.sliding
-      ? slidingLayers(cfg.stringList('layer_types'), layers, (i) => (rule ??= spec.sliding!.rule(cfg))(i), (m) => cfg.warnings.push(`${cfg.context}: ${m}`))
-      : [];
+    if (spec.sliding) slidingLayers(cfg.stringList('layer_types'), layers, (i) => (rule ??= spec.sliding!.rule(cfg))(i), (m) => cfg.warnings.push(`${cfg.context}: ${m}`));
     if (spec.sliding) cfg.int('sliding_window', spec.sliding.defaultWindow);
     const X = [B, T, H];
     const norm = (scope: string) => f.rmsNorm(scope, `${P}RMSNorm`, X, { configKey: 'rms_norm_eps' });
@@ -117,14 +116,15 @@ export function buildGemmaFamily(spec: GemmaFamilySpec): ArchitectureBuilder {
     const rootOps = f.ops('root');
     rootMaskOps(rootOps, ctx, spec.sliding ? ['causal', 'sliding'] : ['causal']);
     if (!spec.scaledEmbedding) rootOps.elementwise('mul', [f.t(X), f.t([])]);
-    const distinctRopes = spec.sliding && sliding.some(Boolean) && sliding.some((x) => !x) ? 2 : 1;
+    // Gemma 3 asks the rotary module for each entry of layer_types (one call per layer); Gemma 1 and 2 once
+    const ropeCalls = spec.scaledEmbedding ? layers : 1;
     return f.model(
       spec.modelClass,
       [
         embedTokens(ctx, vocab, H, spec.scaledEmbedding ? `${P}TextScaledWordEmbedding` : undefined),
         ...decoderLayers,
         norm('root.norm'),
-        rotaryEmbedding(ctx, `${P}RotaryEmbedding`, H, d, 'rope_theta', distinctRopes),
+        rotaryEmbedding(ctx, `${P}RotaryEmbedding`, H, d, 'rope_theta', ropeCalls),
         ...rootOps.nodes,
       ],
       { configKey: 'model_type' },

@@ -4,8 +4,9 @@
  * 2's layer (gemma.ts) plus an RMSNorm on each query and key head (q_norm,
  * k_norm), no attention soft-capping by default, an embedding that scales
  * itself (Gemma3TextScaledWordEmbedding), and five sliding-window layers per
- * global one (sliding_window_pattern 6, or layer_types). The rotary module
- * is called once per rope setting (local and global).
+ * global one (sliding_window_pattern 6, or layer_types). The model asks its
+ * rotary module for the cos/sin of each entry of layer_types (one call per
+ * layer, each layer type's result kept).
  *
  * LM head: tied; final_logit_softcapping is null by default.
  *

@@ -5,6 +5,10 @@
  */
 import { lmHead, type ArchitectureBuilder, type ArchitectureSpec } from './architecture.js';
 import { BLOOM_LM_HEAD, buildBloom } from './bloom.js';
+import { buildCamembert } from './camembert.js';
+import { buildDebertaV2 } from './debertaV2.js';
+import { buildModernBert } from './modernbert.js';
+import { buildXlmRoberta } from './xlmRoberta.js';
 import { FALCON_LM_HEAD, buildFalcon } from './falcon.js';
 import { GEMMA_LM_HEAD, buildGemma } from './gemma.js';
 import { GEMMA2_LM_HEAD, buildGemma2 } from './gemma2.js';
@@ -73,6 +77,10 @@ export const ARCHITECTURE_SPECS: Readonly<Record<string, ArchitectureSpec>> = {
   bloom: decoder(buildBloom, BLOOM_LM_HEAD),
   phi: decoder(buildPhi, PHI_LM_HEAD),
   starcoder2: decoder(buildStarcoder2, STARCODER2_LM_HEAD),
+  'xlm-roberta': encoder(buildXlmRoberta),
+  camembert: encoder(buildCamembert),
+  'deberta-v2': encoder(buildDebertaV2),
+  modernbert: encoder(buildModernBert),
 };
 
 /** Builder per HF `model_type`. */

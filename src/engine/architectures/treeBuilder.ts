@@ -150,10 +150,10 @@ export class NodeFactory {
     return this.leaf(scope, 'Embedding', [idShape], embeddingCost(idShape, rows, dim, this.dtype), opts);
   }
 
-  /** nn.LayerNorm over the last dim of `shape` (weight + bias). */
-  layerNorm(scope: string, shape: number[], opts: NodeOptions = {}): ModelNode {
+  /** nn.LayerNorm over the last dim of `shape` (weight + bias, or weight only with `bias: false`, ModernBERT's). */
+  layerNorm(scope: string, shape: number[], opts: NodeOptions & { bias?: boolean } = {}): ModelNode {
     const dim = shape[shape.length - 1] ?? 1;
-    return this.leaf(scope, 'LayerNorm', [shape], pointwiseCost(shape, FLOPS_PER_ELEMENT.layernorm, this.dtype, 2 * dim), opts);
+    return this.leaf(scope, 'LayerNorm', [shape], pointwiseCost(shape, FLOPS_PER_ELEMENT.layernorm, this.dtype, opts.bias === false ? dim : 2 * dim), opts);
   }
 
   /** An RMSNorm (weight only), e.g. `LlamaRMSNorm`. */
@@ -245,6 +245,24 @@ export class OpRecorder {
   cat(shapes: number[][]): ModelNode {
     return this.push('cat', shapes, catOpCost(shapes.map((s) => this.f.t(s))));
   }
+}
+
+/**
+ * One module called several times per forward with different inputs
+ * (DeBERTa's query_proj on the hidden states and on the relative
+ * embeddings): a single node, as the measuring hooks see it, with `calls`
+ * = the number of calls and the per-call cost averaged so that calls x cost
+ * is the exact total. Parameters count once; input shapes are the first call's.
+ */
+export function mergeCalls(first: ModelNode, ...more: ModelNode[]): ModelNode {
+  const all = [first, ...more];
+  const calls = all.reduce((s, n) => s + n.calls, 0);
+  return {
+    ...first,
+    calls,
+    flops: all.reduce((s, n) => s + n.flops * n.calls, 0) / calls,
+    memBytes: all.reduce((s, n) => s + n.memBytes * n.calls, 0) / calls,
+  };
 }
 
 /** Multiplies `calls` of a subtree by `factor` (a module run several times per forward, e.g. ALBERT's shared layer group). */

@@ -73,6 +73,7 @@ const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
   transpose: 'memory',
   dropout: 'memory',
   gather: 'memory',
+  repeat: 'memory',
   // torch.topk (MoE routers) is its own op with no regression of its own: 'other', the fallback.
   topk: 'other',
 };

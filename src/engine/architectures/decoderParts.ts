@@ -130,13 +130,16 @@ export interface GatedMlpSpec {
   names: { gate: string; up: string; down: string; act: string } | { gateUp: string; down: string; act: string };
   /** Config key of the intermediate size (`intermediate_size`, `moe_intermediate_size`). */
   sizeKey?: string;
+  /** Leading dims of the input (default (B, T); a MoE block's shared expert sees the flattened (B x T) tokens). */
+  tokens?: number[];
 }
 
 /** The gated MLP on (B, T, hidden) inputs; its one functional op is the mul of the two halves. */
 export function gatedMlp(ctx: BuildContext, scope: string, m: GatedMlpSpec): ModelNode {
-  const { batchSize: B, seqLen: T, f } = ctx;
-  const X = [B, T, m.hidden];
-  const I = [B, T, m.intermediate];
+  const { f } = ctx;
+  const lead = m.tokens ?? [ctx.batchSize, ctx.seqLen];
+  const X = [...lead, m.hidden];
+  const I = [...lead, m.intermediate];
   const key = m.sizeKey ?? 'intermediate_size';
   const n = m.names;
   const projections =

@@ -7,7 +7,12 @@ import { lmHead, type ArchitectureBuilder, type ArchitectureSpec } from './archi
 import { BLOOM_LM_HEAD, buildBloom } from './bloom.js';
 import { buildCamembert } from './camembert.js';
 import { buildDebertaV2 } from './debertaV2.js';
+import { DEEPSEEK_V3_LM_HEAD, buildDeepseekV3 } from './deepseekV3.js';
+import { GPT_OSS_LM_HEAD, buildGptOss } from './gptOss.js';
+import { MIXTRAL_LM_HEAD, buildMixtral } from './mixtral.js';
 import { buildModernBert } from './modernbert.js';
+import { QWEN2_MOE_LM_HEAD, buildQwen2Moe } from './qwen2Moe.js';
+import { QWEN3_MOE_LM_HEAD, buildQwen3Moe } from './qwen3Moe.js';
 import { buildXlmRoberta } from './xlmRoberta.js';
 import { FALCON_LM_HEAD, buildFalcon } from './falcon.js';
 import { GEMMA_LM_HEAD, buildGemma } from './gemma.js';
@@ -81,6 +86,11 @@ export const ARCHITECTURE_SPECS: Readonly<Record<string, ArchitectureSpec>> = {
   camembert: encoder(buildCamembert),
   'deberta-v2': encoder(buildDebertaV2),
   modernbert: encoder(buildModernBert),
+  mixtral: decoder(buildMixtral, MIXTRAL_LM_HEAD),
+  qwen2_moe: decoder(buildQwen2Moe, QWEN2_MOE_LM_HEAD),
+  qwen3_moe: decoder(buildQwen3Moe, QWEN3_MOE_LM_HEAD),
+  gpt_oss: decoder(buildGptOss, GPT_OSS_LM_HEAD),
+  deepseek_v3: decoder(buildDeepseekV3, DEEPSEEK_V3_LM_HEAD),
 };
 
 /** Builder per HF `model_type`. */

@@ -107,7 +107,9 @@ export interface RouterSpec {
    */
   selection: 'softmax-topk' | 'topk-softmax' | 'logits';
   normalize?: boolean;
-  /** DeepSeek computes the router in float32. */
+  /** Qwen's routers cast the selected weights back (`.to(router_logits.dtype)`). */
+  castBack?: boolean;
+  /** DeepSeek computes the router in float32: the tokens and the weight are cast first. */
   fp32?: boolean;
 }
 
@@ -117,7 +119,10 @@ export function topKRouter(ctx: BuildContext, scope: string, r: RouterSpec): Mod
   const N = ctx.batchSize * ctx.seqLen;
   const ops = f.ops(scope);
   const E = r.experts;
-  if (r.fp32) ops.cast(f.t([N, r.hidden]), 'fp32');
+  if (r.fp32) {
+    ops.cast(f.t([N, r.hidden]), 'fp32');
+    ops.cast(f.t([E, r.hidden]), 'fp32');
+  }
   const wBytes = r.fp32 ? 4 : f.dtypeBytes;
   const params = E * r.hidden + (r.bias ? E : 0);
   ops.custom('linear', [[N, r.hidden]], { flops: 2 * N * r.hidden * E, memBytes: (N * r.hidden + N * E + params) * wBytes, parameters: params });
@@ -125,6 +130,7 @@ export function topKRouter(ctx: BuildContext, scope: string, r: RouterSpec): Mod
     ops.softmax([N, E], 'fp32');
     ops.custom('topk', [[N, E]], topkCost(N, E, r.topK, 4));
     if (r.normalize) ops.elementwise('div', [{ shape: [N, r.topK], type: 'fp32' }, { shape: [N, 1], type: 'fp32' }], 'fp32');
+    if (r.castBack) ops.cast({ shape: [N, r.topK], type: 'fp32' });
   } else if (r.selection === 'topk-softmax') {
     ops.custom('topk', [[N, E]], topkCost(N, E, r.topK, f.dtypeBytes));
     ops.softmax([N, r.topK]);

@@ -74,11 +74,9 @@ export type ArchitectureBuilder = (config: ConfigReader, ctx: BuildContext) => M
  * with an index error, so the engine refuses the setting up front.
  * @param usable positions a sequence may use (table rows minus any offset)
  */
-export function checkLearnedPositions(seqLen: number, usable: number, key: string, context: string): void {
+export function checkLearnedPositions(seqLen: number, usable: number, key: string, context: string, what = 'sequence length'): void {
   if (seqLen > usable) {
-    throw new InvalidInputError(
-      `sequence length ${seqLen} is longer than this model's learned positions allow (${usable}, from "${key}" in the ${context}); use a sequence length of at most ${usable}`,
-    );
+    throw new InvalidInputError(`${what} ${seqLen} is longer than this model's learned positions allow (${usable}, from "${key}" in the ${context}); use a ${what} of at most ${usable}`);
   }
 }
 

@@ -215,3 +215,31 @@ export function slidingLayers(layerTypes: string[] | undefined, layers: number, 
   if (layerTypes.length !== layers) warn(`"layer_types" lists ${layerTypes.length} layers for ${layers} layers; missing ones count as full attention`);
   return Array.from({ length: layers }, (_, i) => layerTypes[i] === 'sliding_attention');
 }
+
+/**
+ * A token embedding lookup of (rows x dim) with ids of `ids`; a scaled
+ * embedding class (Gemma3TextScaledWordEmbedding, BartScaledWordEmbedding)
+ * also multiplies its output by the scale inside the module (one FLOP, a
+ * read and a write per element).
+ */
+export function tokenEmbedding(ctx: BuildContext, scope: string, ids: number[], rows: number, dim: number, scaledClass?: string): ModelNode {
+  const { f } = ctx;
+  const e = f.embedding(scope, ids, rows, dim, { configKey: 'vocab_size' });
+  if (!scaledClass) return e;
+  const n = ids.reduce((a, b) => a * b, 1) * dim;
+  e.instanceType = scaledClass;
+  e.kind = 'embedding';
+  e.flops += n;
+  e.memBytes += 2 * n * f.dtypeBytes;
+  return e;
+}
+
+/**
+ * A lookup into a table another node owns (an encoder-decoder's decoder
+ * reading the shared embedding): the same cost, no parameters of its own,
+ * so the table counts once.
+ */
+export function tiedLookup(node: ModelNode): ModelNode {
+  node.parameters = 0;
+  return node;
+}

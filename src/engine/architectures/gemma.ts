@@ -26,9 +26,9 @@
  * max_position_embeddings 8192, attention_bias false.
  */
 import { activationFor } from './activations.js';
-import { lmHead, type ArchitectureBuilder, type BuildContext, type LmHeadSpec } from './architecture.js';
+import { lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
 import type { ConfigReader } from './configReader.js';
-import { causalMaskShape, gatedMlp, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention, slidingLayers } from './decoderParts.js';
+import { causalMaskShape, gatedMlp, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention, slidingLayers, tokenEmbedding } from './decoderParts.js';
 import type { ModelNode } from '../tree/modelNode.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -121,7 +121,7 @@ export function buildGemmaFamily(spec: GemmaFamilySpec): ArchitectureBuilder {
     return f.model(
       spec.modelClass,
       [
-        embedTokens(ctx, vocab, H, spec.scaledEmbedding ? `${P}TextScaledWordEmbedding` : undefined),
+        tokenEmbedding(ctx, 'root.embed_tokens', [B, T], vocab, H, spec.scaledEmbedding ? `${P}TextScaledWordEmbedding` : undefined),
         ...decoderLayers,
         norm('root.norm'),
         rotaryEmbedding(ctx, `${P}RotaryEmbedding`, H, d, 'rope_theta', ropeCalls),
@@ -130,22 +130,6 @@ export function buildGemmaFamily(spec: GemmaFamilySpec): ArchitectureBuilder {
       { configKey: 'model_type' },
     );
   };
-}
-
-/**
- * embed_tokens; a scaled embedding also multiplies its (B, T, H) output by
- * the scale inside the module (one FLOP, a read and a write per element).
- */
-export function embedTokens(ctx: BuildContext, vocab: number, H: number, scaledClass: string | undefined, scope = 'root.embed_tokens', ids = [ctx.batchSize, ctx.seqLen]): ModelNode {
-  const { f } = ctx;
-  const e = f.embedding(scope, ids, vocab, H, { configKey: 'vocab_size' });
-  if (!scaledClass) return e;
-  const n = ids.reduce((a, b) => a * b, 1) * H;
-  e.instanceType = scaledClass;
-  e.kind = 'embedding';
-  e.flops += n;
-  e.memBytes += 2 * n * f.dtypeBytes;
-  return e;
 }
 
 /** The LM head of every Gemma: tied to embed_tokens unless tie_word_embeddings is false. */

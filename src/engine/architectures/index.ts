@@ -3,13 +3,17 @@
  * `model_type`, each mirroring transformers 5's AutoModel (no head, eager
  * attention, `use_cache=False`).
  */
-import { lmHead, type ArchitectureBuilder, type ArchitectureSpec } from './architecture.js';
+import { lmHead, type ArchitectureBuilder, type ArchitectureSpec, type LmHeadSpec } from './architecture.js';
+import { BART_LM_HEAD, buildBart } from './bart.js';
 import { BLOOM_LM_HEAD, buildBloom } from './bloom.js';
 import { buildCamembert } from './camembert.js';
 import { buildDebertaV2 } from './debertaV2.js';
 import { DEEPSEEK_V3_LM_HEAD, buildDeepseekV3 } from './deepseekV3.js';
 import { GPT_OSS_LM_HEAD, buildGptOss } from './gptOss.js';
+import { MARIAN_LM_HEAD, buildMarian } from './marian.js';
+import { MBART_LM_HEAD, buildMbart } from './mbart.js';
 import { MIXTRAL_LM_HEAD, buildMixtral } from './mixtral.js';
+import { MT5_LM_HEAD, buildMt5 } from './mt5.js';
 import { buildModernBert } from './modernbert.js';
 import { QWEN2_MOE_LM_HEAD, buildQwen2Moe } from './qwen2Moe.js';
 import { QWEN3_MOE_LM_HEAD, buildQwen3Moe } from './qwen3Moe.js';
@@ -24,6 +28,8 @@ import { PHI_LM_HEAD, buildPhi } from './phi.js';
 import { PHI3_LM_HEAD, buildPhi3 } from './phi3.js';
 import { QWEN3_LM_HEAD, buildQwen3 } from './qwen3.js';
 import { STARCODER2_LM_HEAD, buildStarcoder2 } from './starcoder2.js';
+import { T5_LM_HEAD, buildT5 } from './t5.js';
+import { UMT5_LM_HEAD, buildUmt5 } from './umt5.js';
 import { buildAlbert } from './albert.js';
 import { buildBert } from './bert.js';
 import { buildDistilBert } from './distilbert.js';
@@ -54,6 +60,7 @@ export {
 
 const encoder = (build: ArchitectureBuilder): ArchitectureSpec => ({ family: 'encoder', build });
 const decoder = (build: ArchitectureBuilder, head = lmHead(false)): ArchitectureSpec => ({ family: 'decoder', build, lmHead: head, decodes: 'root' });
+const encoderDecoder = (build: ArchitectureBuilder, head: LmHeadSpec): ArchitectureSpec => ({ family: 'encoder-decoder', build, lmHead: head, decodes: 'root.decoder' });
 
 /**
  * Every supported HF `model_type`: its builder, its family, and for causal
@@ -91,6 +98,12 @@ export const ARCHITECTURE_SPECS: Readonly<Record<string, ArchitectureSpec>> = {
   qwen3_moe: decoder(buildQwen3Moe, QWEN3_MOE_LM_HEAD),
   gpt_oss: decoder(buildGptOss, GPT_OSS_LM_HEAD),
   deepseek_v3: decoder(buildDeepseekV3, DEEPSEEK_V3_LM_HEAD),
+  t5: encoderDecoder(buildT5, T5_LM_HEAD),
+  mt5: encoderDecoder(buildMt5, MT5_LM_HEAD),
+  umt5: encoderDecoder(buildUmt5, UMT5_LM_HEAD),
+  bart: encoderDecoder(buildBart, BART_LM_HEAD),
+  mbart: encoderDecoder(buildMbart, MBART_LM_HEAD),
+  marian: encoderDecoder(buildMarian, MARIAN_LM_HEAD),
 };
 
 /** Builder per HF `model_type`. */

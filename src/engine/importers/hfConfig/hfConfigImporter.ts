@@ -7,6 +7,7 @@
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { ARCHITECTURE_SPECS, ARCHITECTURES, SUPPORTED_MODEL_TYPES } from '../../architectures/index.js';
 import { ConfigReader } from '../../architectures/configReader.js';
+import { resemblance } from '../../architectures/resemblance.js';
 import { NodeFactory } from '../../architectures/treeBuilder.js';
 import { MalformedFileError, MissingFieldError, UnknownModelTypeError, throwIfAborted } from '../../errors.js';
 import type { ModelNode, ModelTree } from '../../tree/modelNode.js';
@@ -30,7 +31,7 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     throw new MalformedFileError(`config.json: "model_type" must be a string, got ${JSON.stringify(modelType)}`);
   }
   const build = ARCHITECTURES[modelType];
-  if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES);
+  if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES, resemblance(config));
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
   const f = new NodeFactory(options.dtype);

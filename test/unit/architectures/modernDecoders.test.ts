@@ -339,3 +339,10 @@ test('every decoder declares the LM head the generation work will add, sized fro
   assert.equal(ARCHITECTURE_SPECS['phi']!.lmHead!.bias, true);
   assert.equal(ARCHITECTURE_SPECS['gpt_neox']!.lmHead!.tiedDefault, false);
 });
+
+test('llama (Meta-Llama-3-8B sizes): 8,030,261,248 parameters with the untied LM head', () => {
+  const [H, I, L, V] = [4096, 14336, 32, 128256];
+  const tree = buildFixture('llama', 1, 8, 'bf16', (c) => Object.assign(c, { hidden_size: H, intermediate_size: I, num_attention_heads: 32, num_hidden_layers: L, num_key_value_heads: 8, vocab_size: V, max_position_embeddings: 8192, head_dim: 128 }));
+  assert.equal(tree.root.parameters, V * H + L * (2 * H * H + 2 * H * 1024 + 3 * H * I + 2 * H) + H);
+  assert.equal(tree.root.parameters + V * H, 8_030_261_248); // Meta-Llama-3-8B as transformers counts it (model card: 8B), its 128256 x 4096 LM head included
+});

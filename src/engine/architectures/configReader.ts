@@ -70,11 +70,8 @@ export class ConfigReader {
 
   /** A string with HF's default when absent or null. */
   str(keys: string | readonly string[], fallback: string): string {
-    const key = this.keyOf(keys);
-    if (key === undefined) {
-      this.assume(typeof keys === 'string' ? keys : keys[0]!, fallback);
-      return fallback;
-    }
+    const key = this.keyOrAssume(keys, fallback);
+    if (key === undefined) return fallback;
     const v = this.raw[key];
     this.used.add(key);
     if (typeof v !== 'string') throw new MalformedFileError(`${this.context}: "${key}" must be a string, got ${JSON.stringify(v)}`);
@@ -83,11 +80,8 @@ export class ConfigReader {
 
   /** A non-negative integer with HF's default when absent or null (counts that may be 0: dense layers, shared experts). */
   count(keys: string | readonly string[], fallback: number): number {
-    const key = this.keyOf(keys);
-    if (key === undefined) {
-      this.assume(typeof keys === 'string' ? keys : keys[0]!, fallback);
-      return fallback;
-    }
+    const key = this.keyOrAssume(keys, fallback);
+    if (key === undefined) return fallback;
     const v = this.raw[key];
     this.used.add(key);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
@@ -168,6 +162,13 @@ export class ConfigReader {
       throw new MalformedFileError(`${this.context}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
     }
     return v;
+  }
+
+  /** The key present, or undefined after reporting that HF's default `fallback` is assumed. */
+  private keyOrAssume(keys: string | readonly string[], fallback: unknown): string | undefined {
+    const key = this.keyOf(keys);
+    if (key === undefined) this.assume(typeof keys === 'string' ? keys : keys[0]!, fallback);
+    return key;
   }
 
   private assume(key: string, value: unknown): void {

@@ -32,7 +32,8 @@
  * norm_rel_ebd "none", conv_kernel_size 0.
  */
 import { activationFor } from './activations.js';
-import { checkLearnedPositions, headDim, type ArchitectureBuilder, type BuildContext } from './architecture.js';
+import { checkLearnedPositions, type ArchitectureBuilder, type BuildContext } from './architecture.js';
+import { readDecoderSizes } from './decoderParts.js';
 import type { ConfigReader } from './configReader.js';
 import type { ModelNode } from '../tree/modelNode.js';
 import { MalformedFileError } from '../errors.js';
@@ -123,12 +124,7 @@ function bmmCost(ctx: BuildContext, n: number, m: number, k: number, p: number):
 /** deberta-v2: DebertaV2Model. */
 export const buildDebertaV2: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const inter = cfg.requiredInt('intermediate_size');
-  const vocab = cfg.requiredInt('vocab_size');
-  const d = headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context);
+  const { H, layers, heads, inter, vocab, d } = readDecoderSizes(cfg, ctx, { kvHeads: 'heads' });
   const act = activationFor(cfg.str('hidden_act', 'gelu'), 'hidden_act', cfg.context);
   const E = cfg.optionalInt('embedding_size') ?? H;
   const maxPos = cfg.int('max_position_embeddings', 512);

@@ -9,7 +9,9 @@
  * views, slices, `repeat_kv`'s expand and comparisons are not recorded.
  */
 import { eagerAttentionCore, type AttentionCoreOptions } from './eagerAttention.js';
-import type { BuildContext } from './architecture.js';
+import { headDim, type BuildContext } from './architecture.js';
+import type { ConfigReader } from './configReader.js';
+import { InvalidInputError } from '../errors.js';
 import type { ActivationSpec } from './activations.js';
 import type { ModelNode } from '../tree/modelNode.js';
 import type { NodeFactory, OpRecorder } from './treeBuilder.js';
@@ -242,4 +244,102 @@ export function tokenEmbedding(ctx: BuildContext, scope: string, ids: number[], 
 export function tiedLookup(node: ModelNode): ModelNode {
   node.parameters = 0;
   return node;
+}
+
+/** The sizes every rotary decoder config gives. */
+export interface DecoderSizes {
+  H: number;
+  layers: number;
+  heads: number;
+  /** Intermediate size (0 when the architecture has none: `needsIntermediate` false). */
+  inter: number;
+  vocab: number;
+  kvHeads: number;
+  /** Head size (elements). */
+  d: number;
+}
+
+/**
+ * Reads hidden_size, num_hidden_layers, num_attention_heads,
+ * intermediate_size, vocab_size, num_key_value_heads and the head size, and
+ * warns when the sequence is longer than max_position_embeddings (rotary
+ * positions extrapolate).
+ * @param o.kvHeads HF default of num_key_value_heads (`'heads'`: as many as query heads)
+ * @param o.headDim HF default of an explicit head_dim field; undefined: hidden / heads unless head_dim is set
+ * @param o.maxPositions HF default of max_position_embeddings, for the warning (rotary models; undefined: no warning)
+ */
+export function readDecoderSizes(cfg: ConfigReader, ctx: BuildContext, o: { kvHeads: number | 'heads'; headDim?: number; maxPositions?: number; needsIntermediate?: boolean }): DecoderSizes {
+  const H = cfg.requiredInt('hidden_size');
+  const layers = cfg.requiredInt('num_hidden_layers');
+  const heads = cfg.requiredInt('num_attention_heads');
+  const inter = o.needsIntermediate === false ? 0 : cfg.requiredInt('intermediate_size');
+  const vocab = cfg.requiredInt('vocab_size');
+  const kvHeads = o.kvHeads === 'heads' ? (cfg.optionalInt('num_key_value_heads') ?? heads) : cfg.int('num_key_value_heads', o.kvHeads);
+  if (heads % kvHeads !== 0) {
+    throw new InvalidInputError(`${cfg.context}: "num_attention_heads" (${heads}) is not a multiple of "num_key_value_heads" (${kvHeads})`);
+  }
+  const d = o.headDim !== undefined ? cfg.int('head_dim', o.headDim) : (cfg.optionalInt('head_dim') ?? headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context));
+  // rotary positions only: models with learned tables check their own limit
+  if (o.maxPositions !== undefined) warnPastPositions(cfg, ctx.seqLen, cfg.int('max_position_embeddings', o.maxPositions));
+  return { H, layers, heads, inter, vocab, kvHeads, d };
+}
+
+/** The warning of rotary models run past max_position_embeddings. */
+export function warnPastPositions(cfg: ConfigReader, seqLen: number, maxPositions: number): void {
+  if (seqLen > maxPositions) {
+    cfg.warnings.push(`${cfg.context}: sequence length ${seqLen} exceeds max_position_embeddings ${maxPositions}; rotary positions extrapolate but quality may suffer`);
+  }
+}
+
+/**
+ * The most common decoder attention: q_proj, k_proj, v_proj, o_proj, rotary
+ * on whole heads, the shared eager core with the causal mask and a float32
+ * softmax; `more` overrides any of it.
+ */
+export function ropeAttention(ctx: BuildContext, scope: string, className: string, s: DecoderSizes, bias: { qkv: boolean; o: boolean }, more: Partial<SelfAttentionSpec> = {}): ModelNode {
+  return selfAttention(ctx, scope, {
+    className,
+    hidden: s.H,
+    heads: s.heads,
+    kvHeads: s.kvHeads,
+    headDim: s.d,
+    projections: { q: 'q_proj', k: 'k_proj', v: 'v_proj' },
+    output: 'o_proj',
+    qkvBias: bias.qkv,
+    oBias: bias.o,
+    rotaryDim: s.d,
+    core: { scale: 'mul', addShape: causalMaskShape(ctx), softmaxFp32: true, transposeCopy: true },
+    keys: { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads' },
+    ...more,
+  });
+}
+
+/** A decoder layer at `scope`: its sub-modules, then the two residual adds. */
+export function decoderLayer(ctx: BuildContext, scope: string, className: string, hidden: number, children: ModelNode[]): ModelNode {
+  return ctx.f.module(scope, className, [...children, ...residualAdds(ctx, scope, hidden)], { configKey: 'num_hidden_layers', inputShapes: [[ctx.batchSize, ctx.seqLen, hidden]] });
+}
+
+/**
+ * A decoder's root: embed_tokens (or `embed`), the layers, the final norm,
+ * the rotary module (when `rotary` is given) and the mask ops.
+ */
+export function decoderRoot(
+  ctx: BuildContext,
+  className: string,
+  parts: { embed?: ModelNode; vocab: number; hidden: number; layers: ModelNode[]; norm: ModelNode; rotary?: { className: string; dim: number; configKey: string }; masks: readonly ('causal' | 'sliding')[] },
+): ModelNode {
+  const { batchSize: B, seqLen: T, f } = ctx;
+  const ops = f.ops('root');
+  rootMaskOps(ops, ctx, parts.masks);
+  return f.model(
+    className,
+    [
+      parts.embed ?? f.embedding('root.embed_tokens', [B, T], parts.vocab, parts.hidden, { configKey: 'vocab_size' }),
+      ...parts.layers,
+      parts.norm,
+      ...(parts.rotary ? [rotaryEmbedding(ctx, parts.rotary.className, parts.hidden, parts.rotary.dim, parts.rotary.configKey)] : []),
+      ...ops.nodes,
+    ],
+    { configKey: 'model_type' },
+  );
 }

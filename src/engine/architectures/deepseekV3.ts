@@ -39,41 +39,33 @@
  */
 import { activationFor } from './activations.js';
 import { lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
-import { causalMaskShape, gatedMlp, residualAdds, rootMaskOps, rotaryEmbedding, rotaryOps } from './decoderParts.js';
+import { causalMaskShape, gatedMlp, readDecoderSizes, residualAdds, rootMaskOps, rotaryEmbedding, rotaryOps } from './decoderParts.js';
 import { eagerAttentionCore } from './eagerAttention.js';
-import { moeWarning, routedExperts, topkCost, topKRouter } from './moe.js';
+import { readExperts, routedExperts, topkCost, topKRouter } from './moe.js';
 import type { ModelNode } from '../tree/modelNode.js';
 import { InvalidInputError } from '../errors.js';
 
 /** deepseek_v3: DeepseekV3Model. */
 export const buildDeepseekV3: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const inter = cfg.requiredInt('intermediate_size');
-  const vocab = cfg.requiredInt('vocab_size');
+  // head sizes come from qk_nope/qk_rope/v_head_dim; the common reader's head_dim is not used
+  const { H, layers, heads, inter, vocab } = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', maxPositions: 4096 });
   const qRank = cfg.raw['q_lora_rank'] === null ? undefined : cfg.int('q_lora_rank', 1536);
   const kvRank = cfg.int('kv_lora_rank', 512);
   const nope = cfg.int('qk_nope_head_dim', 128);
   const rope = cfg.int('qk_rope_head_dim', 64);
   const vDim = cfg.int('v_head_dim', 128);
   const qk = nope + rope;
-  const experts = cfg.int('n_routed_experts', 256);
-  const shared = cfg.count('n_shared_experts', 1);
-  const topK = cfg.int('num_experts_per_tok', 8);
-  if (topK > experts) throw new InvalidInputError(`${cfg.context}: "num_experts_per_tok" (${topK}) is larger than "n_routed_experts" (${experts})`);
-  const moeInter = cfg.int('moe_intermediate_size', 2048);
   const firstDense = cfg.count('first_k_dense_replace', 3);
+  const { experts, topK } = readExperts(cfg, ctx, { keys: 'n_routed_experts', fallback: 256 }, { keys: 'num_experts_per_tok', fallback: 8 }, firstDense < layers);
+  const shared = cfg.count('n_shared_experts', 1);
+  const moeInter = cfg.int('moe_intermediate_size', 2048);
   const groups = cfg.int('n_group', 8);
   const topGroups = cfg.int('topk_group', 4);
   if (experts % groups !== 0) throw new InvalidInputError(`${cfg.context}: "n_routed_experts" (${experts}) is not a multiple of "n_group" (${groups})`);
   const normTopK = cfg.bool('norm_topk_prob', true);
   const bias = cfg.bool('attention_bias', false);
   const act = activationFor(cfg.str('hidden_act', 'silu'), 'hidden_act', cfg.context);
-  const maxPos = cfg.int('max_position_embeddings', 4096);
-  if (T > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate (YaRN, if rope_scaling says so)`);
-  if (firstDense < layers) moeWarning(cfg, ctx, experts, topK);
   const X = [B, T, H];
   const N = B * T;
   const names = { gate: 'gate_proj', up: 'up_proj', down: 'down_proj', act: 'act_fn' };

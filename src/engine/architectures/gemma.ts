@@ -28,9 +28,8 @@
 import { activationFor } from './activations.js';
 import { lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
 import type { ConfigReader } from './configReader.js';
-import { causalMaskShape, gatedMlp, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention, slidingLayers, tokenEmbedding } from './decoderParts.js';
+import { causalMaskShape, decoderLayer, gatedMlp, readDecoderSizes, ropeAttention, rootMaskOps, rotaryEmbedding, slidingLayers, tokenEmbedding } from './decoderParts.js';
 import type { ModelNode } from '../tree/modelNode.js';
-import { InvalidInputError } from '../errors.js';
 
 /** What differs between Gemma generations. */
 export interface GemmaFamilySpec {
@@ -58,20 +57,10 @@ export function buildGemmaFamily(spec: GemmaFamilySpec): ArchitectureBuilder {
   return (cfg, ctx) => {
     const { batchSize: B, seqLen: T, f } = ctx;
     const P = spec.prefix;
-    const H = cfg.requiredInt('hidden_size');
-    const layers = cfg.requiredInt('num_hidden_layers');
-    const heads = cfg.requiredInt('num_attention_heads');
-    const inter = cfg.requiredInt('intermediate_size');
-    const vocab = cfg.requiredInt('vocab_size');
-    const kvHeads = cfg.int('num_key_value_heads', 16);
-    const d = cfg.int('head_dim', 256);
-    if (heads % kvHeads !== 0) {
-      throw new InvalidInputError(`${cfg.context}: "num_attention_heads" (${heads}) is not a multiple of "num_key_value_heads" (${kvHeads})`);
-    }
+    const sz = readDecoderSizes(cfg, ctx, { kvHeads: 16, headDim: 256, maxPositions: spec.defaultMaxPositions });
+    const { H, layers, inter, vocab, d } = sz;
     const act = activationFor(cfg.str('hidden_activation', 'gelu_pytorch_tanh'), 'hidden_activation', cfg.context);
     const bias = cfg.bool('attention_bias', false);
-    const maxPos = cfg.int('max_position_embeddings', spec.defaultMaxPositions);
-    if (T > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
     if (spec.queryPreAttnScalar) cfg.number('query_pre_attn_scalar', 256); // sets the scale, not the cost
     // an explicit null turns soft-capping off; an absent key takes the generation's default
     const softcap =
@@ -86,20 +75,9 @@ export function buildGemmaFamily(spec: GemmaFamilySpec): ArchitectureBuilder {
     const decoderLayers: ModelNode[] = [];
     for (let i = 0; i < layers; i++) {
       const s = `root.layers.${i}`;
-      const attn = selfAttention(ctx, `${s}.self_attn`, {
-        className: `${P}Attention`,
-        hidden: H,
-        heads,
-        kvHeads,
-        headDim: d,
-        projections: { q: 'q_proj', k: 'k_proj', v: 'v_proj' },
-        output: 'o_proj',
-        qkvBias: bias,
-        oBias: bias,
+      const attn = ropeAttention(ctx, `${s}.self_attn`, `${P}Attention`, sz, { qkv: bias, o: bias }, {
         ...(spec.qkNorm ? { qkNorm: { className: `${P}RMSNorm` } } : {}),
-        rotaryDim: d,
         core: { scale: 'mul', softcap: softcap !== undefined, addShape: causalMaskShape(ctx), softmaxFp32: true, transposeCopy: true },
-        keys: { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads' },
       });
       const mlp = gatedMlp(ctx, `${s}.mlp`, {
         className: `${P}MLP`,
@@ -111,7 +89,7 @@ export function buildGemmaFamily(spec: GemmaFamilySpec): ArchitectureBuilder {
       });
       const norms = [norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`)];
       if (spec.sandwichNorms) norms.push(norm(`${s}.pre_feedforward_layernorm`), norm(`${s}.post_feedforward_layernorm`));
-      decoderLayers.push(f.module(s, `${P}DecoderLayer`, [attn, mlp, ...norms, ...residualAdds(ctx, s, H)], { configKey: 'num_hidden_layers', inputShapes: [X] }));
+      decoderLayers.push(decoderLayer(ctx, s, `${P}DecoderLayer`, H, [attn, mlp, ...norms]));
     }
     const rootOps = f.ops('root');
     rootMaskOps(rootOps, ctx, spec.sliding ? ['causal', 'sliding'] : ['causal']);

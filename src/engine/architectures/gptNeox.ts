@@ -18,76 +18,51 @@
  * max_position_embeddings 2048, use_parallel_residual true, attention_bias true.
  */
 import { activationFor } from './activations.js';
-import { headDim, lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
-import { causalMaskShape, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention } from './decoderParts.js';
+import { lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
+import { decoderLayer, decoderRoot, readDecoderSizes, ropeAttention } from './decoderParts.js';
 import type { ModelNode } from '../tree/modelNode.js';
 
 /** gpt_neox: GPTNeoXModel. */
 export const buildGptNeox: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const inter = cfg.requiredInt('intermediate_size');
-  const vocab = cfg.requiredInt('vocab_size');
-  const d = headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context);
-  const rotDim = Math.floor(d * cfg.number(['rotary_pct', 'partial_rotary_factor'], 0.25));
+  const sz = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', maxPositions: 2048 });
+  const rotDim = Math.floor(sz.d * cfg.number(['rotary_pct', 'partial_rotary_factor'], 0.25));
   const act = activationFor(cfg.str('hidden_act', 'gelu'), 'hidden_act', cfg.context);
   const bias = cfg.bool('attention_bias', true);
   cfg.bool('use_parallel_residual', true); // ordering only: the same ops run either way
-  const maxPos = cfg.int('max_position_embeddings', 2048);
-  if (T > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
-  const X = [B, T, H];
-  const I = [B, T, inter];
-  const blocks: ModelNode[] = [];
-  for (let i = 0; i < layers; i++) {
+  const X = [B, T, sz.H];
+  const I = [B, T, sz.inter];
+  const norm = (scope: string) => f.layerNorm(scope, X, { configKey: 'layer_norm_eps' });
+  const layers: ModelNode[] = [];
+  for (let i = 0; i < sz.layers; i++) {
     const s = `root.layers.${i}`;
-    const attention = selfAttention(ctx, `${s}.attention`, {
-      className: 'GPTNeoXAttention',
-      hidden: H,
-      heads,
-      kvHeads: heads,
-      headDim: d,
+    const attention = ropeAttention(ctx, `${s}.attention`, 'GPTNeoXAttention', sz, { qkv: bias, o: bias }, {
       projections: { qkv: 'query_key_value' },
       output: 'dense',
-      qkvBias: bias,
-      oBias: bias,
       rotaryDim: rotDim,
-      core: { scale: 'mul', addShape: causalMaskShape(ctx), softmaxFp32: true, transposeCopy: true },
       keys: { heads: 'num_attention_heads', kvHeads: 'num_attention_heads' },
     });
     const mlp = f.module(
       `${s}.mlp`,
       'GPTNeoXMLP',
       [
-        f.linear(`${s}.mlp.dense_h_to_4h`, X, inter, true, { configKey: 'intermediate_size' }),
-        f.linear(`${s}.mlp.dense_4h_to_h`, I, H, true, { configKey: 'intermediate_size' }),
+        f.linear(`${s}.mlp.dense_h_to_4h`, X, sz.inter, true, { configKey: 'intermediate_size' }),
+        f.linear(`${s}.mlp.dense_4h_to_h`, I, sz.H, true, { configKey: 'intermediate_size' }),
         f.activation(`${s}.mlp.act`, act.instanceType, I, act.flopsPerElement, { configKey: 'hidden_act' }),
       ],
       { configKey: 'intermediate_size', inputShapes: [X] },
     );
-    blocks.push(
-      f.module(
-        s,
-        'GPTNeoXLayer',
-        [f.layerNorm(`${s}.input_layernorm`, X, { configKey: 'layer_norm_eps' }), f.layerNorm(`${s}.post_attention_layernorm`, X, { configKey: 'layer_norm_eps' }), attention, mlp, ...residualAdds(ctx, s, H)],
-        { configKey: 'num_hidden_layers', inputShapes: [X] },
-      ),
-    );
+    layers.push(decoderLayer(ctx, s, 'GPTNeoXLayer', sz.H, [norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`), attention, mlp]));
   }
-  const ops = f.ops('root');
-  rootMaskOps(ops, ctx, ['causal']);
-  return f.model(
-    'GPTNeoXModel',
-    [
-      f.embedding('root.embed_in', [B, T], vocab, H, { configKey: 'vocab_size' }),
-      ...blocks,
-      f.layerNorm('root.final_layer_norm', X, { configKey: 'layer_norm_eps' }),
-      rotaryEmbedding(ctx, 'GPTNeoXRotaryEmbedding', H, rotDim, 'rotary_pct'),
-      ...ops.nodes,
-    ],
-    { configKey: 'model_type' },
-  );
+  return decoderRoot(ctx, 'GPTNeoXModel', {
+    embed: f.embedding('root.embed_in', [B, T], sz.vocab, sz.H, { configKey: 'vocab_size' }),
+    vocab: sz.vocab,
+    hidden: sz.H,
+    layers,
+    norm: norm('root.final_layer_norm'),
+    rotary: { className: 'GPTNeoXRotaryEmbedding', dim: rotDim, configKey: 'rotary_pct' },
+    masks: ['causal'],
+  });
 };
 
 /** GPT-NeoX's LM head (`embed_out`): untied by default. */

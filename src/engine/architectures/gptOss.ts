@@ -29,74 +29,44 @@
  * true, layer_types: even layers sliding, odd full.
  */
 import { lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
-import { causalMaskShape, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention, slidingLayers } from './decoderParts.js';
-import { moeWarning, routedExperts, topKRouter } from './moe.js';
+import { causalMaskShape, decoderLayer, decoderRoot, readDecoderSizes, ropeAttention, slidingLayers } from './decoderParts.js';
+import { readExperts, routedExperts, topKRouter } from './moe.js';
 import type { ModelNode } from '../tree/modelNode.js';
-import { InvalidInputError } from '../errors.js';
 
 /** gpt_oss: GptOssModel. */
 export const buildGptOss: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const inter = cfg.requiredInt('intermediate_size');
-  const vocab = cfg.requiredInt('vocab_size');
-  const kvHeads = cfg.int('num_key_value_heads', 8);
-  if (heads % kvHeads !== 0) throw new InvalidInputError(`${cfg.context}: "num_attention_heads" (${heads}) is not a multiple of "num_key_value_heads" (${kvHeads})`);
-  const d = cfg.int('head_dim', 64);
-  const experts = cfg.int(['num_local_experts', 'num_experts'], 128);
-  const topK = cfg.int(['num_experts_per_tok', 'experts_per_token'], 4);
-  if (topK > experts) throw new InvalidInputError(`${cfg.context}: "num_experts_per_tok" (${topK}) is larger than "num_local_experts" (${experts})`);
+  const sz = readDecoderSizes(cfg, ctx, { kvHeads: 8, headDim: 64, maxPositions: 131072 });
+  const { experts, topK } = readExperts(cfg, ctx, { keys: ['num_local_experts', 'num_experts'], fallback: 128 }, { keys: ['num_experts_per_tok', 'experts_per_token'], fallback: 4 });
   const bias = cfg.bool('attention_bias', true);
-  const sliding = slidingLayers(cfg.stringList('layer_types'), layers, (i) => (i + 1) % 2 === 1, (m) => cfg.warnings.push(`${cfg.context}: ${m}`));
-  const maxPos = cfg.int('max_position_embeddings', 131072);
-  if (T > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
-  moeWarning(cfg, ctx, experts, topK);
-  const X = [B, T, H];
-  const N = B * T;
-  const blocks: ModelNode[] = [];
-  for (let i = 0; i < layers; i++) {
+  const sliding = slidingLayers(cfg.stringList('layer_types'), sz.layers, (i) => (i + 1) % 2 === 1, (m) => cfg.warnings.push(`${cfg.context}: ${m}`));
+  const X = [B, T, sz.H];
+  const norm = (scope: string) => f.rmsNorm(scope, 'GptOssRMSNorm', X, { configKey: 'rms_norm_eps' });
+  const layers: ModelNode[] = [];
+  for (let i = 0; i < sz.layers; i++) {
     const s = `root.layers.${i}`;
-    const attn = selfAttention(ctx, `${s}.self_attn`, {
-      className: 'GptOssAttention',
-      hidden: H,
-      heads,
-      kvHeads,
-      headDim: d,
-      projections: { q: 'q_proj', k: 'k_proj', v: 'v_proj' },
-      output: 'o_proj',
-      qkvBias: bias,
-      oBias: bias,
-      rotaryDim: d,
+    const attn = ropeAttention(ctx, `${s}.self_attn`, 'GptOssAttention', sz, { qkv: bias, o: bias }, {
       core: { scale: 'mul', addShape: causalMaskShape(ctx), softmaxFp32: false, sinks: true, transposeCopy: true },
-      keys: { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads' },
     });
     const mlp = f.module(
       `${s}.mlp`,
       'GptOssMLP',
       [
-        topKRouter(ctx, `${s}.mlp.router`, { className: 'GptOssTopKRouter', experts, topK, hidden: H, bias: true, selection: 'topk-softmax' }),
-        routedExperts(ctx, `${s}.mlp.experts`, { className: 'GptOssExperts', experts, topK, hidden: H, intermediate: inter, style: { kind: 'gpt-oss' } }),
+        topKRouter(ctx, `${s}.mlp.router`, { className: 'GptOssTopKRouter', experts, topK, hidden: sz.H, bias: true, selection: 'topk-softmax' }),
+        routedExperts(ctx, `${s}.mlp.experts`, { className: 'GptOssExperts', experts, topK, hidden: sz.H, intermediate: sz.inter, style: { kind: 'gpt-oss' } }),
       ],
-      { configKey: 'num_local_experts', inputShapes: [[N, H]] },
+      { configKey: 'num_local_experts', inputShapes: [[B * T, sz.H]] },
     );
-    const norm = (scope: string) => f.rmsNorm(scope, 'GptOssRMSNorm', X, { configKey: 'rms_norm_eps' });
-    blocks.push(f.module(s, 'GptOssDecoderLayer', [attn, mlp, norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`), ...residualAdds(ctx, s, H)], { configKey: 'num_hidden_layers', inputShapes: [X] }));
+    layers.push(decoderLayer(ctx, s, 'GptOssDecoderLayer', sz.H, [attn, mlp, norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`)]));
   }
-  const ops = f.ops('root');
-  rootMaskOps(ops, ctx, sliding.some(Boolean) ? ['causal', 'sliding'] : ['causal']);
-  return f.model(
-    'GptOssModel',
-    [
-      f.embedding('root.embed_tokens', [B, T], vocab, H, { configKey: 'vocab_size' }),
-      ...blocks,
-      f.rmsNorm('root.norm', 'GptOssRMSNorm', X, { configKey: 'rms_norm_eps' }),
-      rotaryEmbedding(ctx, 'GptOssRotaryEmbedding', H, d, 'rope_theta'),
-      ...ops.nodes,
-    ],
-    { configKey: 'model_type' },
-  );
+  return decoderRoot(ctx, 'GptOssModel', {
+    vocab: sz.vocab,
+    hidden: sz.H,
+    layers,
+    norm: norm('root.norm'),
+    rotary: { className: 'GptOssRotaryEmbedding', dim: sz.d, configKey: 'rope_theta' },
+    masks: sliding.some(Boolean) ? ['causal', 'sliding'] : ['causal'],
+  });
 };
 
 /** gpt-oss's LM head: untied. */

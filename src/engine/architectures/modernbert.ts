@@ -23,26 +23,19 @@
  * mlp_bias false, norm_bias false, max_position_embeddings 8192.
  */
 import { activationFor } from './activations.js';
-import { headDim, type ArchitectureBuilder } from './architecture.js';
-import { residualAdds, rotaryEmbedding, selfAttention } from './decoderParts.js';
+import type { ArchitectureBuilder } from './architecture.js';
+import { readDecoderSizes, residualAdds, rotaryEmbedding, selfAttention } from './decoderParts.js';
 import type { ModelNode } from '../tree/modelNode.js';
 
 /** modernbert: ModernBertModel. */
 export const buildModernBert: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const inter = cfg.requiredInt('intermediate_size');
-  const vocab = cfg.requiredInt('vocab_size');
-  const d = headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context);
+  const { H, layers, heads, inter, vocab, d } = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', maxPositions: 8192 });
   const act = activationFor(cfg.str('hidden_activation', 'gelu'), 'hidden_activation', cfg.context);
   const attnBias = cfg.bool('attention_bias', false);
   const mlpBias = cfg.bool('mlp_bias', false);
   const normBias = cfg.bool('norm_bias', false);
   cfg.int('global_attn_every_n_layers', 3); // which layers are local: masks only, no change in eager compute
-  const maxPos = cfg.int('max_position_embeddings', 8192);
-  if (T > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
   const X = [B, T, H];
   const I = [B, T, inter];
   const norm = (scope: string, key = 'norm_eps') => f.layerNorm(scope, X, { configKey: key, bias: normBias });

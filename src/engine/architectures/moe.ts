@@ -23,6 +23,7 @@ import type { BuildContext } from './architecture.js';
 import type { ConfigReader } from './configReader.js';
 import type { ModelNode } from '../tree/modelNode.js';
 import { scaleCalls } from './treeBuilder.js';
+import { InvalidInputError } from '../errors.js';
 
 /** How many experts run and how many tokens each sees, under balanced top-k routing. */
 export interface BalancedRouting {
@@ -141,6 +142,26 @@ export function topKRouter(ctx: BuildContext, scope: string, r: RouterSpec): Mod
 /** torch.topk over the last dim of (rows, n): about one comparison per element; reads the scores, writes k values and int64 indices. */
 export function topkCost(rows: number, n: number, k: number, bytes: number): { flops: number; memBytes: number; parameters: number } {
   return { flops: rows * n, memBytes: rows * n * bytes + rows * k * (bytes + 8), parameters: 0 };
+}
+
+/**
+ * Reads the number of experts and of experts per token (validated), and
+ * states the routing assumption in the tree's warnings.
+ * @param warn false for a config whose layers are all dense (DeepSeek with first_k_dense_replace >= layers)
+ */
+export function readExperts(
+  cfg: ConfigReader,
+  ctx: BuildContext,
+  experts: { keys: string | readonly string[]; fallback: number },
+  topK: { keys: string | readonly string[]; fallback: number },
+  warn = true,
+): { experts: number; topK: number } {
+  const e = cfg.int(experts.keys, experts.fallback);
+  const k = cfg.int(topK.keys, topK.fallback);
+  const name = (keys: string | readonly string[]) => cfg.keyOf(keys) ?? (typeof keys === 'string' ? keys : keys[0]!);
+  if (k > e) throw new InvalidInputError(`${cfg.context}: "${name(topK.keys)}" (${k}) is larger than "${name(experts.keys)}" (${e})`);
+  if (warn) moeWarning(cfg, ctx, e, k);
+  return { experts: e, topK: k };
 }
 
 /** The tree warning that states the routing assumption (once per model). */

@@ -19,59 +19,33 @@
  * sliding_window null.
  */
 import { activationFor } from './activations.js';
-import { headDim, lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
-import { causalMaskShape, gatedMlp, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention } from './decoderParts.js';
+import { lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
+import { decoderLayer, decoderRoot, gatedMlp, readDecoderSizes, ropeAttention } from './decoderParts.js';
 import type { ModelNode } from '../tree/modelNode.js';
-import { InvalidInputError } from '../errors.js';
 
 /** phi3: Phi3Model. */
 export const buildPhi3: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const inter = cfg.requiredInt('intermediate_size');
-  const vocab = cfg.requiredInt('vocab_size');
-  const kvHeads = cfg.optionalInt('num_key_value_heads') ?? heads;
-  if (heads % kvHeads !== 0) {
-    throw new InvalidInputError(`${cfg.context}: "num_attention_heads" (${heads}) is not a multiple of "num_key_value_heads" (${kvHeads})`);
-  }
-  const d = cfg.optionalInt('head_dim') ?? headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context);
-  const rotDim = Math.floor(d * cfg.number('partial_rotary_factor', 1));
+  const sz = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', maxPositions: 4096 });
+  const rotDim = Math.floor(sz.d * cfg.number('partial_rotary_factor', 1));
   const act = activationFor(cfg.str('hidden_act', 'silu'), 'hidden_act', cfg.context);
-  const maxPos = cfg.int('max_position_embeddings', 4096);
-  if (T > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate (with rope_scaling, if set) but quality may suffer`);
-  const windowed = cfg.has('sliding_window');
-  const X = [B, T, H];
-  const norm = (scope: string) => f.rmsNorm(scope, 'Phi3RMSNorm', X, { configKey: 'rms_norm_eps' });
-  const decoderLayers: ModelNode[] = [];
-  for (let i = 0; i < layers; i++) {
+  const norm = (scope: string) => f.rmsNorm(scope, 'Phi3RMSNorm', [B, T, sz.H], { configKey: 'rms_norm_eps' });
+  const layers: ModelNode[] = [];
+  for (let i = 0; i < sz.layers; i++) {
     const s = `root.layers.${i}`;
-    const attn = selfAttention(ctx, `${s}.self_attn`, {
-      className: 'Phi3Attention',
-      hidden: H,
-      heads,
-      kvHeads,
-      headDim: d,
-      projections: { qkv: 'qkv_proj' },
-      output: 'o_proj',
-      qkvBias: false,
-      oBias: false,
-      rotaryDim: rotDim,
-      core: { scale: 'mul', addShape: causalMaskShape(ctx), softmaxFp32: true, transposeCopy: true },
-      keys: { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads' },
-    });
     // transformers defines o_proj before qkv_proj; the order of module children does not change costs
-    const mlp = gatedMlp(ctx, `${s}.mlp`, { className: 'Phi3MLP', hidden: H, intermediate: inter, bias: false, act, names: { gateUp: 'gate_up_proj', down: 'down_proj', act: 'activation_fn' } });
-    decoderLayers.push(f.module(s, 'Phi3DecoderLayer', [attn, mlp, norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`), ...residualAdds(ctx, s, H)], { configKey: 'num_hidden_layers', inputShapes: [X] }));
+    const attn = ropeAttention(ctx, `${s}.self_attn`, 'Phi3Attention', sz, { qkv: false, o: false }, { projections: { qkv: 'qkv_proj' }, rotaryDim: rotDim });
+    const mlp = gatedMlp(ctx, `${s}.mlp`, { className: 'Phi3MLP', hidden: sz.H, intermediate: sz.inter, bias: false, act, names: { gateUp: 'gate_up_proj', down: 'down_proj', act: 'activation_fn' } });
+    layers.push(decoderLayer(ctx, s, 'Phi3DecoderLayer', sz.H, [attn, mlp, norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`)]));
   }
-  const ops = f.ops('root');
-  rootMaskOps(ops, ctx, [windowed ? 'sliding' : 'causal']);
-  return f.model(
-    'Phi3Model',
-    [f.embedding('root.embed_tokens', [B, T], vocab, H, { configKey: 'vocab_size' }), ...decoderLayers, norm('root.norm'), rotaryEmbedding(ctx, 'Phi3RotaryEmbedding', H, rotDim, 'rope_theta'), ...ops.nodes],
-    { configKey: 'model_type' },
-  );
+  return decoderRoot(ctx, 'Phi3Model', {
+    vocab: sz.vocab,
+    hidden: sz.H,
+    layers,
+    norm: norm('root.norm'),
+    rotary: { className: 'Phi3RotaryEmbedding', dim: rotDim, configKey: 'rope_theta' },
+    masks: [cfg.has('sliding_window') ? 'sliding' : 'causal'],
+  });
 };
 
 /** Phi-3's LM head: vocab_size x hidden_size, untied by default. */

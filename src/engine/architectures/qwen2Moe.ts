@@ -25,12 +25,11 @@
  * norm_topk_prob false, mlp_only_layers [], max_position_embeddings 32768.
  */
 import { activationFor, type ActivationSpec } from './activations.js';
-import { headDim, lmHead, type ArchitectureBuilder, type BuildContext, type LmHeadSpec } from './architecture.js';
+import { lmHead, type ArchitectureBuilder, type BuildContext, type LmHeadSpec } from './architecture.js';
 import type { ConfigReader } from './configReader.js';
-import { causalMaskShape, gatedMlp, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention } from './decoderParts.js';
-import { moeWarning, routedExperts, topKRouter } from './moe.js';
+import { decoderLayer, decoderRoot, gatedMlp, readDecoderSizes, ropeAttention } from './decoderParts.js';
+import { readExperts, routedExperts, topKRouter } from './moe.js';
 import type { ModelNode } from '../tree/modelNode.js';
-import { InvalidInputError } from '../errors.js';
 
 /** Sizes of a Qwen MoE block, and which layers have one. */
 export interface QwenMoeSizes {
@@ -44,10 +43,8 @@ export interface QwenMoeSizes {
 }
 
 /** Reads the MoE fields Qwen2-MoE and Qwen3-MoE share. */
-export function readQwenMoe(cfg: ConfigReader, defaults: { experts: number; topK: number; moeInter: number }): QwenMoeSizes {
-  const experts = cfg.int('num_experts', defaults.experts);
-  const topK = cfg.int('num_experts_per_tok', defaults.topK);
-  if (topK > experts) throw new InvalidInputError(`${cfg.context}: "num_experts_per_tok" (${topK}) is larger than "num_experts" (${experts})`);
+export function readQwenMoe(cfg: ConfigReader, ctx: BuildContext, defaults: { experts: number; topK: number; moeInter: number }): QwenMoeSizes {
+  const { experts, topK } = readExperts(cfg, ctx, { keys: 'num_experts', fallback: defaults.experts }, { keys: 'num_experts_per_tok', fallback: defaults.topK });
   const moeInter = cfg.int('moe_intermediate_size', defaults.moeInter);
   const step = cfg.int('decoder_sparse_step', 1);
   const dense = new Set(cfg.intList('mlp_only_layers') ?? []);
@@ -66,41 +63,19 @@ export function qwenRouted(ctx: BuildContext, scope: string, P: string, hidden: 
 /** qwen2_moe: Qwen2MoeModel. */
 export const buildQwen2Moe: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const inter = cfg.requiredInt('intermediate_size');
-  const vocab = cfg.requiredInt('vocab_size');
-  const kvHeads = cfg.int('num_key_value_heads', 16);
-  if (heads % kvHeads !== 0) throw new InvalidInputError(`${cfg.context}: "num_attention_heads" (${heads}) is not a multiple of "num_key_value_heads" (${kvHeads})`);
-  const d = headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context);
-  const m = readQwenMoe(cfg, { experts: 60, topK: 4, moeInter: 1408 });
+  const sz = readDecoderSizes(cfg, ctx, { kvHeads: 16, maxPositions: 32768 });
+  const m = readQwenMoe(cfg, ctx, { experts: 60, topK: 4, moeInter: 1408 });
   const sharedInter = cfg.int('shared_expert_intermediate_size', 5632);
   const qkvBias = cfg.bool('qkv_bias', true);
-  const maxPos = cfg.int('max_position_embeddings', 32768);
-  if (T > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
   if (cfg.bool('use_sliding_window', false)) cfg.warnings.push(`${cfg.context}: use_sliding_window is on: the windowed layers' extra mask ops are not shown; attention compute is unchanged`);
-  moeWarning(cfg, ctx, m.experts, m.topK);
+  const { H } = sz;
   const X = [B, T, H];
   const N = B * T;
   const mlpNames = { gate: 'gate_proj', up: 'up_proj', down: 'down_proj', act: 'act_fn' };
-  const blocks: ModelNode[] = [];
-  for (let i = 0; i < layers; i++) {
+  const norm = (scope: string) => f.rmsNorm(scope, 'Qwen2MoeRMSNorm', X, { configKey: 'rms_norm_eps' });
+  const layers: ModelNode[] = [];
+  for (let i = 0; i < sz.layers; i++) {
     const s = `root.layers.${i}`;
-    const attn = selfAttention(ctx, `${s}.self_attn`, {
-      className: 'Qwen2MoeAttention',
-      hidden: H,
-      heads,
-      kvHeads,
-      headDim: d,
-      projections: { q: 'q_proj', k: 'k_proj', v: 'v_proj' },
-      output: 'o_proj',
-      qkvBias,
-      oBias: false,
-      rotaryDim: d,
-      core: { scale: 'mul', addShape: causalMaskShape(ctx), softmaxFp32: true, transposeCopy: true },
-      keys: { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads' },
-    });
     let mlp: ModelNode;
     if (m.sparse(i)) {
       const mOps = f.ops(`${s}.mlp`);
@@ -119,24 +94,12 @@ export const buildQwen2Moe: ArchitectureBuilder = (cfg, ctx) => {
         { configKey: 'num_experts', inputShapes: [X] },
       );
     } else {
-      mlp = gatedMlp(ctx, `${s}.mlp`, { className: 'Qwen2MoeMLP', hidden: H, intermediate: inter, bias: false, act: m.act, names: mlpNames });
+      mlp = gatedMlp(ctx, `${s}.mlp`, { className: 'Qwen2MoeMLP', hidden: H, intermediate: sz.inter, bias: false, act: m.act, names: mlpNames });
     }
-    const norm = (scope: string) => f.rmsNorm(scope, 'Qwen2MoeRMSNorm', X, { configKey: 'rms_norm_eps' });
-    blocks.push(f.module(s, 'Qwen2MoeDecoderLayer', [attn, mlp, norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`), ...residualAdds(ctx, s, H)], { configKey: 'num_hidden_layers', inputShapes: [X] }));
+    const attn = ropeAttention(ctx, `${s}.self_attn`, 'Qwen2MoeAttention', sz, { qkv: qkvBias, o: false });
+    layers.push(decoderLayer(ctx, s, 'Qwen2MoeDecoderLayer', H, [attn, mlp, norm(`${s}.input_layernorm`), norm(`${s}.post_attention_layernorm`)]));
   }
-  const ops = f.ops('root');
-  rootMaskOps(ops, ctx, ['causal']);
-  return f.model(
-    'Qwen2MoeModel',
-    [
-      f.embedding('root.embed_tokens', [B, T], vocab, H, { configKey: 'vocab_size' }),
-      ...blocks,
-      f.rmsNorm('root.norm', 'Qwen2MoeRMSNorm', X, { configKey: 'rms_norm_eps' }),
-      rotaryEmbedding(ctx, 'Qwen2MoeRotaryEmbedding', H, d, 'rope_theta'),
-      ...ops.nodes,
-    ],
-    { configKey: 'model_type' },
-  );
+  return decoderRoot(ctx, 'Qwen2MoeModel', { vocab: sz.vocab, hidden: H, layers, norm: norm('root.norm'), rotary: { className: 'Qwen2MoeRotaryEmbedding', dim: sz.d, configKey: 'rope_theta' }, masks: ['causal'] });
 };
 
 /** Qwen2-MoE's LM head: untied. */

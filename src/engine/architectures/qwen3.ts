@@ -22,18 +22,11 @@
 import { activationFor } from './activations.js';
 import { lmHead, type ArchitectureBuilder, type BuildContext, type LmHeadSpec } from './architecture.js';
 import type { ConfigReader } from './configReader.js';
-import { causalMaskShape, gatedMlp, residualAdds, rootMaskOps, rotaryEmbedding, selfAttention, slidingLayers } from './decoderParts.js';
+import { decoderLayer, decoderRoot, gatedMlp, readDecoderSizes, ropeAttention, slidingLayers, type DecoderSizes } from './decoderParts.js';
 import type { ModelNode } from '../tree/modelNode.js';
-import { InvalidInputError } from '../errors.js';
 
 /** Sizes every Qwen3-style decoder reads (Qwen3, Qwen3-MoE). */
-export interface Qwen3Sizes {
-  H: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  d: number;
-  vocab: number;
+export interface Qwen3Sizes extends DecoderSizes {
   bias: boolean;
   /** Per layer: windowed mask. */
   sliding: boolean[];
@@ -41,58 +34,28 @@ export interface Qwen3Sizes {
 
 /** Reads the attention sizes and layer types of a Qwen3-style config. */
 export function readQwen3Sizes(cfg: ConfigReader, ctx: BuildContext): Qwen3Sizes {
-  const H = cfg.requiredInt('hidden_size');
-  const layers = cfg.requiredInt('num_hidden_layers');
-  const heads = cfg.requiredInt('num_attention_heads');
-  const vocab = cfg.requiredInt('vocab_size');
-  const kvHeads = cfg.int('num_key_value_heads', heads);
-  const d = cfg.int('head_dim', 128);
-  if (heads % kvHeads !== 0) {
-    throw new InvalidInputError(`${cfg.context}: "num_attention_heads" (${heads}) is not a multiple of "num_key_value_heads" (${kvHeads})`);
-  }
-  const maxPos = cfg.int('max_position_embeddings', 32768);
-  if (ctx.seqLen > maxPos) cfg.warnings.push(`${cfg.context}: sequence length ${ctx.seqLen} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
+  const sz = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', headDim: 128, maxPositions: 32768, needsIntermediate: false });
   const windowed = cfg.bool('use_sliding_window', false);
   let fromLayer: number | undefined; // read once, and only when needed
-  const sliding = slidingLayers(cfg.stringList('layer_types'), layers, (i) => windowed && i >= (fromLayer ??= cfg.count('max_window_layers', 28)), (m) => cfg.warnings.push(`${cfg.context}: ${m}`));
-  return { H, layers, heads, kvHeads, d, vocab, bias: cfg.bool('attention_bias', false), sliding };
+  const sliding = slidingLayers(cfg.stringList('layer_types'), sz.layers, (i) => windowed && i >= (fromLayer ??= cfg.count('max_window_layers', 28)), (m) => cfg.warnings.push(`${cfg.context}: ${m}`));
+  return { ...sz, bias: cfg.bool('attention_bias', false), sliding };
 }
 
 /** Qwen3Attention (also Qwen3-MoE's, with its own prefix). */
 export function qwen3Attention(ctx: BuildContext, scope: string, P: string, s: Qwen3Sizes): ModelNode {
-  return selfAttention(ctx, scope, {
-    className: `${P}Attention`,
-    hidden: s.H,
-    heads: s.heads,
-    kvHeads: s.kvHeads,
-    headDim: s.d,
-    projections: { q: 'q_proj', k: 'k_proj', v: 'v_proj' },
-    output: 'o_proj',
-    qkvBias: s.bias,
-    oBias: s.bias,
-    qkNorm: { className: `${P}RMSNorm`, beforeTranspose: true },
-    rotaryDim: s.d,
-    core: { scale: 'mul', addShape: causalMaskShape(ctx), softmaxFp32: true, transposeCopy: true },
-    keys: { heads: 'num_attention_heads', kvHeads: 'num_key_value_heads' },
-  });
+  return ropeAttention(ctx, scope, `${P}Attention`, s, { qkv: s.bias, o: s.bias }, { qkNorm: { className: `${P}RMSNorm`, beforeTranspose: true } });
 }
 
 /** A Qwen3-style model root: embed_tokens, the layers, norm, rotary_emb and the mask ops. */
 export function qwen3Model(ctx: BuildContext, P: string, s: Qwen3Sizes, layers: ModelNode[]): ModelNode {
-  const { batchSize: B, seqLen: T, f } = ctx;
-  const ops = f.ops('root');
-  rootMaskOps(ops, ctx, s.sliding.some(Boolean) ? ['causal', 'sliding'] : ['causal']);
-  return f.model(
-    `${P}Model`,
-    [
-      f.embedding('root.embed_tokens', [B, T], s.vocab, s.H, { configKey: 'vocab_size' }),
-      ...layers,
-      f.rmsNorm('root.norm', `${P}RMSNorm`, [B, T, s.H], { configKey: 'rms_norm_eps' }),
-      rotaryEmbedding(ctx, `${P}RotaryEmbedding`, s.H, s.d, 'rope_theta'),
-      ...ops.nodes,
-    ],
-    { configKey: 'model_type' },
-  );
+  return decoderRoot(ctx, `${P}Model`, {
+    vocab: s.vocab,
+    hidden: s.H,
+    layers,
+    norm: ctx.f.rmsNorm('root.norm', `${P}RMSNorm`, [ctx.batchSize, ctx.seqLen, s.H], { configKey: 'rms_norm_eps' }),
+    rotary: { className: `${P}RotaryEmbedding`, dim: s.d, configKey: 'rope_theta' },
+    masks: s.sliding.some(Boolean) ? ['causal', 'sliding'] : ['causal'],
+  });
 }
 
 /** qwen3: Qwen3Model. */
@@ -105,18 +68,12 @@ export const buildQwen3: ArchitectureBuilder = (cfg, ctx) => {
   for (let i = 0; i < s.layers; i++) {
     const l = `root.layers.${i}`;
     layers.push(
-      ctx.f.module(
-        l,
-        'Qwen3DecoderLayer',
-        [
-          qwen3Attention(ctx, `${l}.self_attn`, 'Qwen3', s),
-          gatedMlp(ctx, `${l}.mlp`, { className: 'Qwen3MLP', hidden: s.H, intermediate: inter, bias: false, act, names: { gate: 'gate_proj', up: 'up_proj', down: 'down_proj', act: 'act_fn' } }),
-          ctx.f.rmsNorm(`${l}.input_layernorm`, 'Qwen3RMSNorm', X, { configKey: 'rms_norm_eps' }),
-          ctx.f.rmsNorm(`${l}.post_attention_layernorm`, 'Qwen3RMSNorm', X, { configKey: 'rms_norm_eps' }),
-          ...residualAdds(ctx, l, s.H),
-        ],
-        { configKey: 'num_hidden_layers', inputShapes: [X] },
-      ),
+      decoderLayer(ctx, l, 'Qwen3DecoderLayer', s.H, [
+        qwen3Attention(ctx, `${l}.self_attn`, 'Qwen3', s),
+        gatedMlp(ctx, `${l}.mlp`, { className: 'Qwen3MLP', hidden: s.H, intermediate: inter, bias: false, act, names: { gate: 'gate_proj', up: 'up_proj', down: 'down_proj', act: 'act_fn' } }),
+        ctx.f.rmsNorm(`${l}.input_layernorm`, 'Qwen3RMSNorm', X, { configKey: 'rms_norm_eps' }),
+        ctx.f.rmsNorm(`${l}.post_attention_layernorm`, 'Qwen3RMSNorm', X, { configKey: 'rms_norm_eps' }),
+      ]),
     );
   }
   return qwen3Model(ctx, 'Qwen3', s, layers);

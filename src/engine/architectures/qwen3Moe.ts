@@ -17,8 +17,7 @@
  * decoder_sparse_step 1, norm_topk_prob false, mlp_only_layers [].
  */
 import { lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
-import { gatedMlp, residualAdds } from './decoderParts.js';
-import { moeWarning } from './moe.js';
+import { decoderLayer, gatedMlp } from './decoderParts.js';
 import { qwenRouted, readQwenMoe } from './qwen2Moe.js';
 import { qwen3Attention, qwen3Model, readQwen3Sizes } from './qwen3.js';
 import type { ModelNode } from '../tree/modelNode.js';
@@ -28,8 +27,7 @@ export const buildQwen3Moe: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
   const s = readQwen3Sizes(cfg, ctx);
   const inter = cfg.requiredInt('intermediate_size');
-  const m = readQwenMoe(cfg, { experts: 128, topK: 8, moeInter: 768 });
-  moeWarning(cfg, ctx, m.experts, m.topK);
+  const m = readQwenMoe(cfg, ctx, { experts: 128, topK: 8, moeInter: 768 });
   const X = [B, T, s.H];
   const layers: ModelNode[] = [];
   for (let i = 0; i < s.layers; i++) {
@@ -38,12 +36,7 @@ export const buildQwen3Moe: ArchitectureBuilder = (cfg, ctx) => {
       ? f.module(`${l}.mlp`, 'Qwen3MoeSparseMoeBlock', qwenRouted(ctx, `${l}.mlp`, 'Qwen3Moe', s.H, m), { configKey: 'num_experts', inputShapes: [X] })
       : gatedMlp(ctx, `${l}.mlp`, { className: 'Qwen3MoeMLP', hidden: s.H, intermediate: inter, bias: false, act: m.act, names: { gate: 'gate_proj', up: 'up_proj', down: 'down_proj', act: 'act_fn' } });
     const norm = (scope: string) => f.rmsNorm(scope, 'Qwen3MoeRMSNorm', X, { configKey: 'rms_norm_eps' });
-    layers.push(
-      f.module(l, 'Qwen3MoeDecoderLayer', [qwen3Attention(ctx, `${l}.self_attn`, 'Qwen3Moe', s), mlp, norm(`${l}.input_layernorm`), norm(`${l}.post_attention_layernorm`), ...residualAdds(ctx, l, s.H)], {
-        configKey: 'num_hidden_layers',
-        inputShapes: [X],
-      }),
-    );
+    layers.push(decoderLayer(ctx, l, 'Qwen3MoeDecoderLayer', s.H, [qwen3Attention(ctx, `${l}.self_attn`, 'Qwen3Moe', s), mlp, norm(`${l}.input_layernorm`), norm(`${l}.post_attention_layernorm`)]));
   }
   return qwen3Model(ctx, 'Qwen3Moe', s, layers);
 };

@@ -36,11 +36,12 @@ export function buildProgram(): Command {
 
   program
     .command('predict')
-    .description('energy tree of a model file (HF config.json, ONNX, PyTorch source or IrEne JSONL)')
-    .argument('<file>', 'model file')
+    .description('energy tree of a model file (HF config.json or model folder, ONNX, PyTorch source or IrEne JSONL)')
+    .argument('<file>', 'model file, or a Hugging Face model folder (config.json + safetensors)')
     .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
     .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
-    .addOption(dtypeOption().default(undefined, "the profile's dtype"))
+    .addOption(new Option('--target-len <n>', 'target tokens per sequence for encoder-decoders (T5, BART ...)').argParser(parsePositiveInt).default(undefined, 'the sequence length'))
+    .addOption(dtypeOption().default(undefined, "the model's declared dtype, else the profile's"))
     .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
     .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))

@@ -33,13 +33,23 @@ export class InvalidInputError extends IreneError {
   }
 }
 
-/** A config names a `model_type` no architecture file describes. */
+/**
+ * A config names a `model_type` no architecture file describes. The one-line
+ * message names the type, the supported architecture its fields resemble
+ * (when one does), how to get a tree anyway, and the supported types.
+ */
 export class UnknownModelTypeError extends IreneError {
   constructor(
     readonly modelType: string,
     supported: readonly string[],
+    /** The supported architecture the config's fields resemble, and those fields. */
+    readonly resembles?: { modelType: string; keys: readonly string[] },
   ) {
-    super('UNKNOWN_MODEL_TYPE', `unknown model_type "${modelType}": supported are ${supported.join(', ')}`);
+    const why = resembles
+      ? `its fields (${resembles.keys.join(', ')}) resemble ${resembles.modelType}, but IrEne has no tree for it`
+      : 'IrEne has no tree for it and its fields resemble no supported architecture';
+    const file = modelType.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+    super('UNKNOWN_MODEL_TYPE', `unknown model_type "${modelType}": ${why}; to get one anyway, open its ONNX export or its modeling_${file}.py as PyTorch source; supported are ${supported.join(', ')}`);
   }
 }
 

@@ -7,9 +7,9 @@ export * from './tree/treeWalk.js';
 export * from './tree/primitiveKind.js';
 export * from './errors.js';
 export * from './features/primitiveCost.js';
-export type { ImportInput, ImportOptions, Importer } from './importers/importer.js';
+export type { CompanionFile, ImportInput, ImportOptions, Importer } from './importers/importer.js';
 export { COMPANION_FILE_NAMES } from './importers/importer.js';
-export { importModel, findImporter, listImporters, registerImporter, validateImportOptions } from './importers/registry.js';
+export { importModel, findImporter, listImporters, registerImporter, validateImportOptions, declaredDtype } from './importers/registry.js';
 export * from './report/predictionReport.js';
 export * from './report/formatUnits.js';
 export { registerBuiltinImporters } from './importers/builtinImporters.js';
@@ -42,6 +42,26 @@ export {
 } from './importers/ireneData/index.js';
 export { buildTreeFromConfig, parseConfigText } from './importers/hfConfig/hfConfigImporter.js';
 export { locateConfigKeys, type ConfigKeyLocation } from './importers/hfConfig/configKeyLocator.js';
+export {
+  HF_CONFIG_FILE,
+  SAFETENSORS_FILE,
+  SAFETENSORS_INDEX_FILE,
+  hfCacheModelName,
+  readWeightCompanions,
+  weightFilesToRead,
+  type FolderAccess,
+} from './importers/hfConfig/modelDirectory.js';
+export {
+  MAX_SAFETENSORS_HEADER_BYTES,
+  SAFETENSORS_PREFIX_BYTES,
+  parseSafetensorsHeader,
+  parseSafetensorsIndex,
+  safetensorsHeaderLength,
+  type SafetensorsHeader,
+  type SafetensorsIndex,
+  type SafetensorsTensor,
+} from './importers/safetensors/safetensorsHeader.js';
+export { ARCHITECTURE_SPECS, SUPPORTED_MODEL_TYPES, type ArchitectureSpec, type LmHeadSpec } from './architectures/index.js';
 export { analyzePythonModels, buildPythonModelTree, type PythonAnalysis, type PythonClass, type PythonLayer, type PythonFunctionalOp, type PythonSyntaxError, type PythonUnresolved, type AnalyzePythonOptions, type BuildPythonTreeOptions, type SourceRange, type SourcePos } from './importers/python/pythonModelAnalyzer.js';
 export { pythonImporter, importPythonModel, pickRootModelClass, type PythonImportOptions } from './importers/python/pythonImporter.js';
 export { onnxImporter, parseOnnx } from './importers/onnx/onnxImporter.js';

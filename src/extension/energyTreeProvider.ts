@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { formatShare, type PredictedNode } from '../engine/index.js';
+import { hfCacheModelName } from '../engine/importers/hfConfig/modelDirectory.js';
 import { escapeMarkdown, nodeDescription, nodeMarkdown, relativeUncertainty, shareLevel, showEnergy, type EnergyDisplay } from './energyText.js';
 import { ANNOTATION_COLORS, COMMANDS, CONTEXT_KEYS } from './ids.js';
 import type { ModelFile, ModelRegistry } from './modelRegistry.js';
@@ -192,6 +193,9 @@ function modelId(uri: vscode.Uri): string {
 }
 
 function basename(uri: vscode.Uri): string {
+  // A Hugging Face cache snapshot's folder is a revision hash: the repo (`org/name`) names the model.
+  const cached = hfCacheModelName(uri.path);
+  if (cached) return cached;
   const parts = uri.path.split('/');
   const name = parts[parts.length - 1] ?? uri.path;
   // config.json files all share a name: show the folder, which names the model.

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { ModelSourceOutline, PredictionLike } from '../engine/index.js';
 // Straight from the module, not the engine's index: the extension host bundle stays free of the engine.
 import { COMPANION_FILE_NAMES } from '../engine/importers/importer.js';
+import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from '../engine/importers/hfConfig/modelDirectory.js';
 import type { DescribeResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '#shared/workerMessages.js';
 import { EngineRequestError, type EngineClient } from './engineClient.js';
 import { isProfilePath, predictionFingerprint } from './ireneSettings.js';
@@ -335,11 +336,14 @@ export class PredictionService implements vscode.Disposable {
   /** The cache key and a reader of the model's bytes; the key is cheap, the read happens only on a miss. */
   private async snapshot(uri: vscode.Uri, kind: ModelFileKind): Promise<{ key: string; docVersion?: number; source: () => Promise<ModelSource> }> {
     const companions = kind === 'python' ? await findCompanions(uri) : [];
-    const fp = `${predictionFingerprint(this.settings.current)}|${await this.profileVersion()}|${companions.map((c) => `${c.uri.path}@${c.mtime}`).join(',')}`;
-    const withCompanions = async (source: ModelSource): Promise<ModelSource> =>
-      companions.length === 0
-        ? source
-        : { ...source, companions: await Promise.all(companions.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await vscode.workspace.fs.readFile(c.uri) }))) };
+    const weights = kind === 'hf-config' ? await weightsStamp(uri) : undefined;
+    const fp = `${predictionFingerprint(this.settings.current)}|${await this.profileVersion()}|${companions.map((c) => `${c.uri.path}@${c.mtime}`).join(',')}|${weights?.stamp ?? ''}`;
+    const withCompanions = async (source: ModelSource): Promise<ModelSource> => {
+      const withWeights = weights ? { ...source, weightsFolder: weights.folder } : source;
+      return companions.length === 0
+        ? withWeights
+        : { ...withWeights, companions: await Promise.all(companions.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await vscode.workspace.fs.readFile(c.uri) }))) };
+    };
     const doc = kind === 'onnx' ? undefined : vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (doc) {
       const text = doc.getText();
@@ -398,6 +402,28 @@ async function findCompanions(uri: vscode.Uri): Promise<{ uri: vscode.Uri; mtime
     }),
   );
   return found.filter((c): c is { uri: vscode.Uri; mtime: number } => c !== undefined);
+}
+
+/**
+ * A local config.json's weights beside it (model.safetensors, or the shard
+ * index): the folder for the worker to read their headers from, and a stamp
+ * of their modification times for the cache key; undefined when there are none.
+ */
+async function weightsStamp(uri: vscode.Uri): Promise<{ folder: string; stamp: string } | undefined> {
+  if (uri.scheme !== 'file' || !/(^|\/)config\.json$/i.test(uri.path)) return undefined;
+  const dir = vscode.Uri.joinPath(uri, '..');
+  const stamps = await Promise.all(
+    [SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE].map(async (name) => {
+      try {
+        const st = await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name));
+        return `${name}@${st.mtime}-${st.size}`;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  const found = stamps.filter((s): s is string => s !== undefined);
+  return found.length > 0 ? { folder: dir.fsPath, stamp: found.join(',') } : undefined;
 }
 
 /** Name passed to the importers (they detect formats by name): the full path. */

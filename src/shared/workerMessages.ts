@@ -31,7 +31,12 @@ export type ModelSource = (
   | { kind: 'bytes'; bytes: Uint8Array; fileName: string }
 ) & {
   /** Files the importer may read beside the model (the config.json / config.yaml next to a Python model). */
-  companions?: { fileName: string; bytes: Uint8Array }[];
+  companions?: { fileName: string; bytes: Uint8Array; size?: number }[];
+  /**
+   * A local model folder whose safetensors headers the worker reads (never
+   * the tensors) and hands the config importer with the config.
+   */
+  weightsFolder?: string;
 };
 
 /** Predict the energy of one model file. */

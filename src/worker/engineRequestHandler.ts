@@ -25,7 +25,7 @@ import {
 /** What the handler needs from the engine (the real one is wired in engineWorker.ts). */
 export interface EngineFacade {
   importModel(
-    input: { fileName: string; bytes: Uint8Array; companions?: { fileName: string; bytes: Uint8Array }[] },
+    input: { fileName: string; bytes: Uint8Array; companions?: { fileName: string; bytes: Uint8Array; size?: number }[] },
     options: PredictOptionsMessage & { signal?: AbortSignal },
   ): ModelTree;
   predictTree(tree: ModelTree, profile: unknown, options: { signal?: AbortSignal; idlePowerW?: number }): PredictionLike;
@@ -101,6 +101,8 @@ export class EngineRequestHandler {
     private readonly post: (message: WorkerToHostMessage) => void,
     /** Defers the next queued request so cancel messages can arrive in between. */
     private readonly defer: (fn: () => void) => void = (fn) => setImmediate(fn),
+    /** The weight-header companions of a local model folder (header bytes only); none when absent. */
+    private readonly readWeights: (folder: string) => { fileName: string; bytes: Uint8Array; size?: number }[] = () => [],
   ) {}
 
   /** Requests waiting (not counting the one running). */
@@ -191,7 +193,8 @@ export class EngineRequestHandler {
     const started = performance.now();
     const { bytes, hash } = this.load(source);
     const { profile, key: profileKey } = this.resolveProfile(ref);
-    const companions = source.companions ?? [];
+    // A model folder's weights: their headers take part in the cache key, so a finished download re-predicts.
+    const companions = [...(source.companions ?? []), ...(source.weightsFolder ? this.readWeights(source.weightsFolder) : [])];
     // The file name takes part: importers pick a format by name as well as content.
     const companionKey = companions.map((c) => `${c.fileName}:${hashBytes(c.bytes)}`).join(',');
     const key = `${hash}|${source.fileName}|${companionKey}|${options.batchSize}|${options.seqLen}|${options.dtype}|${profileKey}|${options.idlePowerW ?? ''}`;

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { importModel, listImporters, registerBuiltinImporters, registerImporter } from '../engine/index.js';
+import { importModel, listImporters, readWeightCompanions, registerBuiltinImporters, registerImporter } from '../engine/index.js';
+import { nodeFolderAccess } from '../shared/nodeFolderAccess.js';
 import { onnxImporter } from '../engine/importers/onnx/onnxImporter.js';
 import { renderOnnxText } from '../engine/importers/onnx/onnxTextRenderer.js';
 import { predictTree } from '../engine/predict/predictor.js';
@@ -36,6 +37,8 @@ const handler = new EngineRequestHandler(
   engine,
   (path) => readFileSync(path),
   (message) => port.postMessage(message),
+  undefined,
+  (folder) => readWeightCompanions(nodeFolderAccess(folder)),
 );
 port.on('message', (message: HostToWorkerMessage) => handler.onMessage(message));
 port.postMessage({ type: 'ready' });

@@ -1,23 +1,30 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   COMPANION_FILE_NAMES,
+  HF_CONFIG_FILE,
+  InvalidInputError,
+  declaredDtype,
   formatEnergyAuto,
   formatFlops,
   formatShare,
   importModel,
   predictTree,
+  readWeightCompanions,
   toPredictionReport,
   type Dtype,
   type Prediction,
 } from '../../engine/index.js';
 import { formatTreeMarkdown, formatTreeTable } from '../format/treeTable.js';
 import { resolveProfile } from '../profileResolver.js';
+import { nodeFolderAccess } from '../../shared/nodeFolderAccess.js';
 
 /** Options of `irene predict`. */
 export interface PredictCommandOptions {
   batchSize: number;
   seqLen: number;
+  /** Target tokens per sequence (encoder-decoders only); defaults to seqLen. */
+  targetLen?: number;
   dtype?: Dtype;
   profile: string;
   format: 'table' | 'json' | 'markdown';
@@ -37,13 +44,14 @@ function physicsLine(p: Prediction): string {
 /** Runs the importer and the predictor on a model file; returns what to print. */
 export function runPredict(file: string, options: PredictCommandOptions): { stdout: string; stderr: string[]; prediction: Prediction } {
   const profile = resolveProfile(options.profile);
-  const bytes = readFileSync(resolve(file));
-  // Without --dtype the profile's own dtype is used, so a default run never mixes dtypes.
-  const dtype = options.dtype ?? profile.dtype;
-  const tree = importModel(
-    { fileName: file, bytes, companions: file.endsWith('.py') ? readCompanions(file) : [] },
-    { batchSize: options.batchSize, seqLen: options.seqLen, dtype },
-  );
+  const path = modelFileOf(file);
+  const bytes = readFileSync(resolve(path));
+  const companions = path.endsWith('.py') ? readCompanions(path) : isConfigJson(path) ? readWeightCompanions(nodeFolderAccess(dirname(resolve(path)))) : [];
+  const input = { fileName: path, bytes, companions };
+  // Without --dtype: the dtype the model declares (transformers 5 loads a checkpoint in its config's
+  // dtype, else its weights'), else the profile's own.
+  const dtype = options.dtype ?? declaredDtype(input) ?? profile.dtype;
+  const tree = importModel(input, { batchSize: options.batchSize, seqLen: options.seqLen, dtype, ...(options.targetLen !== undefined ? { targetLen: options.targetLen } : {}) });
   const prediction = predictTree(tree, profile, { idlePowerW: options.idlePower });
   const stderr = options.format === 'json' ? [] : prediction.warnings.map((w) => `warning: ${w}`);
   let stdout: string;
@@ -55,7 +63,7 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
       stdout = [
         `## ${prediction.modelName}: ${formatEnergyAuto(prediction.energyJ)} per inference (±${formatEnergyAuto(prediction.uncertaintyJ)})`,
         '',
-        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens · ${prediction.dtype} · profile \`${prediction.profile.name}\` · ${formatFlops(tree.root.flops)} per inference`,
+        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile \`${prediction.profile.name}\` · ${formatFlops(tree.root.flops)} per inference`,
         '',
         physicsLine(prediction),
         '',
@@ -66,13 +74,31 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
     default:
       stdout = [
         `${prediction.modelName}: ${formatEnergyAuto(prediction.energyJ)} per inference ± ${formatEnergyAuto(prediction.uncertaintyJ)} (${formatShare(prediction.uncertaintyJ / prediction.energyJ)})`,
-        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens · ${prediction.dtype} · profile ${prediction.profile.name} (${prediction.profile.hardware})`,
+        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile ${prediction.profile.name} (${prediction.profile.hardware})`,
         physicsLine(prediction),
         '',
         formatTreeTable(prediction.root, { maxDepth: options.depth }),
       ].join('\n');
   }
   return { stdout, stderr, prediction };
+}
+
+/** The file to read for `file`: a model folder means its config.json. */
+function modelFileOf(file: string): string {
+  if (!existsSync(file) || !statSync(file).isDirectory()) return file;
+  const config = join(file, HF_CONFIG_FILE);
+  if (!existsSync(config)) throw new InvalidInputError(`${file} is a folder without a ${HF_CONFIG_FILE}: give a model file, or a Hugging Face model folder`);
+  return config;
+}
+
+/** A Hugging Face config file, whose folder may hold the weights. */
+function isConfigJson(path: string): boolean {
+  return basename(path).toLowerCase() === HF_CONFIG_FILE;
+}
+
+/** ` → N target tokens` for an encoder-decoder's tree, else nothing. */
+function targetNote(targetLen: number | undefined): string {
+  return targetLen === undefined ? '' : ` → ${targetLen} target tokens`;
 }
 
 /** The config.json / config.yaml beside a Python model, which its `config.x` dimensions come from. */

@@ -12,11 +12,58 @@ import type { NodeFactory } from './treeBuilder.js';
 export interface BuildContext {
   /** Sequences per forward pass (count). */
   batchSize: number;
-  /** Tokens per sequence (count). */
+  /** Tokens per sequence (count); for an encoder-decoder, the source length the encoder runs over. */
   seqLen: number;
+  /** Tokens per target sequence an encoder-decoder's decoder runs over (count); equals `seqLen` unless set. */
+  targetLen: number;
   dtype: Dtype;
   f: NodeFactory;
+  /** Mixture-of-experts builders add their routed experts here, for the tree's active-parameter count. */
+  moe: MoeTally;
   signal?: AbortSignal;
+}
+
+/** Routed-expert parameters of a tree (counts), filled while building. */
+export interface MoeTally {
+  /** Parameters of every routed expert (count). */
+  routedParameters: number;
+  /** Parameters of the routed experts one token runs: routed x top-k / experts (count). */
+  activeRoutedParameters: number;
+}
+
+/**
+ * How a causal LM's head is sized. AutoModel trees are headless; the
+ * generation phases (prefill / decode with an LM head) add it from this.
+ */
+export interface LmHeadSpec {
+  /** Config key(s) of the vocabulary size: the head's output rows. */
+  vocabKeys: readonly string[];
+  /** Config key(s) of the width the head projects from. */
+  widthKeys: readonly string[];
+  /** Config key saying whether the head shares the input embedding's weights. */
+  tiedKey: string;
+  /** transformers' default of `tiedKey` for this architecture. */
+  tiedDefault: boolean;
+  /** True when the head has a bias (phi). */
+  bias?: boolean;
+  /** Config key of a soft-cap applied to the logits (gemma2: final_logit_softcapping). */
+  softcapKey?: string;
+}
+
+/** What the generation work needs to know about an architecture besides its tree. */
+export interface ArchitectureSpec {
+  /** `decoder`: causal LM; `encoder`: no generation; `encoder-decoder`: the encoder runs once, the decoder per generated token. */
+  family: 'decoder' | 'encoder' | 'encoder-decoder';
+  build: ArchitectureBuilder;
+  /** The LM head a causal LM or encoder-decoder generates with (absent for encoders). */
+  lmHead?: LmHeadSpec;
+  /** Scope of the stack that runs per generated token (encoder-decoder: `root.decoder`; decoders: `root`). */
+  decodes?: string;
+}
+
+/** The LM head of most HF causal LMs: vocab_size x hidden_size, tied per `tie_word_embeddings`. */
+export function lmHead(tiedDefault: boolean, more: Partial<LmHeadSpec> = {}): LmHeadSpec {
+  return { vocabKeys: ['vocab_size'], widthKeys: ['hidden_size'], tiedKey: 'tie_word_embeddings', tiedDefault, ...more };
 }
 
 /** Builds the root node (type `model`) of one model_type; costs per call, totals not yet rolled up. */
@@ -27,11 +74,9 @@ export type ArchitectureBuilder = (config: ConfigReader, ctx: BuildContext) => M
  * with an index error, so the engine refuses the setting up front.
  * @param usable positions a sequence may use (table rows minus any offset)
  */
-export function checkLearnedPositions(seqLen: number, usable: number, key: string, context: string): void {
+export function checkLearnedPositions(seqLen: number, usable: number, key: string, context: string, what = 'sequence length'): void {
   if (seqLen > usable) {
-    throw new InvalidInputError(
-      `sequence length ${seqLen} is longer than this model's learned positions allow (${usable}, from "${key}" in the ${context}); use a sequence length of at most ${usable}`,
-    );
+    throw new InvalidInputError(`${what} ${seqLen} is longer than this model's learned positions allow (${usable}, from "${key}" in the ${context}); use a ${what} of at most ${usable}`);
   }
 }
 

@@ -70,15 +70,80 @@ export class ConfigReader {
 
   /** A string with HF's default when absent or null. */
   str(keys: string | readonly string[], fallback: string): string {
-    const key = this.keyOf(keys);
-    if (key === undefined) {
-      this.assume(typeof keys === 'string' ? keys : keys[0]!, fallback);
-      return fallback;
-    }
+    const key = this.keyOrAssume(keys, fallback);
+    if (key === undefined) return fallback;
     const v = this.raw[key];
     this.used.add(key);
     if (typeof v !== 'string') throw new MalformedFileError(`${this.context}: "${key}" must be a string, got ${JSON.stringify(v)}`);
     return v;
+  }
+
+  /** A non-negative integer with HF's default when absent or null (counts that may be 0: dense layers, shared experts). */
+  count(keys: string | readonly string[], fallback: number): number {
+    const key = this.keyOrAssume(keys, fallback);
+    if (key === undefined) return fallback;
+    const v = this.raw[key];
+    this.used.add(key);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw new MalformedFileError(`${this.context}: "${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  /** Any integer (negative values are flags in some configs, e.g. DeBERTa's max_relative_positions -1), or the fallback; no assumption is reported. */
+  integer(key: string, fallback: number): number {
+    const v = this.raw[key];
+    if (v === undefined || v === null) return fallback;
+    this.used.add(key);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new MalformedFileError(`${this.context}: "${key}" must be an integer, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** A positive finite number (scales, fractions, soft-caps), or undefined when absent or null. */
+  optionalNumber(keys: string | readonly string[]): number | undefined {
+    const key = this.keyOf(keys);
+    if (key === undefined) return undefined;
+    const v = this.raw[key];
+    this.used.add(key);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new MalformedFileError(`${this.context}: "${key}" must be a positive number, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  /** A positive finite number with HF's default when absent or null. */
+  number(keys: string | readonly string[], fallback: number): number {
+    const v = this.optionalNumber(keys);
+    if (v !== undefined) return v;
+    this.assume(typeof keys === 'string' ? keys : keys[0]!, fallback);
+    return fallback;
+  }
+
+  /** A string, or undefined when absent or null. */
+  optionalStr(key: string): string | undefined {
+    return this.has(key) ? this.str(key, '') : undefined;
+  }
+
+  /** A list of strings (`layer_types`), or undefined when absent or null. */
+  stringList(key: string): string[] | undefined {
+    const v = this.raw[key];
+    if (v === undefined || v === null) return undefined;
+    this.used.add(key);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+      throw new MalformedFileError(`${this.context}: "${key}" must be a list of strings, got ${JSON.stringify(v).slice(0, 80)}`);
+    }
+    return v as string[];
+  }
+
+  /** A list of non-negative integers (`mlp_only_layers`), or undefined when absent or null. */
+  intList(key: string): number[] | undefined {
+    const v = this.raw[key];
+    if (v === undefined || v === null) return undefined;
+    this.used.add(key);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
+      throw new MalformedFileError(`${this.context}: "${key}" must be a list of non-negative integers, got ${JSON.stringify(v).slice(0, 80)}`);
+    }
+    return v as number[];
   }
 
   /** A boolean with HF's default when absent or null. */
@@ -97,6 +162,13 @@ export class ConfigReader {
       throw new MalformedFileError(`${this.context}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
     }
     return v;
+  }
+
+  /** The key present, or undefined after reporting that HF's default `fallback` is assumed. */
+  private keyOrAssume(keys: string | readonly string[], fallback: unknown): string | undefined {
+    const key = this.keyOf(keys);
+    if (key === undefined) this.assume(typeof keys === 'string' ? keys : keys[0]!, fallback);
+    return key;
   }
 
   private assume(key: string, value: unknown): void {

@@ -20,7 +20,7 @@ import { bertEncoder, bertPooler, readBertSizes } from './bert.js';
 import type { ConfigReader } from './configReader.js';
 import type { ModelNode } from '../tree/modelNode.js';
 
-function robertaEmbeddings(ctx: BuildContext, cfg: ConfigReader, dim: number): ModelNode {
+function robertaEmbeddings(ctx: BuildContext, cfg: ConfigReader, dim: number, prefix: string): ModelNode {
   const { batchSize: B, seqLen: T, f } = ctx;
   const vocab = cfg.requiredInt('vocab_size');
   const positions = cfg.int('max_position_embeddings', 512);
@@ -39,7 +39,7 @@ function robertaEmbeddings(ctx: BuildContext, cfg: ConfigReader, dim: number): M
   ops.elementwise('add', [f.t(E), f.t(E)]);
   return f.module(
     'root.embeddings',
-    'RobertaEmbeddings',
+    `${prefix}Embeddings`,
     [
       f.embedding('root.embeddings.word_embeddings', ids, vocab, dim, { configKey: 'vocab_size' }),
       f.embedding('root.embeddings.token_type_embeddings', ids, typeVocab, dim, { configKey: 'type_vocab_size' }),
@@ -51,13 +51,22 @@ function robertaEmbeddings(ctx: BuildContext, cfg: ConfigReader, dim: number): M
   );
 }
 
+/**
+ * A RoBERTa-built encoder with class prefix `prefix` (`Roberta`,
+ * `XLMRoberta`, `Camembert`): transformers copies RoBERTa's code for these,
+ * only the names change.
+ */
+export function buildRobertaFamily(prefix: string): ArchitectureBuilder {
+  return (cfg, ctx) => {
+    const s = readBertSizes(cfg);
+    const names = { prefix, context: cfg.context };
+    return ctx.f.model(
+      `${prefix}Model`,
+      [robertaEmbeddings(ctx, cfg, s.hidden, prefix), bertEncoder(ctx, cfg, s, names), bertPooler(ctx, s.hidden, prefix)],
+      { configKey: 'model_type' },
+    );
+  };
+}
+
 /** roberta: RobertaModel (with pooler, as AutoModel builds it). */
-export const buildRoberta: ArchitectureBuilder = (cfg, ctx) => {
-  const s = readBertSizes(cfg);
-  const names = { prefix: 'Roberta', context: cfg.context };
-  return ctx.f.model(
-    'RobertaModel',
-    [robertaEmbeddings(ctx, cfg, s.hidden), bertEncoder(ctx, cfg, s, names), bertPooler(ctx, s.hidden, 'Roberta')],
-    { configKey: 'model_type' },
-  );
-};
+export const buildRoberta: ArchitectureBuilder = buildRobertaFamily('Roberta');

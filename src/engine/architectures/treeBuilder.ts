@@ -28,9 +28,30 @@ export interface NodeOptions {
   inputShapes?: number[][];
 }
 
+/**
+ * Bytes one weight of a Linear at `scope` occupies when the checkpoint is
+ * quantized (0.5 for 4-bit ...), or undefined where weights stay at the
+ * compute dtype.
+ */
+export type QuantizedWeightBytes = (scope: string) => number | undefined;
+
 /** Builds tree nodes for one dtype. All costs are per call (FLOPs, bytes); `calls` starts at 1. */
 export class NodeFactory {
-  constructor(readonly dtype: Dtype) {}
+  /**
+   * Bytes of the weights of nodes whose parameters are not held at the
+   * compute dtype (quantized Linears), by scope; every other node's
+   * parameters take `dtypeBytes` each.
+   */
+  readonly quantizedWeightBytes = new Map<string, number>();
+
+  /**
+   * @param dtype compute dtype of activations and (unquantized) weights
+   * @param quantized bytes per weight of quantized Linears (quantization_config), if any
+   */
+  constructor(
+    readonly dtype: Dtype,
+    private readonly quantized?: QuantizedWeightBytes,
+  ) {}
 
   /** Bytes per element of the compute dtype (bytes). */
   get dtypeBytes(): number {
@@ -78,9 +99,50 @@ export class NodeFactory {
     return this.node(scope, 'ml', instanceType, inputShapes, cost, [], opts.configKey);
   }
 
-  /** nn.Linear (or GPT-2's Conv1D via `instanceType`) on input `inShape` (..., in). */
+  /**
+   * nn.Linear (or GPT-2's Conv1D via `instanceType`) on input `inShape` (..., in).
+   * A quantized checkpoint's weight matrix is read at its own width (the bias stays at the compute dtype).
+   */
   linear(scope: string, inShape: number[], outFeatures: number, bias: boolean, opts: NodeOptions & { instanceType?: string } = {}): ModelNode {
-    return this.leaf(scope, opts.instanceType ?? 'Linear', [inShape], linearCost(inShape, outFeatures, bias, this.dtype), opts);
+    const cost = linearCost(inShape, outFeatures, bias, this.dtype);
+    const weights = (inShape[inShape.length - 1] ?? 1) * outFeatures;
+    cost.memBytes += this.quantize(scope, weights, cost.parameters);
+    return this.leaf(scope, opts.instanceType ?? 'Linear', [inShape], cost, opts);
+  }
+
+  /**
+   * Cost of a product with one expert's slice of a 3D expert weight
+   * (transformers 5 `F.linear(x, self.gate_up_proj[e])`) on `tokens` rows,
+   * one call per expert run. The node carries the parameters of all
+   * `experts` slices (the experts module holds them as one tensor); a call
+   * reads one slice.
+   * @param scope the op's scope (for quantization)
+   * @param tokens rows per call (count; a fraction under balanced routing)
+   * @param bias whether a per-expert bias row is added (gpt-oss)
+   */
+  expertLinearCost(scope: string, tokens: number, inFeatures: number, outFeatures: number, experts: number, bias: boolean): PrimitiveCost {
+    const b = this.dtypeBytes;
+    const slice = inFeatures * outFeatures + (bias ? outFeatures : 0);
+    const cost: PrimitiveCost = {
+      flops: 2 * tokens * inFeatures * outFeatures,
+      memBytes: (tokens * inFeatures + tokens * outFeatures + slice) * b,
+      parameters: experts * slice,
+    };
+    cost.memBytes += this.quantize(scope, inFeatures * outFeatures, cost.parameters, experts * inFeatures * outFeatures);
+    return cost;
+  }
+
+  /**
+   * The change in bytes of one call when `weights` of a node's parameters are
+   * quantized, recording the node's weight bytes; 0 when not quantized.
+   * @param weightsHeld weights the node holds in all (defaults to `weights`, those one call reads)
+   */
+  private quantize(scope: string, weights: number, parameters: number, weightsHeld = weights): number {
+    const q = this.quantized?.(scope);
+    if (q === undefined) return 0;
+    const b = this.dtypeBytes;
+    this.quantizedWeightBytes.set(scope, weightsHeld * q + (parameters - weightsHeld) * b);
+    return weights * (q - b);
   }
 
   /** nn.Embedding of a (rows x dim) table looked up with int64 ids of `idShape`. */
@@ -88,10 +150,10 @@ export class NodeFactory {
     return this.leaf(scope, 'Embedding', [idShape], embeddingCost(idShape, rows, dim, this.dtype), opts);
   }
 
-  /** nn.LayerNorm over the last dim of `shape` (weight + bias). */
-  layerNorm(scope: string, shape: number[], opts: NodeOptions = {}): ModelNode {
+  /** nn.LayerNorm over the last dim of `shape` (weight + bias, or weight only with `bias: false`, ModernBERT's). */
+  layerNorm(scope: string, shape: number[], opts: NodeOptions & { bias?: boolean } = {}): ModelNode {
     const dim = shape[shape.length - 1] ?? 1;
-    return this.leaf(scope, 'LayerNorm', [shape], pointwiseCost(shape, FLOPS_PER_ELEMENT.layernorm, this.dtype, 2 * dim), opts);
+    return this.leaf(scope, 'LayerNorm', [shape], pointwiseCost(shape, FLOPS_PER_ELEMENT.layernorm, this.dtype, opts.bias === false ? dim : 2 * dim), opts);
   }
 
   /** An RMSNorm (weight only), e.g. `LlamaRMSNorm`. */
@@ -138,6 +200,17 @@ export class OpRecorder {
     return node;
   }
 
+  /** `F.linear` with one expert's weight slice (see NodeFactory.expertLinearCost), on (tokens, in) rows. */
+  expertLinear(tokens: number, inFeatures: number, outFeatures: number, experts: number, bias: boolean): ModelNode {
+    const cost = this.f.expertLinearCost(`${this.scope}.linear.${this.index}`, tokens, inFeatures, outFeatures, experts, bias);
+    return this.push('linear', [[tokens, inFeatures]], cost);
+  }
+
+  /** An op whose cost the caller works out (torch.topk, baddbmm ...). */
+  custom(kind: string, inputShapes: number[][], cost: PrimitiveCost): ModelNode {
+    return this.push(kind, inputShapes, cost);
+  }
+
   /** torch.matmul of two activations of the compute dtype. */
   matmul(a: number[], b: number[]): ModelNode {
     return this.push('matmul', [a, b], matmulCost(a, b, this.f.dtype));
@@ -172,6 +245,24 @@ export class OpRecorder {
   cat(shapes: number[][]): ModelNode {
     return this.push('cat', shapes, catOpCost(shapes.map((s) => this.f.t(s))));
   }
+}
+
+/**
+ * One module called several times per forward with different inputs
+ * (DeBERTa's query_proj on the hidden states and on the relative
+ * embeddings): a single node, as the measuring hooks see it, with `calls`
+ * = the number of calls and the per-call cost averaged so that calls x cost
+ * is the exact total. Parameters count once; input shapes are the first call's.
+ */
+export function mergeCalls(first: ModelNode, ...more: ModelNode[]): ModelNode {
+  const all = [first, ...more];
+  const calls = all.reduce((s, n) => s + n.calls, 0);
+  return {
+    ...first,
+    calls,
+    flops: all.reduce((s, n) => s + n.flops * n.calls, 0) / calls,
+    memBytes: all.reduce((s, n) => s + n.memBytes * n.calls, 0) / calls,
+  };
 }
 
 /** Multiplies `calls` of a subtree by `factor` (a module run several times per forward, e.g. ALBERT's shared layer group). */

@@ -11,7 +11,19 @@ export interface ImportInput {
    * (the `config.json` / `config.yaml` next to a Python model). Optional:
    * importers must work without them.
    */
-  companions?: { fileName: string; bytes: Uint8Array }[];
+  companions?: CompanionFile[];
+}
+
+/**
+ * A file beside the model file: a Python model's config.json, or a model
+ * folder's weight files, of which adapters pass only what the engine reads
+ * (a safetensors file's first 8 + N header bytes, never its tensors).
+ */
+export interface CompanionFile {
+  fileName: string;
+  bytes: Uint8Array;
+  /** The whole file's size when `bytes` is only its start (bytes). */
+  size?: number;
 }
 
 /** The inference setting a tree is built for. */
@@ -22,6 +34,8 @@ export interface ImportOptions {
   seqLen: number;
   /** Compute dtype of activations and weights. */
   dtype: Dtype;
+  /** Target tokens per sequence for encoder-decoders (count, >= 1); defaults to `seqLen`. Ignored by other models. */
+  targetLen?: number;
   signal?: AbortSignal;
 }
 
@@ -33,6 +47,8 @@ export interface Importer {
   match(fileName: string, head: Uint8Array): boolean;
   /** Builds the tree; throws an IreneError with an actionable message on bad input. */
   parse(input: ImportInput, options: ImportOptions): ModelTree;
+  /** The dtype the model declares it runs in (a config's `dtype`), when the format says; adapters may default to it. */
+  declaredDtype?(input: ImportInput): Dtype | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidInputError, UnsupportedFormatError, throwIfAborted } from '../errors.js';
-import type { ModelTree } from '../tree/modelNode.js';
+import type { Dtype, ModelTree } from '../tree/modelNode.js';
 import { DTYPES } from '../tree/modelNode.js';
 import type { ImportInput, ImportOptions, Importer } from './importer.js';
 
@@ -26,6 +26,7 @@ export function validateImportOptions(options: ImportOptions): void {
   for (const [name, value] of [
     ['batch size', options.batchSize],
     ['sequence length', options.seqLen],
+    ...(options.targetLen === undefined ? [] : ([['target length', options.targetLen]] as const)),
   ] as const) {
     if (!Number.isInteger(value) || value < 1) {
       throw new InvalidInputError(`${name} must be a positive integer, got ${String(value)}`);
@@ -51,4 +52,14 @@ export function importModel(input: ImportInput, options: ImportOptions): ModelTr
     );
   }
   return importer.parse(input, options);
+}
+
+/**
+ * The dtype a model file declares (a Hugging Face config's `dtype`, else its
+ * weights'), for adapters that default to it; undefined when the format or
+ * the file does not say.
+ * @throws what parsing the file throws (MalformedFileError ...)
+ */
+export function declaredDtype(input: ImportInput): Dtype | undefined {
+  return findImporter(input.fileName, input.bytes)?.declaredDtype?.(input);
 }

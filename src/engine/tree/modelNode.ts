@@ -129,6 +129,36 @@ export interface ModelTree {
   measuredModelTimeS?: number;
   /** Model classes of the source file and their lines (Python importer). */
   outline?: ModelSourceOutline;
+  /** Target tokens per sequence the decoder of an encoder-decoder ran over (count); absent for other models. */
+  targetLen?: number;
+  /**
+   * Parameters one token runs through in a mixture of experts (count): the
+   * dense parameters plus top-k / experts of the routed experts'. Absent for
+   * dense models, whose every parameter is active.
+   */
+  activeParameters?: number;
+  /**
+   * Bytes to hold every parameter at its stored width (bytes): the compute
+   * dtype, or the bit width of a quantized checkpoint's Linears (all experts
+   * of a mixture of experts included). What a memory fit needs.
+   */
+  weightBytes?: number;
+  /** What the checkpoint's weight files declare, when the importer was given their headers. */
+  weights?: WeightFilesSummary;
+}
+
+/** A checkpoint's weights as its safetensors headers declare them (no tensor data read). */
+export interface WeightFilesSummary {
+  /** Weight files read (names as given). */
+  files: string[];
+  /** Parameters the headers declare, head and buffers excluded (count; packed quantized tensors unpacked). */
+  parameters: number;
+  /** Parameters of tensors that belong to a head AutoModel does not build (lm_head ...), not compared (count). */
+  headParameters: number;
+  /** Float dtype holding most of the weight bytes (`bf16`, `fp16`, `fp32`, `fp8`), if any. */
+  dtype?: string;
+  /** Bytes of tensor data per safetensors dtype (`BF16`, `I32` ...) (bytes). */
+  bytesByDtype: Record<string, number>;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { PrimitiveKind } from './modelNode.js';
 const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
   linear: 'linear',
   conv1d: 'linear', // GPT-2's Conv1D is a transposed Linear
+  falconlinear: 'linear', // nn.Linear subclass (x @ W.T + b)
   gemm: 'linear',
   matmul: 'matmul',
   bmm: 'matmul',
@@ -23,6 +24,11 @@ const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
   mistralrmsnorm: 'rmsnorm',
   qwen2rmsnorm: 'rmsnorm',
   embedding: 'embedding',
+  // T5's "LayerNorm" is a root-mean-square norm (no mean, no bias)
+  t5layernorm: 'rmsnorm',
+  mt5layernorm: 'rmsnorm',
+  umt5layernorm: 'rmsnorm',
+  bloomgelu: 'activation',
   geluactivation: 'activation',
   newgeluactivation: 'activation',
   gelupytorchtanh: 'activation',
@@ -48,6 +54,9 @@ const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
   rsqrt: 'elementwise',
   where: 'elementwise',
   masked_fill: 'elementwise',
+  index_add: 'elementwise', // MoE experts scatter-adding their outputs
+  clamp: 'elementwise',
+  sum: 'elementwise',
   exp: 'elementwise',
   mean: 'elementwise',
   llamarotaryembedding: 'rotary',
@@ -63,9 +72,28 @@ const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
   to: 'memory',
   transpose: 'memory',
   dropout: 'memory',
+  gather: 'memory',
+  repeat: 'memory',
+  // torch.topk (MoE routers) is its own op with no regression of its own: 'other', the fallback.
+  topk: 'other',
 };
+
+/**
+ * Class-name endings that decide the kind of HF modules not listed above
+ * (`Gemma2RMSNorm`, `Qwen3RotaryEmbedding`, `BartScaledWordEmbedding`), checked in order.
+ */
+const KIND_BY_SUFFIX: readonly [RegExp, PrimitiveKind][] = [
+  [/rotaryembedding$/, 'rotary'],
+  [/rmsnorm$/, 'rmsnorm'],
+  [/layernorm$/, 'layernorm'],
+  [/embedding$/, 'embedding'],
+];
 
 /** The normalised kind of an instance type; unknown types map to `other` (they still get a fallback prediction). */
 export function primitiveKindOf(instanceType: string): PrimitiveKind {
-  return KIND_BY_TYPE[instanceType.toLowerCase()] ?? 'other';
+  const t = instanceType.toLowerCase();
+  const known = KIND_BY_TYPE[t];
+  if (known) return known;
+  for (const [suffix, kind] of KIND_BY_SUFFIX) if (suffix.test(t)) return kind;
+  return 'other';
 }

@@ -34,3 +34,29 @@ export function node(map: Map<string, ModelNode>, scope: string): ModelNode {
 export function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1);
 }
+
+/** The functional ops a module records directly (`<scope>.<kind>.<i>`), as `kind` in call order. */
+export function opSequence(n: ModelNode): string[] {
+  const ops = n.children.filter(isOp);
+  ops.forEach((c, i) => {
+    if (!c.scope.endsWith(`.${i}`)) throw new Error(`${c.scope} is not op ${i} of ${n.scope}`);
+  });
+  return ops.map((c) => c.instanceType);
+}
+
+/** The names (last scope segment) of a module's sub-modules and leaf modules, functional ops left out. */
+export function moduleNames(n: ModelNode): string[] {
+  return n.children.filter((c) => !isOp(c)).map((c) => c.scope.slice(n.scope.length + 1));
+}
+
+/** A functional op node: its scope ends in `.<its instance type>.<index>`. */
+function isOp(c: ModelNode): boolean {
+  return c.type === 'ml' && new RegExp(`\\.${c.instanceType}\\.\\d+$`).test(c.scope);
+}
+
+/** Sum of `parameters` over the nodes whose scope matches. */
+export function paramsWhere(root: ModelNode, test: (scope: string) => boolean): number {
+  let s = 0;
+  for (const { node } of walkTree(root)) if (node.children.length === 0 && test(node.scope)) s += node.parameters;
+  return s;
+}

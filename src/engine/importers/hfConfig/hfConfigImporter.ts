@@ -5,23 +5,28 @@
  * the HF code so that it lines up with measured trees.
  */
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { ARCHITECTURES, SUPPORTED_MODEL_TYPES } from '../../architectures/index.js';
+import { ARCHITECTURE_SPECS, ARCHITECTURES, SUPPORTED_MODEL_TYPES } from '../../architectures/index.js';
 import { ConfigReader } from '../../architectures/configReader.js';
+import { resemblance } from '../../architectures/resemblance.js';
 import { NodeFactory } from '../../architectures/treeBuilder.js';
 import { MalformedFileError, MissingFieldError, UnknownModelTypeError, throwIfAborted } from '../../errors.js';
-import type { ModelTree } from '../../tree/modelNode.js';
-import { rollUpTotals } from '../../tree/treeWalk.js';
+import type { Dtype, ModelNode, ModelTree } from '../../tree/modelNode.js';
+import { hfCacheModelName } from './modelDirectory.js';
+import { readQuantizationConfig } from './quantizationConfig.js';
+import { checkWeights, readWeightFiles, type WeightFiles } from './weightFiles.js';
+import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportInput, ImportOptions, Importer } from '../importer.js';
 import { validateImportOptions } from '../registry.js';
 
 /**
  * Builds the model tree of a parsed config.json.
  * @param config the parsed JSON object (HF `PretrainedConfig.to_dict()` or a hub config.json)
- * @param options batch size (count), sequence length (tokens) and dtype
+ * @param options batch size (count), sequence length (tokens), target length (encoder-decoders) and dtype
  * @param modelName display name; defaults to `_name_or_path`, else the model_type
+ * @param weights the model folder's safetensors headers (readWeightFiles), checked against the tree
  * @throws UnknownModelTypeError, MissingFieldError, MalformedFileError, InvalidInputError
  */
-export function buildTreeFromConfig(config: Record<string, unknown>, options: ImportOptions, modelName?: string): ModelTree {
+export function buildTreeFromConfig(config: Record<string, unknown>, options: ImportOptions, modelName?: string, weights?: WeightFiles): ModelTree {
   validateImportOptions(options);
   throwIfAborted(options.signal);
   const modelType = config['model_type'];
@@ -30,20 +35,18 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     throw new MalformedFileError(`config.json: "model_type" must be a string, got ${JSON.stringify(modelType)}`);
   }
   const build = ARCHITECTURES[modelType];
-  if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES);
+  if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES, resemblance(config));
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
-  const root = build(cfg, {
-    batchSize: options.batchSize,
-    seqLen: options.seqLen,
-    dtype: options.dtype,
-    f: new NodeFactory(options.dtype),
-    signal: options.signal,
-  });
+  const quant = readQuantizationConfig(cfg);
+  const f = new NodeFactory(options.dtype, quant ? (scope) => (quant.applies(scope) ? quant.bytesPerWeight : undefined) : undefined);
+  const moe = { routedParameters: 0, activeRoutedParameters: 0 };
+  const targetLen = options.targetLen ?? options.seqLen;
+  const root = build(cfg, { batchSize: options.batchSize, seqLen: options.seqLen, targetLen, dtype: options.dtype, f, moe, signal: options.signal });
   rollUpTotals(root);
   throwIfAborted(options.signal);
   const nameOrPath = config['_name_or_path'];
-  return {
+  const tree: ModelTree = {
     modelName: modelName ?? (typeof nameOrPath === 'string' && nameOrPath !== '' ? nameOrPath : modelType),
     format: hfConfigImporter.id,
     batchSize: options.batchSize,
@@ -52,6 +55,41 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     root,
     warnings,
   };
+  if (ARCHITECTURE_SPECS[modelType]?.family === 'encoder-decoder') tree.targetLen = targetLen;
+  if (moe.routedParameters > 0) tree.activeParameters = root.parameters - moe.routedParameters + moe.activeRoutedParameters;
+  tree.weightBytes = weightBytesOf(root, f);
+  if (weights) tree.weights = checkWeights(weights, root, cfg.context, quant?.bits ?? 4, (w) => warnings.push(w));
+  return tree;
+}
+
+const DTYPE_NAMES: Readonly<Record<string, Dtype>> = { float32: 'fp32', float16: 'fp16', bfloat16: 'bf16', float: 'fp32', half: 'fp16' };
+
+/**
+ * The dtype transformers 5 loads a checkpoint in by default (`dtype="auto"`):
+ * the config's `dtype` (or the older `torch_dtype`), else the dtype most of
+ * the weight bytes are stored in; undefined when neither says (or names a
+ * dtype IrEne does not predict for, such as fp8).
+ */
+export function declaredDtypeOf(config: Readonly<Record<string, unknown>>, weights?: WeightFiles): Dtype | undefined {
+  for (const key of ['dtype', 'torch_dtype']) {
+    const v = config[key];
+    if (typeof v === 'string') return DTYPE_NAMES[v.replace(/^torch\./, '')];
+  }
+  if (!weights) return undefined;
+  const bytes = new Map<string, number>();
+  for (const t of weights.headers.flatMap((h) => h.tensors)) bytes.set(t.dtype, (bytes.get(t.dtype) ?? 0) + t.dataBytes);
+  const best = (['BF16', 'F16', 'F32'] as const).map((d) => [d, bytes.get(d) ?? 0] as const).sort((a, b) => b[1] - a[1])[0]!;
+  return best[1] > 0 ? ({ BF16: 'bf16', F16: 'fp16', F32: 'fp32' } as const)[best[0]] : undefined;
+}
+
+/** Bytes to hold the tree's parameters: quantized Linears at their width, everything else at the compute dtype (bytes). */
+function weightBytesOf(root: ModelNode, f: NodeFactory): number {
+  let bytes = 0;
+  for (const { node } of walkTree(root)) {
+    if (node.children.length > 0 || node.parameters === 0) continue;
+    bytes += f.quantizedWeightBytes.get(node.scope) ?? node.parameters * f.dtypeBytes;
+  }
+  return bytes;
 }
 
 /**
@@ -112,11 +150,28 @@ export const hfConfigImporter: Importer = {
     return /(^|[\\/])config\.json$/i.test(fileName) && HF_MARKERS.some((k) => text.includes(k));
   },
   parse(input: ImportInput, options: ImportOptions): ModelTree {
-    let text = new TextDecoder('utf-8').decode(input.bytes);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const config = parseConfigText(text, input.fileName);
-    const nameOrPath = config['_name_or_path'];
-    const name = typeof nameOrPath === 'string' && nameOrPath !== '' ? nameOrPath : nameFromPath(input.fileName);
-    return buildTreeFromConfig(config, options, name);
+    const config = configOf(input);
+    return buildTreeFromConfig(config, options, displayName(input.fileName, config), readWeightFiles(input.companions ?? []));
+  },
+  declaredDtype(input: ImportInput): Dtype | undefined {
+    return declaredDtypeOf(configOf(input), readWeightFiles(input.companions ?? []));
   },
 };
+
+function configOf(input: ImportInput): Record<string, unknown> {
+  let text = new TextDecoder('utf-8').decode(input.bytes);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return parseConfigText(text, input.fileName);
+}
+
+/**
+ * A model's display name: `org/name` inside the Hugging Face cache (its
+ * folder is a revision hash), else `_name_or_path`, else the folder of a
+ * config.json (or the file name).
+ */
+function displayName(fileName: string, config: Readonly<Record<string, unknown>>): string | undefined {
+  const cached = hfCacheModelName(fileName);
+  if (cached) return cached;
+  const nameOrPath = config['_name_or_path'];
+  return typeof nameOrPath === 'string' && nameOrPath !== '' ? (hfCacheModelName(nameOrPath) ?? nameOrPath) : nameFromPath(fileName);
+}

@@ -37,13 +37,27 @@ test('each broken fixture gives the expected error code and message', () => {
   }
 });
 
-test('unknown model_type lists the supported ones', () => {
-  assert.throws(() => buildTreeFromConfig({ model_type: 'bloom' }, opts), (e: unknown) => {
+test('unknown model_type: one line naming the type, the architecture its fields resemble, the way out, and the supported ones', () => {
+  assert.throws(() => buildTreeFromConfig({ model_type: 'mamba', d_model: 768, n_layer: 24 }, opts), (e: unknown) => {
     assert.ok(e instanceof UnknownModelTypeError);
-    assert.equal(e.modelType, 'bloom');
+    assert.equal(e.modelType, 'mamba');
+    assert.equal(e.resembles, undefined);
+    assert.doesNotMatch(e.message, /\n/);
+    assert.match(e.message, /resemble no supported architecture/);
+    assert.match(e.message, /ONNX export/);
+    assert.match(e.message, /modeling_mamba\.py as PyTorch source/);
     for (const t of SUPPORTED_MODEL_TYPES) assert.ok(e.message.includes(t));
     return true;
   });
+  // fields of another family are named: an encoder-decoder (t5's keys), a MoE (mixtral's), a BERT-like encoder
+  const cases: [Record<string, unknown>, string][] = [
+    [{ model_type: 'longt5', d_model: 512, d_kv: 64, d_ff: 2048, num_heads: 8, num_layers: 6, relative_attention_num_buckets: 32 }, 't5'],
+    [{ model_type: 'phimoe', hidden_size: 4096, num_local_experts: 16, num_experts_per_tok: 2, num_key_value_heads: 8, rms_norm_eps: 1e-5 }, 'mixtral'],
+    [{ model_type: 'xlm', hidden_size: 1024, type_vocab_size: 1, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 }, 'bert'],
+  ];
+  for (const [config, like] of cases) {
+    assert.throws(() => buildTreeFromConfig(config, opts), (e: unknown) => e instanceof UnknownModelTypeError && e.resembles?.modelType === like && e.message.includes(`resemble ${like},`), String(config['model_type']));
+  }
 });
 
 /** Required size fields per architecture, as named in that architecture's config. */
@@ -58,6 +72,32 @@ const REQUIRED: Record<string, string[]> = {
   llama: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
   mistral: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
   qwen2: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  gemma: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  gemma2: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  gemma3_text: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  phi3: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  qwen3: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  gpt_neox: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  phi: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  starcoder2: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  modernbert: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  mixtral: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  qwen2_moe: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  qwen3_moe: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  gpt_oss: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  deepseek_v3: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  'deberta-v2': ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  'xlm-roberta': ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  camembert: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'],
+  falcon: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads'],
+  opt: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads'],
+  bloom: ['vocab_size', 'hidden_size', 'n_layer', 'n_head'],
+  t5: ['vocab_size', 'd_model', 'num_heads', 'num_layers'],
+  mt5: ['vocab_size', 'd_model', 'num_heads', 'num_layers'],
+  umt5: ['vocab_size', 'd_model', 'num_heads', 'num_layers'],
+  bart: ['vocab_size', 'd_model'],
+  mbart: ['vocab_size', 'd_model'],
+  marian: ['vocab_size', 'd_model'],
 };
 
 test('each missing required field is a MissingFieldError naming it', () => {

@@ -1,18 +1,21 @@
 /**
  * `irene`: the command-line twin of the extension. A thin adapter: it parses
  * arguments, reads files, calls the engine and prints. Exit codes: 0 ok,
- * 1 the user's input is wrong (one line on stderr), 2 a bug (short report).
+ * 1 the user's input is wrong (one line on stderr), 2 a bug (short report),
+ * 3 a model over its energy budget (`irene check`).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_PROFILE_NAME, FEATURE_SETS, registerBuiltinImporters, type FeatureSet } from '../engine/index.js';
 import { choice, parseDtype, parsePositiveInt } from './cliOptions.js';
-import { describeFailure, EXIT_OK, EXIT_USER_ERROR } from './cliErrors.js';
+import { describeFailure, EXIT_OK, EXIT_USER_ERROR, ExitStatus } from './cliErrors.js';
 import { runPredict } from './commands/predictCommand.js';
 import { runCrossValidate, runEvaluate, runProfiles, runTrain } from './commands/dataCommands.js';
 import { runCalibrate } from './commands/calibrate.js';
 import { ENERGY_SOURCES, type EnergySourceName } from '../engine/calibrate/index.js';
 import { createProgressReporter } from './progressReporter.js';
 import { parseIntList } from './cliOptions.js';
+import { checkAction } from './commands/checkCommand.js';
+import { runDiff } from './commands/diffCommand.js';
 
 declare const IRENE_VERSION: string | undefined;
 
@@ -45,6 +48,27 @@ export function buildProgram(): Command {
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
     .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
     .action((file: string, o) => emit(runPredict(file, o)));
+
+  program
+    .command('check')
+    .description('hold every model of the energy budget (irene.budget.json or [tool.irene] in pyproject.toml) to its limits; exit 3 when over')
+    .option('--budget <file>', 'budget file (default: irene.budget.json, or pyproject.toml with [tool.irene], here or in a parent folder)')
+    .option('--baseline <ref|file>', 'compare with a git ref (the same files as they were there) or an earlier --format json report')
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown', 'github'] as const)).default('table'))
+    .action((o) => checkAction(o));
+
+  program
+    .command('diff')
+    .description('tree-level energy difference of two model files, or of two revisions of one (HEAD~1:path/config.json)')
+    .argument('<a>', 'model file, or REV:path to read it from git')
+    .argument('<b>', 'model file, or REV:path')
+    .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
+    .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
+    .addOption(dtypeOption().default(undefined, "the profile's dtype"))
+    .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
+    .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
+    .action((a: string, b: string, o) => emit(runDiff(a, b, o)));
 
   program
     .command('train')
@@ -149,6 +173,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.code;
     if (err instanceof CommanderError) {
       // --help and --version end through exitOverride with code 0.
       return err.exitCode === 0 ? EXIT_OK : EXIT_USER_ERROR;

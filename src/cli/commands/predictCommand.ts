@@ -1,7 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import {
-  COMPANION_FILE_NAMES,
   formatEnergyAuto,
   formatFlops,
   formatShare,
@@ -12,6 +9,7 @@ import {
   type Prediction,
 } from '../../engine/index.js';
 import { formatTreeMarkdown, formatTreeTable } from '../format/treeTable.js';
+import { readModelInput } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
 
 /** Options of `irene predict`. */
@@ -27,13 +25,9 @@ export interface PredictCommandOptions {
 /** Runs the importer and the predictor on a model file; returns what to print. */
 export function runPredict(file: string, options: PredictCommandOptions): { stdout: string; stderr: string[]; prediction: Prediction } {
   const profile = resolveProfile(options.profile);
-  const bytes = readFileSync(resolve(file));
   // Without --dtype the profile's own dtype is used, so a default run never mixes dtypes.
   const dtype = options.dtype ?? profile.dtype;
-  const tree = importModel(
-    { fileName: file, bytes, companions: file.endsWith('.py') ? readCompanions(file) : [] },
-    { batchSize: options.batchSize, seqLen: options.seqLen, dtype },
-  );
+  const tree = importModel(readModelInput(file), { batchSize: options.batchSize, seqLen: options.seqLen, dtype });
   const prediction = predictTree(tree, profile);
   const stderr = options.format === 'json' ? [] : prediction.warnings.map((w) => `warning: ${w}`);
   let stdout: string;
@@ -60,12 +54,4 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
       ].join('\n');
   }
   return { stdout, stderr, prediction };
-}
-
-/** The config.json / config.yaml beside a Python model, which its `config.x` dimensions come from. */
-function readCompanions(file: string): { fileName: string; bytes: Uint8Array }[] {
-  const dir = dirname(resolve(file));
-  return COMPANION_FILE_NAMES.map((n) => join(dir, n))
-    .filter((p) => existsSync(p) && basename(p) !== basename(file))
-    .map((p) => ({ fileName: p, bytes: readFileSync(p) }));
 }

@@ -68,6 +68,7 @@ export function buildProgram(): Command {
     .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
     .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
+    .option('--all', 'also show changes inside their ±1σ (a parent re-shared among unchanged children)', false)
     .action((a: string, b: string, o) => emit(runDiff(a, b, o)));
 
   program

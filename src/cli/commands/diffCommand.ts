@@ -32,6 +32,8 @@ export interface DiffCommandOptions {
   profile: string;
   format: 'table' | 'json' | 'markdown';
   depth: number;
+  /** Show changes inside the noise too. */
+  all?: boolean;
   cwd?: string;
 }
 
@@ -81,7 +83,7 @@ export function runDiff(a: string, b: string, options: DiffCommandOptions): { st
   const diff = diffPredictions(sa.prediction, sb.prediction);
   const warnings = [...new Set([...sa.prediction.warnings, ...sb.prediction.warnings])];
   const stderr = options.format === 'json' ? [] : warnings.map((w) => `warning: ${w}`);
-  const view = { a: sa, b: sb, diff, depth: options.depth };
+  const view = { a: sa, b: sb, diff, depth: options.depth, all: options.all === true };
   const stdout = options.format === 'json' ? formatDiffJson(view) : options.format === 'markdown' ? formatDiffMarkdown(view) : formatDiffTable(view);
   return { stdout, stderr, diff };
 }

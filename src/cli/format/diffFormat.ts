@@ -14,6 +14,8 @@ export interface DiffView {
   diff: TreeDiff;
   /** Tree levels to show below the root (table, Markdown). */
   depth: number;
+  /** Show changes inside the noise too (table, Markdown). */
+  all?: boolean;
 }
 
 function signedJ(j: number): string {
@@ -24,17 +26,27 @@ function signedPct(x: number | undefined): string {
   return x === undefined ? '' : `${x >= 0 ? '+' : '−'}${formatSignificant(Math.abs(x * 100), 2)} %`;
 }
 
-/** Rows worth showing: changed, added or removed, within the depth, not inside an added or removed module. */
-export function shownRows(rows: readonly TreeDiffRow[], depth: number): TreeDiffRow[] {
+/**
+ * Rows worth showing: added or removed, or changed by more than their
+ * one-sigma (every row with `all`), within the depth, and not inside an added
+ * or removed module (which stands for its subtree).
+ */
+export function shownRows(rows: readonly TreeDiffRow[], depth: number, all = false): TreeDiffRow[] {
   const out: TreeDiffRow[] = [];
   let hiddenBelow = Number.POSITIVE_INFINITY;
   for (const r of rows) {
     if (r.depth > hiddenBelow) continue;
     hiddenBelow = Number.POSITIVE_INFINITY;
     if (r.status === 'added' || r.status === 'removed') hiddenBelow = r.depth;
-    if (r.status !== 'same' && r.depth <= depth) out.push(r);
+    const worth = r.status === 'added' || r.status === 'removed' || (r.status === 'changed' && (all || r.significant));
+    if (worth && r.depth <= depth) out.push(r);
   }
   return out;
+}
+
+/** Changed rows left out of the view because they are inside their noise. */
+function quietChanges(v: DiffView): number {
+  return v.all ? 0 : v.diff.rows.filter((r) => r.status === 'changed' && !r.significant).length;
 }
 
 function totalLine(v: DiffView): string {
@@ -50,7 +62,8 @@ function settingLine(v: DiffView): string {
 
 function countsLine(v: DiffView): string {
   const s = v.diff.summary;
-  return `${s.changed} changed · ${s.added} added · ${s.removed} removed · ${s.same} unchanged nodes`;
+  const quiet = quietChanges(v);
+  return `${s.changed} changed${quiet > 0 ? ` (${quiet} of them inside their ±1σ, not shown; --all shows them)` : ''} · ${s.added} added · ${s.removed} removed · ${s.same} unchanged nodes`;
 }
 
 function label(r: TreeDiffRow): string {
@@ -60,7 +73,7 @@ function label(r: TreeDiffRow): string {
 /** The aligned table. */
 export function formatDiffTable(v: DiffView): string {
   const header = ['node', 'status', 'before', 'after', 'change', '± 1σ', '%'];
-  const rows = shownRows(v.diff.rows, v.depth).map((r) => [
+  const rows = shownRows(v.diff.rows, v.depth, v.all).map((r) => [
     `${'  '.repeat(r.depth)}${label(r)}`,
     r.status,
     r.energyAJ === undefined ? '–' : formatEnergyAuto(r.energyAJ),
@@ -70,7 +83,7 @@ export function formatDiffTable(v: DiffView): string {
     signedPct(r.relativeDelta),
   ]);
   const lines = [`irene diff: ${v.a.label} → ${v.b.label} (${settingLine(v)})`, totalLine(v), countsLine(v), ''];
-  if (rows.length === 0) return [...lines, 'no node changed'].join('\n');
+  if (rows.length === 0) return [...lines, v.diff.summary.changed + v.diff.summary.added + v.diff.summary.removed === 0 ? 'no node changed' : 'no change outside the noise'].join('\n');
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]!].length)));
   const line = (row: string[]): string =>
@@ -93,7 +106,7 @@ export function formatDiffMarkdown(v: DiffView): string {
     '| node | status | before | after | change | ± 1σ | % |',
     '|---|---|---:|---:|---:|---:|---:|',
   ];
-  for (const r of shownRows(v.diff.rows, v.depth)) {
+  for (const r of shownRows(v.diff.rows, v.depth, v.all)) {
     lines.push(
       `| ${'&nbsp;&nbsp;'.repeat(r.depth)}\`${esc(r.depth === 0 ? 'root' : lastSegment(r.scope))}\` (${esc(r.instanceType)}) | ${r.status} | ${r.energyAJ === undefined ? '–' : formatEnergyAuto(r.energyAJ)} | ${r.energyBJ === undefined ? '–' : formatEnergyAuto(r.energyBJ)} | ${signedJ(r.deltaJ)} | ${formatEnergyAuto(r.sigmaJ)} | ${signedPct(r.relativeDelta)} |`,
     );

@@ -20,6 +20,8 @@ import { diffPredictedTrees, summariseDiff, type DiffRow, type DiffSummary } fro
 export interface TreeDiffRow extends DiffRow {
   /** One-sigma uncertainty of deltaJ (joules). */
   sigmaJ: number;
+  /** |deltaJ| > sigmaJ: more than the predictions' shared noise (a re-share of a parent among unchanged children is not). */
+  significant: boolean;
 }
 
 /** The difference of two predictions, module by module. */
@@ -43,10 +45,10 @@ export function diffPredictions(a: PredictionLike, b: PredictionLike, identities
   const shareA = a.uncertaintyJ > 0 ? sysA / a.uncertaintyJ : 1;
   const shareB = b.uncertaintyJ > 0 ? sysB / b.uncertaintyJ : 1;
   const rows = diffPredictedTrees(a.root, b.root).map(
-    (r): TreeDiffRow => ({
-      ...r,
-      sigmaJ: deltaUncertaintyJ((r.uncertaintyAJ ?? 0) * shareA, (r.uncertaintyBJ ?? 0) * shareB, r.status === 'added' || r.status === 'removed' ? 0 : correlation.rho),
-    }),
+    (r): TreeDiffRow => {
+      const sigmaJ = deltaUncertaintyJ((r.uncertaintyAJ ?? 0) * shareA, (r.uncertaintyBJ ?? 0) * shareB, r.status === 'added' || r.status === 'removed' ? 0 : correlation.rho);
+      return { ...r, sigmaJ, significant: Math.abs(r.deltaJ) > sigmaJ };
+    },
   );
   return {
     rows,

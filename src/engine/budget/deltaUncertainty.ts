@@ -71,7 +71,7 @@ export function predictionCorrelation(a: PredictionIdentity, b: PredictionIdenti
   if (a.architecture !== b.architecture) {
     return { rho: 0, reason: `different architectures (${a.architecture}, ${b.architecture}): independent errors` };
   }
-  return { rho: SAME_PROFILE_CORRELATION, reason: `same profile ${a.profile} and architecture ${a.architecture}: correlated errors (rho ${SAME_PROFILE_CORRELATION})` };
+  return { rho: SAME_PROFILE_CORRELATION, reason: `same profile ${a.profile} and architecture ${a.architecture}, correlated errors, rho ${SAME_PROFILE_CORRELATION}` };
 }
 
 /**

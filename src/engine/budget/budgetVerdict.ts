@@ -167,9 +167,8 @@ export function evaluateBudgetModel(input: EvaluateBudgetInput): BudgetModelResu
   if (entry.maxIncreasePct !== undefined) checks.push(increaseCheck(entry.maxIncreasePct, delta, baseline?.label, input.baselineNote));
   if (checks.length === 0) warnings.push(`no limit set for ${entry.path} (models[${entry.index}]): predicted and reported only`);
   const status = checks.some((c) => c.status === 'over') ? 'over' : 'pass';
-  const increaseOver = checks.some((c) => c.limit === 'maxIncreasePct' && c.status === 'over');
-  // An increase points at what grew; anything else at what carries the most energy.
-  const driver = (increaseOver && baseline?.parts ? findBudgetDriver(parts, baseline.parts) : undefined) ?? findBudgetDriver(parts);
+  // A model that grew points at what grew (the edited key); otherwise at what carries the most energy.
+  const driver = (delta && delta.deltaJ > 0 && baseline?.parts ? findBudgetDriver(parts, baseline.parts) : undefined) ?? findBudgetDriver(parts);
   return {
     model,
     name: entry.name ?? model.path,

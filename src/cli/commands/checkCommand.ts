@@ -20,6 +20,7 @@ import {
   importModel,
   IreneError,
   isGlobPath,
+  listBundledProfiles,
   locateBudgetField,
   mentionsToolIrene,
   parseBudgetReport,
@@ -45,6 +46,8 @@ import { formatBudgetGithub, formatBudgetMarkdown, formatBudgetTable } from '../
 import { GitRepo } from '../gitRepo.js';
 import { companionPaths, readModelInput, takesCompanions } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
+import { runPredictJobs, threadsFor, type PredictJob } from '../predictPool.js';
+import type { ProfileRef } from '#shared/workerMessages.js';
 
 /** Options of `irene check`. */
 export interface CheckCommandOptions {
@@ -127,14 +130,33 @@ function readdirNames(dir: string): string[] {
   }
 }
 
-/** A resolved profile with a fingerprint of its numbers. */
+/** A resolved profile with a fingerprint of its numbers, and how a worker thread gets it. */
 interface LoadedProfile {
   profile: Profile;
   fingerprint: string;
+  ref: ProfileRef;
 }
 
-/** Runs the check. User errors throw (IreneError, CliUsageError); the outcome says 0 or 3. */
-export function runCheck(options: CheckCommandOptions): CheckOutcome {
+/**
+ * Predicts the planned jobs: on worker threads when there are enough of
+ * them and cores to spare, else here. Each result is a prediction or the
+ * error it failed with (engine errors keep their type).
+ */
+async function predictJobs(jobs: Map<string, { job: PredictJob; lp: LoadedProfile }>): Promise<Map<string, Prediction | Error>> {
+  const entries = [...jobs.entries()];
+  const byJob = new Map(entries.map(([, v]) => [v.job, v.lp]));
+  const results = await runPredictJobs<Prediction>(
+    entries.map(([, v]) => v.job),
+    threadsFor(entries.length),
+    (job) => predictTree(importModel(job.input, job.options), byJob.get(job)!.profile),
+  );
+  const out = new Map<string, Prediction | Error>();
+  entries.forEach(([key], i) => out.set(key, results[i]!));
+  return out;
+}
+
+/** Runs the check. User errors reject (IreneError, CliUsageError); the outcome says 0 or 3. */
+export async function runCheck(options: CheckCommandOptions): Promise<CheckOutcome> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const loaded = loadBudget(options, cwd);
   const { budget, dir } = loaded;
@@ -181,7 +203,12 @@ export function runCheck(options: CheckCommandOptions): CheckOutcome {
     if (!p) {
       try {
         const profile = resolveProfile(name, dir);
-        p = { profile, fingerprint: createHash('sha256').update(JSON.stringify(profile)).digest('hex').slice(0, 16) };
+        const bundled = listBundledProfiles().some((b) => b.name === name);
+        p = {
+          profile,
+          fingerprint: createHash('sha256').update(JSON.stringify(profile)).digest('hex').slice(0, 16),
+          ref: bundled ? { kind: 'bundled', name } : { kind: 'json', json: readFileSync(resolve(dir, name), 'utf8'), origin: name },
+        };
       } catch (err) {
         if (err instanceof IreneError) {
           const own = budget.entries[m.entry.index]?.profile !== undefined;
@@ -195,72 +222,75 @@ export function runCheck(options: CheckCommandOptions): CheckOutcome {
     return p;
   };
 
-  const predictions = new Map<string, Prediction>();
-  const predict = (input: ImportInput, m: BudgetModel, lp: LoadedProfile): Prediction => {
+  // Plan every prediction first (the current files, and the baseline's where they differ), so
+  // that identical inputs are predicted once and the rest can spread over worker threads.
+  const jobs = new Map<string, { job: PredictJob; lp: LoadedProfile }>();
+  const plan = (input: ImportInput, m: BudgetModel, lp: LoadedProfile): string => {
     const dtype = m.entry.dtype ?? lp.profile.dtype;
     const h = createHash('sha256').update(input.bytes);
     for (const c of input.companions ?? []) h.update(c.fileName).update(c.bytes);
     const key = `${h.digest('hex')}|${m.entry.batchSize}x${m.entry.seqLen}|${dtype}|${lp.fingerprint}`;
-    let p = predictions.get(key);
-    if (!p) {
-      p = predictTree(importModel(input, { batchSize: m.entry.batchSize, seqLen: m.entry.seqLen, dtype }), lp.profile);
-      predictions.set(key, p);
-    }
-    return p;
+    if (!jobs.has(key)) jobs.set(key, { job: { input, options: { batchSize: m.entry.batchSize, seqLen: m.entry.seqLen, dtype }, profile: lp.ref }, lp });
+    return key;
   };
   const textOf = (path: string, bytes: Uint8Array): string | undefined => (path.endsWith('.json') ? new TextDecoder().decode(bytes) : undefined);
+  const planned = models.map((m) => {
+    const lp = loadProfile(m);
+    const input = { ...readModelInput(join(dir, m.path)), fileName: m.path };
+    let baselineInput: ImportInput | undefined;
+    if (blobs) {
+      const bytes = blobs.get(m.path);
+      const companions = takesCompanions(m.path)
+        ? companionPaths(m.path).flatMap((c) => {
+            const b = blobs!.get(c);
+            return b ? [{ fileName: join(dir, c), bytes: b }] : [];
+          })
+        : [];
+      if (bytes) baselineInput = { fileName: m.path, bytes, companions };
+    }
+    return { m, lp, input, current: plan(input, m, lp), before: baselineInput ? plan(baselineInput, m, lp) : undefined, baselineInput };
+  });
+  const predictions = await predictJobs(jobs);
 
   const results: BudgetModelResult[] = [];
-  for (const m of models) {
-    const lp = loadProfile(m);
-    const file = join(dir, m.path);
-    const input = { ...readModelInput(file), fileName: m.path };
-    let prediction: Prediction;
-    try {
-      prediction = predict(input, m, lp);
-    } catch (err) {
-      if (err instanceof IreneError) throw new CliUsageError(`${m.path}: ${err.message.startsWith(m.path) ? err.message.slice(m.path.length).replace(/^:\s*/, '') : err.message}`);
-      throw err;
+  for (const { m, lp, input, current, before: beforeKey, baselineInput } of planned) {
+    const got = predictions.get(current)!;
+    if (got instanceof Error) {
+      if (got instanceof IreneError) throw new CliUsageError(`${m.path}: ${got.message.startsWith(m.path) ? got.message.slice(m.path.length).replace(/^:\s*/, '') : got.message}`);
+      throw got;
     }
-    const identity: PredictionIdentity = { ...predictionIdentity(prediction, lp.fingerprint) };
+    const prediction = got;
+    const identity: PredictionIdentity = predictionIdentity(prediction, lp.fingerprint);
     let baseline: BudgetBaseline | undefined;
     let baselineNote: string | undefined;
-    if (blobs && source?.kind === 'git') {
-      const bytes = blobs.get(m.path);
-      if (!bytes) baselineNote = `new since ${source.ref}: no baseline`;
-      else {
-        const companions = takesCompanions(m.path)
-          ? companionPaths(m.path).flatMap((c) => {
-              const b = blobs!.get(c);
-              return b ? [{ fileName: join(dir, c), bytes: b }] : [];
-            })
-          : [];
-        try {
-          const before = predict({ fileName: m.path, bytes, companions }, m, lp);
-          baseline = {
-            energyJ: before.energyJ,
-            uncertaintyJ: before.uncertaintyJ,
-            systematicJ: systematicUncertaintyJ(before),
-            identity: predictionIdentity(before, lp.fingerprint),
-            parts: budgetParts(before.root, textOf(m.path, bytes)),
-            label: source.ref,
-          };
-        } catch (err) {
-          if (!(err instanceof IreneError)) throw err;
-          baselineNote = `the file at ${source.ref} cannot be predicted (${err.message}): no baseline`;
-        }
+    if (source?.kind === 'git') {
+      const before = beforeKey === undefined ? undefined : predictions.get(beforeKey);
+      if (!before || !baselineInput) baselineNote = `new since ${source.ref}: no baseline`;
+      else if (before instanceof Error) {
+        if (!(before instanceof IreneError)) throw before;
+        baselineNote = `the file at ${source.ref} cannot be predicted (${before.message}): no baseline`;
+      } else {
+        baseline = {
+          energyJ: before.energyJ,
+          uncertaintyJ: before.uncertaintyJ,
+          systematicJ: systematicUncertaintyJ(before),
+          identity: predictionIdentity(before, lp.fingerprint),
+          parts: budgetParts(before.root, textOf(m.path, baselineInput.bytes)),
+          label: source.ref,
+        };
       }
     } else if (fileBaselines && source?.kind === 'file') {
       const settings = { batchSize: prediction.batchSize, seqLen: prediction.seqLen, dtype: prediction.dtype, profile: prediction.profile.name };
       baseline = fileBaselines.get(baselineKey(m.path, settings));
       if (!baseline) baselineNote = `not in ${source.path} with batch ${settings.batchSize} × ${settings.seqLen}, ${settings.dtype}, ${settings.profile}: no baseline`;
     }
+    const text = textOf(m.path, input.bytes);
     results.push(
       evaluateBudgetModel({
         model: m,
         prediction,
         identity,
-        ...(textOf(m.path, input.bytes) !== undefined ? { text: textOf(m.path, input.bytes)! } : {}),
+        ...(text !== undefined ? { text } : {}),
         ...(baseline ? { baseline } : {}),
         ...(baselineNote ? { baselineNote } : {}),
       }),
@@ -295,10 +325,10 @@ export function runCheck(options: CheckCommandOptions): CheckOutcome {
  * to $GITHUB_STEP_SUMMARY (format github), and ends with exit 3 when over
  * budget. A budget file at fault is also annotated on its field (format github).
  */
-export function checkAction(options: CheckCommandOptions, env: NodeJS.ProcessEnv = process.env): void {
+export async function checkAction(options: CheckCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let outcome: CheckOutcome;
   try {
-    outcome = runCheck(options);
+    outcome = await runCheck(options);
   } catch (err) {
     if (options.format === 'github' && err instanceof BudgetFileError) process.stdout.write(`${budgetErrorAnnotation(err, options)}\n`);
     throw err;

@@ -308,3 +308,32 @@ test('npm install -g . installs an irene that runs irene check', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('predictions spread over worker threads give the same report as one thread, errors included', () => {
+  const dir = repo({ models: [ENTRY] });
+  try {
+    for (const name of ['gpt2', 'albert-base-v2', 'tinyllama-1.1b']) {
+      mkdirSync(join(dir, 'models', name), { recursive: true });
+      copyFileSync(join(ROOT, 'examples', name, 'config.json'), join(dir, 'models', name, 'config.json'));
+    }
+    const entries = [16, 32].flatMap((seqLen) => ['bert', 'gpt2', 'albert-base-v2', 'tinyllama-1.1b'].map((n) => ({ path: `models/${n}/config.json`, seqLen, batchSize: 1, maxIncreasePct: 5 })));
+    writeFileSync(join(dir, 'irene.budget.json'), JSON.stringify({ models: entries }));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'more models');
+    editConfig(dir, (c) => (c['num_hidden_layers'] = 14));
+    const one = run(dir, ['check', '--baseline', 'HEAD~1', '--format', 'json'], { IRENE_THREADS: '1' });
+    const two = run(dir, ['check', '--baseline', 'HEAD~1', '--format', 'json'], { IRENE_THREADS: '3' });
+    assert.equal(one.code, 3, one.stderr);
+    assert.equal(two.code, 3, two.stderr);
+    assert.equal(two.stdout, one.stdout);
+    assert.equal(JSON.parse(one.stdout).models.length, 8);
+    // An engine error met on a worker thread is still one line and exit 1.
+    writeFileSync(join(dir, 'models', 'gpt2', 'config.json'), '{"model_type": "gpt2", "n_layer": "many"}');
+    const bad = run(dir, ['check'], { IRENE_THREADS: '3' });
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /^irene: models\/gpt2\/config\.json: /);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -37,17 +37,21 @@ export function buildProgram(): Command {
   const modelLevel = new Option('--model-level <file>', 'model-level ground truth JSONL (default: model_level.jsonl beside the trees)');
   const dtypeOption = () => new Option('--dtype <dtype>', 'fp32 | fp16 | bf16').argParser(parseDtype);
 
-  program
+  // The setting and output options `predict` and `diff` share.
+  const addPredictionOptions = (cmd: Command): Command =>
+    cmd
+      .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
+      .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
+      .addOption(dtypeOption().default(undefined, "the profile's dtype"))
+      .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
+      .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
+      .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4));
+
+  const predict = program
     .command('predict')
     .description('energy tree of a model file (HF config.json, ONNX, PyTorch source or IrEne JSONL)')
-    .argument('<file>', 'model file')
-    .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
-    .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
-    .addOption(dtypeOption().default(undefined, "the profile's dtype"))
-    .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
-    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
-    .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
-    .action((file: string, o) => emit(runPredict(file, o)));
+    .argument('<file>', 'model file');
+  addPredictionOptions(predict).action((file: string, o) => emit(runPredict(file, o)));
 
   program
     .command('check')
@@ -57,17 +61,12 @@ export function buildProgram(): Command {
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown', 'github'] as const)).default('table'))
     .action((o) => checkAction(o));
 
-  program
+  const diff = program
     .command('diff')
     .description('tree-level energy difference of two model files, or of two revisions of one (HEAD~1:path/config.json)')
     .argument('<a>', 'model file, or REV:path to read it from git')
-    .argument('<b>', 'model file, or REV:path')
-    .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
-    .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
-    .addOption(dtypeOption().default(undefined, "the profile's dtype"))
-    .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
-    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
-    .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
+    .argument('<b>', 'model file, or REV:path');
+  addPredictionOptions(diff)
     .option('--all', 'also show changes inside their ±1σ (a parent re-shared among unchanged children)', false)
     .action((a: string, b: string, o) => emit(runDiff(a, b, o)));
 

@@ -13,25 +13,19 @@ import {
   diffPredictions,
   importModel,
   predictTree,
-  type Dtype,
   type ImportInput,
   type Prediction,
   type TreeDiff,
 } from '../../engine/index.js';
 import { CliUsageError } from '../cliErrors.js';
+import type { PredictCommandOptions } from './predictCommand.js';
 import { formatDiffJson, formatDiffMarkdown, formatDiffTable } from '../format/diffFormat.js';
 import { GitRepo } from '../gitRepo.js';
 import { readModelInput, takesCompanions } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
 
-/** Options of `irene diff`. */
-export interface DiffCommandOptions {
-  batchSize: number;
-  seqLen: number;
-  dtype?: Dtype;
-  profile: string;
-  format: 'table' | 'json' | 'markdown';
-  depth: number;
+/** Options of `irene diff`: those of `irene predict`, and more. */
+export interface DiffCommandOptions extends PredictCommandOptions {
   /** Show changes inside the noise too. */
   all?: boolean;
   cwd?: string;

@@ -13,17 +13,8 @@ export const BUDGET_REPORT_SCHEMA = 'irene-check/1';
 /** Where a check's baseline came from. */
 export type BaselineSource = { kind: 'git'; ref: string; commit: string } | { kind: 'file'; path: string };
 
-/** A part in the report (lines 1-based). */
-export interface ReportPart {
-  id: string;
-  label: string;
-  configKey?: string;
-  value?: string;
-  /** Energy per inference (joules). */
-  energyJ: number;
-  /** 1-based line in the model file. */
-  line?: number;
-}
+/** A part in the report: its `line` is 1-based here (0-based in BudgetPart), columns left out. */
+export type ReportPart = Omit<BudgetPart, 'column' | 'endColumn'>;
 
 /** One model under one entry. */
 export interface BudgetModelReport {

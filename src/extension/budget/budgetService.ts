@@ -18,6 +18,7 @@ import { budgetModels, isGlobPath, type BudgetModel } from '../../engine/budget/
 import { budgetParts } from '../../engine/budget/budgetParts.js';
 import { describeOverBudget, evaluateBudgetModel, type BudgetBaseline, type BudgetModelResult } from '../../engine/budget/budgetVerdict.js';
 import { predictionIdentity, systematicUncertaintyJ } from '../../engine/budget/deltaUncertainty.js';
+import { isProfilePath } from '../ireneSettings.js';
 import { isCancellation, type IreneLog } from '../ireneLog.js';
 import { KeyedDebouncer } from '../keyedDebouncer.js';
 import { modelKindOfName } from '../modelDetection.js';
@@ -72,9 +73,10 @@ export class BudgetService implements vscode.Disposable {
       this.diagnostics,
       this.emitter,
       watcher,
-      watcher.onDidCreate(() => this.reload()),
-      watcher.onDidChange((uri) => (this.isBudgetUri(uri) || basename(uri.path) === BUDGET_FILE_NAME ? this.reload() : undefined)),
-      watcher.onDidDelete(() => this.reload()),
+      // Only the files at a folder's root are budgets; a pyproject.toml there may gain or lose its [tool.irene].
+      watcher.onDidCreate((uri) => (isAtFolderRoot(uri) ? this.reload() : undefined)),
+      watcher.onDidChange((uri) => (isAtFolderRoot(uri) ? this.reload() : undefined)),
+      watcher.onDidDelete((uri) => (isAtFolderRoot(uri) ? this.reload() : undefined)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.reload()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length === 0) return;
@@ -235,6 +237,10 @@ export class BudgetService implements vscode.Disposable {
       const committed = await committedVersion(uri);
       const results: BudgetModelResult[] = [];
       for (const m of models) {
+        // As irene.profile: an untrusted workspace does not get to name a file for IrEne to read.
+        if (m.entry.profile !== undefined && isProfilePath(m.entry.profile) && !vscode.workspace.isTrusted) {
+          throw new Error(`models[${m.entry.index}].profile names a file; profile files are read only in trusted workspaces`);
+        }
         const setting = { batchSize: m.entry.batchSize, seqLen: m.entry.seqLen, dtype: m.entry.dtype, profile: m.entry.profile, baseUri: fb.folder.uri };
         const prediction = await this.service.predictWith(uri, kind, setting);
         let baseline: BudgetBaseline | undefined;
@@ -311,6 +317,12 @@ export class BudgetService implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** True for a file directly in a workspace folder. */
+function isAtFolderRoot(uri: vscode.Uri): boolean {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  return folder !== undefined && vscode.Uri.joinPath(folder.uri, basename(uri.path)).toString() === uri.toString();
 }
 
 /** The open document's text, else the file's; undefined when neither exists. */

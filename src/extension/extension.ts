@@ -180,7 +180,7 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
     return state?.status === 'ready' ? state.prediction : undefined;
   };
 
-  return { predictionService: service, energyTreeProvider: tree, documentModels: docs, modelRegistry: registry, decorator, settings, getPrediction, budgets };
+  return { predictionService: service, energyTreeProvider: tree, documentModels: docs, modelRegistry: registry, decorator, settings, getPrediction, budgets, statusBar };
 }
 
 export function deactivate(): void {

@@ -25,6 +25,8 @@
  * - `budgets` checks the models of `irene.budget.json` (or pyproject.toml
  *   [tool.irene]): `stateOf(uri)` is a model's budget state, `whenIdle()`
  *   resolves when the latest check is done, `onDidChange` fires per model.
+ * - `statusBar.item` is the status bar item (energy and budget state of the
+ *   active model file).
  */
 import type * as vscode from 'vscode';
 import type { PredictionLike } from '../engine/index.js';
@@ -35,6 +37,7 @@ import type { ModelRegistry } from './modelRegistry.js';
 import type { PredictionService } from './predictionService.js';
 import type { SettingsService } from './settingsService.js';
 import type { BudgetService } from './budget/budgetService.js';
+import type { EnergyStatusBar } from './energyStatusBar.js';
 
 export interface IreneApi {
   predictionService: PredictionService;
@@ -45,4 +48,5 @@ export interface IreneApi {
   settings: SettingsService;
   getPrediction(uri: vscode.Uri): Promise<PredictionLike | undefined>;
   budgets: BudgetService;
+  statusBar: EnergyStatusBar;
 }

@@ -61,6 +61,8 @@ suite('energy budgets', () => {
     assert.match(diag!.message, /num_hidden_layers carries the most energy/);
     const state = api.budgets.stateOf(uri);
     assert.ok(state?.status === 'checked' && state.over, `budget state: ${JSON.stringify(state?.status)}`);
+    // The status bar follows the energy with the budget state.
+    await waitFor('the status bar to say over budget', () => /\$\(error\) over budget$/.test(api.statusBar.item.text));
 
     // The quick fix opens the entry in the budget file.
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diag!.range);
@@ -80,6 +82,7 @@ suite('energy budgets', () => {
     await waitFor('the budget diagnostic to clear after the edit', () => budgetDiagnostics(uri).length === 0);
     const after = api.budgets.stateOf(uri);
     assert.ok(after?.status === 'checked' && !after.over);
+    await waitFor('the status bar to say within budget', () => /\$\(pass\) within budget$/.test(api.statusBar.item.text));
   });
 
   test('a bad field of the budget file is flagged on its line', async () => {

@@ -25,6 +25,7 @@ import {
   mentionsToolIrene,
   parseBudgetReport,
   parseBudgetText,
+  picomatchGlob,
   predictionIdentity,
   predictTree,
   systematicUncertaintyJ,
@@ -180,7 +181,7 @@ export async function runCheck(options: CheckCommandOptions): Promise<CheckOutco
 
   const globs = budget.entries.some((e) => isGlobPath(e.path));
   const working = globs ? (repo ? repo.listWorkingFiles().filter((p) => existsSync(join(dir, p))) : walk(dir)) : [];
-  const { models, emptyGlobs } = budgetModels(budget, working);
+  const { models, emptyGlobs } = budgetModels(budget, working, picomatchGlob);
   const first = emptyGlobs[0];
   if (first) throw new BudgetFileError(`${loaded.file}: models[${first.index}].path ${first.path} matches no file`, ['models', first.index, 'path']);
   for (const m of models) {

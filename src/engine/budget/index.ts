@@ -4,6 +4,7 @@
  */
 export * from './budgetFields.js';
 export * from './budgetFile.js';
+export * from './budgetGlobs.js';
 export * from './budgetLocator.js';
 export * from './budgetModels.js';
 export * from './budgetParts.js';

@@ -178,8 +178,9 @@ export class BudgetService implements vscode.Disposable {
         const budget = parseBudgetText(text, name);
         if (!budget) continue;
         fb.budget = budget;
-        const files = budget.entries.some((e) => isGlobPath(e.path)) ? await this.workspaceFiles(folder, budget) : [];
-        const { models, emptyGlobs } = budgetModels(budget, files);
+        const byGlob = await this.workspaceFiles(folder, budget);
+        const files = [...new Set([...byGlob.values()].flatMap((f) => [...f]))];
+        const { models, emptyGlobs } = budgetModels(budget, files, (glob, file) => byGlob.get(glob)?.has(file) ?? false);
         const problems: vscode.Diagnostic[] = emptyGlobs.map((e) =>
           this.budgetDiagnostic(fb, ['models', e.index, 'path'], `models[${e.index}].path ${e.path} matches no file in ${folder.name}`, vscode.DiagnosticSeverity.Warning),
         );
@@ -217,12 +218,15 @@ export class BudgetService implements vscode.Disposable {
     return d;
   }
 
-  /** Files of the folder, relative to it, for glob entries (files.exclude applies; node_modules and .git never). */
-  private async workspaceFiles(folder: vscode.WorkspaceFolder, budget: Budget): Promise<string[]> {
-    const globs = budget.entries.filter((e) => isGlobPath(e.path)).map((e) => e.path);
-    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(new vscode.RelativePattern(folder, g), '{**/node_modules/**,**/.git/**}')));
+  /**
+   * The files each glob entry matches, relative to the folder, found by VS
+   * Code's search (files.exclude applies; node_modules and .git never).
+   */
+  private async workspaceFiles(folder: vscode.WorkspaceFolder, budget: Budget): Promise<Map<string, Set<string>>> {
+    const globs = [...new Set(budget.entries.filter((e) => isGlobPath(e.path)).map((e) => e.path))];
     const root = folder.uri.path.endsWith('/') ? folder.uri.path : `${folder.uri.path}/`;
-    return [...new Set(found.flat().map((u) => u.path.slice(root.length)))];
+    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(new vscode.RelativePattern(folder, g), '{**/node_modules/**,**/.git/**}')));
+    return new Map(globs.map((g, i) => [g, new Set(found[i]!.map((u) => u.path.slice(root.length)))]));
   }
 
   /** Checks every entry covering one model file and publishes the diagnostics. */

@@ -10,6 +10,8 @@ import {
   budgetJsonSchema,
   entriesForFile,
   budgetModels,
+  isGlobPath,
+  picomatchGlob,
   locateBudgetField,
   parseBudgetJson,
   parseBudgetPyproject,
@@ -105,16 +107,19 @@ test('locateBudgetField points at a JSON key, or at its closest existing parent'
 
 test('globs cover files relative to the budget; plain paths are taken as they are', () => {
   const b = validateBudget({ models: [{ path: 'models/*/config.json', maxIncreasePct: 1 }, { path: 'x/model.onnx' }, { path: 'none/**/*.py' }] }, 'b.json', 'json');
-  const { models, emptyGlobs } = budgetModels(b, ['models/gpt2/config.json', 'models/bert/config.json', 'models/bert/extra/config.json', 'x/model.onnx']);
+  const { models, emptyGlobs } = budgetModels(b, ['models/gpt2/config.json', 'models/bert/config.json', 'models/bert/extra/config.json', 'x/model.onnx'], picomatchGlob);
   assert.deepEqual(models.map((m) => [m.entry.index, m.path]), [
     [0, 'models/bert/config.json'],
     [0, 'models/gpt2/config.json'],
     [1, 'x/model.onnx'],
   ]);
   assert.deepEqual(emptyGlobs.map((e) => e.index), [2]);
-  assert.deepEqual(entriesForFile(b, 'models/bert/config.json').map((e) => e.index), [0]);
-  assert.deepEqual(entriesForFile(b, 'x/model.onnx').map((e) => e.index), [1]);
-  assert.deepEqual(entriesForFile(b, 'models/bert/extra/config.json'), []);
+  assert.deepEqual(entriesForFile(b, 'models/bert/config.json', picomatchGlob).map((e) => e.index), [0]);
+  assert.deepEqual(entriesForFile(b, 'x/model.onnx', picomatchGlob).map((e) => e.index), [1]);
+  assert.deepEqual(entriesForFile(b, 'models/bert/extra/config.json', picomatchGlob), []);
+  for (const [p, glob] of [['a/config.json', false], ['a/*.json', true], ['**/x.onnx', true], ['m/{a,b}.py', true], ['m/[ab].py', true], ['m/x?.py', true]] as const) {
+    assert.equal(isGlobPath(p), glob, p);
+  }
 });
 
 test('schemas/irene.budget.schema.json is the schema of the field table (npm run schema)', () => {

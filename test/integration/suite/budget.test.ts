@@ -85,6 +85,19 @@ suite('energy budgets', () => {
     await waitFor('the status bar to say within budget', () => /\$\(pass\) within budget$/.test(api.statusBar.item.text));
   });
 
+  test('a glob entry covers the files VS Code finds for it', async () => {
+    const uri = fixture(...BERT_CONFIG);
+    const p = await waitFor('a prediction of bert-base', () => api.getPrediction(uri));
+    const s = api.settings.current;
+    await writeBudget({ models: [{ path: 'bert-*/config.json', batchSize: s.batchSize, seqLen: s.seqLen, dtype: s.dtype, maxEnergyPerTokenJ: (p.energyJ / (s.batchSize * s.seqLen)) * 0.9 }] });
+    const [diag] = await waitFor('a budget diagnostic from the glob entry', () => {
+      const d = budgetDiagnostics(uri);
+      return d.length > 0 ? d : undefined;
+    });
+    assert.match(diag!.message, /J per token, over the limit of/);
+    assert.equal(api.budgets.stateOf(fixture('broken', 'config.json')), undefined, 'broken/config.json is not matched by bert-*/config.json');
+  });
+
   test('a bad field of the budget file is flagged on its line', async () => {
     await writeBudget({ models: [{ path: 'bert-base-uncased/config.json', batchSize: 'eight' }] });
     const doc = await vscode.workspace.openTextDocument(budgetUri);

@@ -63,7 +63,7 @@ const cases = [
   { label: '20 entries, no baseline', args: ['check', '--format', 'json'], env: {} },
   { label: '20 entries, --baseline HEAD~1 (5 changed)', args: ['check', '--baseline', 'HEAD~1', '--format', 'json'], env: {} },
   { label: '20 entries, --baseline HEAD~1, --format github', args: ['check', '--baseline', 'HEAD~1', '--format', 'github'], env: {} },
-  { label: '20 entries, --baseline HEAD~1, one thread (IRENE_THREADS=1)', args: ['check', '--baseline', 'HEAD~1', '--format', 'json'], env: { IRENE_THREADS: '1' } },
+  { label: '20 entries, --baseline HEAD~1, two lanes (IRENE_THREADS=2)', args: ['check', '--baseline', 'HEAD~1', '--format', 'json'], env: { IRENE_THREADS: '2' } },
 ];
 // GNU time reports the child's CPU time, which the load of a shared machine does not inflate.
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -110,7 +110,7 @@ writePerformanceSection(
 git repository: 10 config.json (bert, roberta, distilbert, albert, electra, gpt2, distilgpt2, openai-gpt, llama, qwen2), 5 ONNX graphs
 and 5 PyTorch sources (3 with sizes in the file, 2 transformers-style with a config.json beside them), batch 8 × 128, default profile.
 The baseline commit differs in five configs (one layer more); unchanged files are predicted once, so 25 predictions in all,
-spread over this thread and up to 3 engine worker threads (as many lanes as cores, at most 4). ${RUNS} runs after 2 warm-ups,
+in one thread (IRENE_THREADS=2 adds an engine worker thread as a second lane). ${RUNS} runs after 2 warm-ups,
 Node ${process.version} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} logical cores, load average ${loadavg()[0]!.toFixed(1)} at the end;
 the wall time grows with the load of a shared machine, the CPU time, user + system of the process and its threads, does not).
 

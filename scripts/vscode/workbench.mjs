@@ -158,7 +158,7 @@ export async function startCodeServer({ userDataDir, extensionsDir, env = {}, se
  */
 export function stageExtension(dir) {
   mkdirSync(dir, { recursive: true });
-  for (const entry of ['package.json', 'dist', 'media', 'syntaxes', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
+  for (const entry of ['package.json', 'dist', 'media', 'syntaxes', 'schemas', 'LICENSE', 'README.md', 'CHANGELOG.md']) {
     const from = join(repoRoot, entry);
     if (existsSync(from)) cpSync(from, join(dir, entry), { recursive: true });
   }

@@ -1,9 +1,17 @@
 import { IreneError } from '../engine/index.js';
 
-/** Exit codes of `irene`: 0 success, 1 the user's input is wrong, 2 a bug in IrEne. */
+/** Exit codes of `irene`: 0 success, 1 the user's input is wrong, 2 a bug in IrEne, 3 a model over its energy budget (`irene check`). */
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
 export const EXIT_INTERNAL_ERROR = 2;
+export const EXIT_OVER_BUDGET = 3;
+
+/** Ends a command with an exit code after it has printed what it had to say (`irene check` over budget). */
+export class ExitStatus extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
 
 /** A CLI usage problem (bad flag value, missing file) reported like an engine IreneError. */
 export class CliUsageError extends Error {}

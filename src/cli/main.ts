@@ -1,18 +1,21 @@
 /**
  * `irene`: the command-line twin of the extension. A thin adapter: it parses
  * arguments, reads files, calls the engine and prints. Exit codes: 0 ok,
- * 1 the user's input is wrong (one line on stderr), 2 a bug (short report).
+ * 1 the user's input is wrong (one line on stderr), 2 a bug (short report),
+ * 3 a model over its energy budget (`irene check`).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_PROFILE_NAME, FEATURE_SETS, registerBuiltinImporters, type FeatureSet } from '../engine/index.js';
 import { choice, parseDtype, parsePositiveInt, parsePositiveNumber } from './cliOptions.js';
-import { describeFailure, EXIT_OK, EXIT_USER_ERROR } from './cliErrors.js';
+import { describeFailure, EXIT_OK, EXIT_USER_ERROR, ExitStatus } from './cliErrors.js';
 import { runPredict } from './commands/predictCommand.js';
 import { runCrossValidate, runEvaluate, runProfiles, runTrain } from './commands/dataCommands.js';
 import { runCalibrate } from './commands/calibrate.js';
 import { ENERGY_SOURCES, type EnergySourceName } from '../engine/calibrate/index.js';
 import { createProgressReporter } from './progressReporter.js';
 import { parseIntList } from './cliOptions.js';
+import { checkAction } from './commands/checkCommand.js';
+import { runDiff } from './commands/diffCommand.js';
 
 declare const IRENE_VERSION: string | undefined;
 
@@ -34,19 +37,41 @@ export function buildProgram(): Command {
   const modelLevel = new Option('--model-level <file>', 'model-level ground truth JSONL (default: model_level.jsonl beside the trees)');
   const dtypeOption = () => new Option('--dtype <dtype>', 'fp32 | fp16 | bf16').argParser(parseDtype);
 
-  program
+  // The setting and output options `predict` and `diff` share.
+  const addPredictionOptions = (cmd: Command): Command =>
+    cmd
+      .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
+      .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
+      .addOption(dtypeOption().default(undefined, "the model's declared dtype, else the profile's"))
+      .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
+      .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
+      .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4));
+
+  const predict = program
     .command('predict')
     .description('energy tree of a model file (HF config.json or model folder, ONNX, PyTorch source or IrEne JSONL)')
-    .argument('<file>', 'model file, or a Hugging Face model folder (config.json + safetensors)')
-    .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
-    .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
+    .argument('<file>', 'model file, or a Hugging Face model folder (config.json + safetensors)');
+  addPredictionOptions(predict)
     .addOption(new Option('--target-len <n>', 'target tokens per sequence for encoder-decoders (T5, BART ...)').argParser(parsePositiveInt).default(undefined, 'the sequence length'))
-    .addOption(dtypeOption().default(undefined, "the model's declared dtype, else the profile's"))
-    .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
-    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
-    .addOption(new Option('-d, --depth <n>', 'tree levels to show (table, markdown)').argParser(parsePositiveInt).default(4))
     .addOption(new Option('--idle-power <watts>', "idle power of your host (default: the profile's measured figure)").argParser(parsePositiveNumber))
     .action((file: string, o) => emit(runPredict(file, o)));
+
+  program
+    .command('check')
+    .description('hold every model of the energy budget (irene.budget.json or [tool.irene] in pyproject.toml) to its limits; exit 3 when over')
+    .option('--budget <file>', 'budget file (default: irene.budget.json, or pyproject.toml with [tool.irene], here or in a parent folder)')
+    .option('--baseline <ref|file>', 'compare with a git ref (the same files as they were there) or an earlier --format json report')
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown', 'github'] as const)).default('table'))
+    .action((o) => checkAction(o));
+
+  const diff = program
+    .command('diff')
+    .description('tree-level energy difference of two model files, or of two revisions of one (HEAD~1:path/config.json)')
+    .argument('<a>', 'model file, or REV:path to read it from git')
+    .argument('<b>', 'model file, or REV:path');
+  addPredictionOptions(diff)
+    .option('--all', 'also show changes inside their ±1σ (a parent re-shared among unchanged children)', false)
+    .action((a: string, b: string, o) => emit(runDiff(a, b, o)));
 
   program
     .command('train')
@@ -155,6 +180,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.code;
     if (err instanceof CommanderError) {
       // --help and --version end through exitOverride with code 0.
       return err.exitCode === 0 ? EXIT_OK : EXIT_USER_ERROR;

@@ -5,25 +5,11 @@
  * are not counted twice.
  */
 import type { PredictedNode } from '../engine/index.js';
+// Straight from the module, not the engine's index: the extension host bundle stays free of the engine.
+import { nodesByConfigKey } from '../engine/analysis/configKeyNodes.js';
 import type { PredictionIndex } from './predictionIndex.js';
 
-/** Top-most nodes per config key, in model order. */
-export function nodesByConfigKey(root: PredictedNode): Map<string, PredictedNode[]> {
-  const out = new Map<string, PredictedNode[]>();
-  const visit = (p: PredictedNode, inherited: ReadonlySet<string>) => {
-    const key = p.node.source?.configKey;
-    let below = inherited;
-    if (key !== undefined && !inherited.has(key)) {
-      const list = out.get(key) ?? [];
-      list.push(p);
-      out.set(key, list);
-      below = new Set(inherited).add(key);
-    }
-    for (const c of p.children) visit(c, below);
-  };
-  visit(root, new Set());
-  return out;
-}
+export { nodesByConfigKey };
 
 /** The config key that controls a node: its own, or its nearest ancestor's. */
 export function configKeyOf(index: PredictionIndex, node: PredictedNode): string | undefined {

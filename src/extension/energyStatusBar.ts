@@ -11,6 +11,13 @@ import type { IreneLog } from './ireneLog.js';
 import { modelKindOfName, type ModelFileKind } from './modelDetection.js';
 import type { PredictionService } from './predictionService.js';
 import type { SettingsService } from './settingsService.js';
+import { budgetStatusText, budgetTooltip, type BudgetStatus } from './budget/budgetText.js';
+
+/** The budget state of a model, when a budget covers it (the BudgetService). */
+export interface BudgetStatusSource {
+  stateOf(uri: vscode.Uri): BudgetStatus | undefined;
+  readonly onDidChange: vscode.Event<vscode.Uri | undefined>;
+}
 
 export class EnergyStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -21,6 +28,7 @@ export class EnergyStatusBar implements vscode.Disposable {
     private readonly service: PredictionService,
     private readonly settings: SettingsService,
     private readonly log: IreneLog,
+    private readonly budgets?: BudgetStatusSource,
   ) {
     this.item = vscode.window.createStatusBarItem('irene.energy', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'IrEne Energy';
@@ -30,6 +38,7 @@ export class EnergyStatusBar implements vscode.Disposable {
       vscode.window.tabGroups.onDidChangeTabs(() => this.update()),
       service.onDidChangePredictions(() => this.update()),
       settings.onDidChange(() => this.update()),
+      ...(budgets ? [budgets.onDidChange(() => this.update())] : []),
     );
     this.update();
   }
@@ -59,12 +68,19 @@ export class EnergyStatusBar implements vscode.Disposable {
       // Cheap when up to date; starts a prediction after an edit or a settings change.
       this.service.ensure(active.uri, active.kind, true);
       this.item.command = { title: 'Show in Energy Tree', command: COMMANDS.revealInTree, arguments: [active.uri.toString()] };
+      const budget = this.budgets?.stateOf(active.uri);
+      this.item.backgroundColor = budget?.status === 'checked' && budget.over ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
       if (state?.status === 'ready') {
         const s = this.settings.current;
         const display = { unit: s.unit, carbonIntensity: s.carbonIntensity };
-        this.item.text = statusText(state.prediction, display);
-        this.item.tooltip = new vscode.MarkdownString(`${nodeMarkdown(state.index.root, state.prediction, display)}\n\nClick to show the Energy Tree.`);
-        this.item.accessibilityInformation = { label: `IrEne: ${this.item.text.replace('$(zap) ', '')} per inference` };
+        // The budget's verdict follows the energy: it is made with the entry's own settings, which the tooltip names.
+        this.item.text = `${statusText(state.prediction, display)}${budget ? ` ${budgetStatusText(budget)}` : ''}`;
+        this.item.tooltip = new vscode.MarkdownString(
+          `${nodeMarkdown(state.index.root, state.prediction, display)}${budget ? `\n\n${budgetTooltip(budget)}` : ''}\n\nClick to show the Energy Tree.`,
+        );
+        this.item.accessibilityInformation = {
+          label: `IrEne: ${statusText(state.prediction, display).replace('$(zap) ', '')} per inference${budget ? `, ${budgetStatusText(budget).replace(/^\$\([^)]*\) /, '')}` : ''}`,
+        };
       } else if (state?.status === 'error') {
         this.item.text = '$(warning) IrEne';
         this.item.tooltip = `IrEne cannot predict this model: ${state.message}`;

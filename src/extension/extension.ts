@@ -35,6 +35,8 @@ import { SettingsService } from './settingsService.js';
 import { registerCalibrateCommand } from './commands/calibrateCommand.js';
 import { registerPythonSupport } from './python/registerPythonSupport.js';
 import { ConfigSourceMapper, OnnxTextSourceMapper } from './sourceMapper.js';
+import { BudgetCodeActionProvider } from './budget/budgetCodeActions.js';
+import { BudgetService } from './budget/budgetService.js';
 
 /** Documents the hover and lens providers look at; they check each cheaply before doing anything. */
 const MODEL_DOCUMENTS: vscode.DocumentFilter[] = [
@@ -93,7 +95,10 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
   const lenses = store.add(new EnergyCodeLensProvider(docs, service, settings, log));
   store.add(vscode.languages.registerCodeLensProvider(MODEL_DOCUMENTS, lenses));
   const decorator = store.add(new InlineEnergyDecorator(docs, service, settings, log));
-  const statusBar = store.add(new EnergyStatusBar(docs, service, settings, log));
+  // Energy budgets: diagnostics with a quick fix that opens the entry, and the state in the status bar.
+  const budgets = store.add(new BudgetService(service, log));
+  store.add(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new BudgetCodeActionProvider(), { providedCodeActionKinds: BudgetCodeActionProvider.kinds }));
+  const statusBar = store.add(new EnergyStatusBar(docs, service, settings, log, budgets));
 
   store.add(vscode.workspace.registerTextDocumentContentProvider(ONNX_TEXT_SCHEME, onnxText));
   store.add(
@@ -150,6 +155,9 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
   );
 
   registry.scheduleFirstScan(FIRST_SCAN_DELAY_MS);
+  // Budgets are checked after the first scan's delay too: the editor being opened goes first.
+  const budgetStart = setTimeout(() => budgets.start(), FIRST_SCAN_DELAY_MS);
+  store.add({ dispose: () => clearTimeout(budgetStart) });
   // After activation returns: start the worker by asking it what it supports.
   const startup = setTimeout(() => {
     service
@@ -172,7 +180,7 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
     return state?.status === 'ready' ? state.prediction : undefined;
   };
 
-  return { predictionService: service, energyTreeProvider: tree, documentModels: docs, modelRegistry: registry, decorator, settings, getPrediction };
+  return { predictionService: service, energyTreeProvider: tree, documentModels: docs, modelRegistry: registry, decorator, settings, getPrediction, budgets, statusBar };
 }
 
 export function deactivate(): void {

@@ -22,6 +22,11 @@
  *   in a new document kind (Python) for hovers, lenses and annotations.
  * - `modelRegistry.whenScanned()` resolves when the workspace scan is done.
  * - `decorator.drawn` lists the inline annotations drawn per document URI.
+ * - `budgets` checks the models of `irene.budget.json` (or pyproject.toml
+ *   [tool.irene]): `stateOf(uri)` is a model's budget state, `whenIdle()`
+ *   resolves when the latest check is done, `onDidChange` fires per model.
+ * - `statusBar.item` is the status bar item (energy and budget state of the
+ *   active model file).
  */
 import type * as vscode from 'vscode';
 import type { PredictionLike } from '../engine/index.js';
@@ -31,6 +36,8 @@ import type { InlineEnergyDecorator } from './inlineEnergyDecorator.js';
 import type { ModelRegistry } from './modelRegistry.js';
 import type { PredictionService } from './predictionService.js';
 import type { SettingsService } from './settingsService.js';
+import type { BudgetService } from './budget/budgetService.js';
+import type { EnergyStatusBar } from './energyStatusBar.js';
 
 export interface IreneApi {
   predictionService: PredictionService;
@@ -40,4 +47,6 @@ export interface IreneApi {
   decorator: InlineEnergyDecorator;
   settings: SettingsService;
   getPrediction(uri: vscode.Uri): Promise<PredictionLike | undefined>;
+  budgets: BudgetService;
+  statusBar: EnergyStatusBar;
 }

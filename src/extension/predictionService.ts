@@ -7,7 +7,7 @@
  * when an answer lands or the settings change what is shown.
  */
 import * as vscode from 'vscode';
-import type { ModelSourceOutline, PredictionLike } from '../engine/index.js';
+import type { Dtype, ModelSourceOutline, PredictionLike } from '../engine/index.js';
 // Straight from the module, not the engine's index: the extension host bundle stays free of the engine.
 import { COMPANION_FILE_NAMES } from '../engine/importers/importer.js';
 import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from '../engine/importers/hfConfig/modelDirectory.js';
@@ -250,6 +250,65 @@ export class PredictionService implements vscode.Disposable {
     } finally {
       abort.dispose();
     }
+  }
+
+  /**
+   * Predicts a model with explicit settings (a budget entry's), whatever the
+   * user's settings are: from `bytes` when given (a committed version), else
+   * the open document or the file. The worker caches by content.
+   * @param setting.profile bundled name, or a profile JSON path relative to `baseUri`; undefined: the engine's default.
+   * @param setting.dtype undefined: the profile's own dtype.
+   */
+  async predictWith(
+    uri: vscode.Uri,
+    kind: ModelFileKind,
+    setting: { batchSize: number; seqLen: number; dtype?: Dtype; profile?: string; baseUri?: vscode.Uri; bytes?: Uint8Array },
+    token?: vscode.CancellationToken,
+  ): Promise<PredictionLike> {
+    const abort = toAbortSignal(token);
+    try {
+      const profile = await this.profileRefOf(setting.profile, setting.baseUri);
+      const dtype = setting.dtype ?? (await this.dtypeOf(profile));
+      let source: ModelSource;
+      if (setting.bytes) source = { kind: 'bytes', bytes: setting.bytes, fileName: fileNameOf(uri) };
+      else {
+        const doc = kind === 'onnx' ? undefined : vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        source = doc ? { kind: 'bytes', bytes: new TextEncoder().encode(doc.getText()), fileName: fileNameOf(uri) } : await this.sourceFromDisk(uri);
+      }
+      if (kind === 'python') source = { ...source, companions: await readCompanions(uri) };
+      const r = await this.client.request({ type: 'predict', source, options: { batchSize: setting.batchSize, seqLen: setting.seqLen, dtype }, profile }, abort.signal);
+      return r.prediction;
+    } finally {
+      abort.dispose();
+    }
+  }
+
+  private async profileRefOf(name: string | undefined, baseUri: vscode.Uri | undefined): Promise<ProfileRef> {
+    if (name === undefined || name === '') return { kind: 'bundled', name: (await this.describe()).defaultProfile };
+    if (!isProfilePath(name)) return { kind: 'bundled', name };
+    const uri = /^([a-zA-Z]:[\\/]|[\\/])/.test(name) || !baseUri ? resolveWorkspacePath(name) : vscode.Uri.joinPath(baseUri, name);
+    try {
+      return { kind: 'json', json: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), origin: uri.fsPath };
+    } catch (err) {
+      throw new EngineRequestError('PROFILE', `cannot read profile file ${uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The dtype a profile was measured in: predictions default to it. */
+  private async dtypeOf(profile: ProfileRef): Promise<Dtype> {
+    if (profile.kind === 'bundled') {
+      const info = (await this.describe()).profiles.find((p) => p.name === profile.name);
+      if (!info?.dtype) throw new EngineRequestError('PROFILE', `no bundled profile named "${profile.name}" that states its dtype; set dtype`);
+      return info.dtype;
+    }
+    let dtype: unknown;
+    try {
+      dtype = (JSON.parse(profile.json) as { dtype?: unknown }).dtype;
+    } catch {
+      throw new EngineRequestError('PROFILE', `${profile.origin}: not valid JSON; is it a profile file?`);
+    }
+    if (dtype !== 'fp32' && dtype !== 'fp16' && dtype !== 'bf16') throw new EngineRequestError('PROFILE', `${profile.origin}: not a profile (no dtype)`);
+    return dtype;
   }
 
   /**

@@ -1,23 +1,17 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import {
-  COMPANION_FILE_NAMES,
-  HF_CONFIG_FILE,
-  InvalidInputError,
   declaredDtype,
   formatEnergyAuto,
   formatFlops,
   formatShare,
   importModel,
   predictTree,
-  readWeightCompanions,
   toPredictionReport,
   type Dtype,
   type Prediction,
 } from '../../engine/index.js';
 import { formatTreeMarkdown, formatTreeTable } from '../format/treeTable.js';
+import { readModelInput } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
-import { nodeFolderAccess } from '../../shared/nodeFolderAccess.js';
 
 /** Options of `irene predict`. */
 export interface PredictCommandOptions {
@@ -44,10 +38,7 @@ function physicsLine(p: Prediction): string {
 /** Runs the importer and the predictor on a model file; returns what to print. */
 export function runPredict(file: string, options: PredictCommandOptions): { stdout: string; stderr: string[]; prediction: Prediction } {
   const profile = resolveProfile(options.profile);
-  const path = modelFileOf(file);
-  const bytes = readFileSync(resolve(path));
-  const companions = path.endsWith('.py') ? readCompanions(path) : isConfigJson(path) ? readWeightCompanions(nodeFolderAccess(dirname(resolve(path)))) : [];
-  const input = { fileName: path, bytes, companions };
+  const input = readModelInput(file);
   // Without --dtype: the dtype the model declares (transformers 5 loads a checkpoint in its config's
   // dtype, else its weights'), else the profile's own.
   const dtype = options.dtype ?? declaredDtype(input) ?? profile.dtype;
@@ -83,28 +74,7 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
   return { stdout, stderr, prediction };
 }
 
-/** The file to read for `file`: a model folder means its config.json. */
-function modelFileOf(file: string): string {
-  if (!existsSync(file) || !statSync(file).isDirectory()) return file;
-  const config = join(file, HF_CONFIG_FILE);
-  if (!existsSync(config)) throw new InvalidInputError(`${file} is a folder without a ${HF_CONFIG_FILE}: give a model file, or a Hugging Face model folder`);
-  return config;
-}
-
-/** A Hugging Face config file, whose folder may hold the weights. */
-function isConfigJson(path: string): boolean {
-  return basename(path).toLowerCase() === HF_CONFIG_FILE;
-}
-
 /** ` → N target tokens` for an encoder-decoder's tree, else nothing. */
 function targetNote(targetLen: number | undefined): string {
   return targetLen === undefined ? '' : ` → ${targetLen} target tokens`;
-}
-
-/** The config.json / config.yaml beside a Python model, which its `config.x` dimensions come from. */
-function readCompanions(file: string): { fileName: string; bytes: Uint8Array }[] {
-  const dir = dirname(resolve(file));
-  return COMPANION_FILE_NAMES.map((n) => join(dir, n))
-    .filter((p) => existsSync(p) && basename(p) !== basename(file))
-    .map((p) => ({ fileName: p, bytes: readFileSync(p) }));
 }

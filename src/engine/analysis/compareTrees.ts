@@ -24,6 +24,10 @@ export interface DiffRow {
   deltaJ: number;
   /** deltaJ / energyA; undefined when the scope is new or A's energy is 0. */
   relativeDelta?: number;
+  /** One-sigma uncertainty of energyAJ (joules); undefined when added. */
+  uncertaintyAJ?: number;
+  /** One-sigma uncertainty of energyBJ (joules); undefined when removed. */
+  uncertaintyBJ?: number;
 }
 
 /** Options of the comparison. */
@@ -72,6 +76,8 @@ export function diffPredictedTrees(a: PredictedNode, b: PredictedNode, options: 
     const row: DiffRow = { scope, depth, instanceType: (na ?? nb)!.node.instanceType, status, deltaJ };
     if (eA !== undefined) row.energyAJ = eA;
     if (eB !== undefined) row.energyBJ = eB;
+    if (na) row.uncertaintyAJ = na.uncertaintyJ;
+    if (nb) row.uncertaintyBJ = nb.uncertaintyJ;
     if (eA !== undefined && eB !== undefined && eA !== 0) row.relativeDelta = deltaJ / eA;
     rows.push(row);
 

@@ -16,3 +16,5 @@ export * from './panelExports.js';
 export * from './configFields.js';
 export * from './breakdownView.js';
 export * from './markup.js';
+export * from './configKeyNodes.js';
+export * from './treeDiff.js';

@@ -20,6 +20,8 @@ interface Row {
   share: string;
   flops: string;
   bytes: string;
+  /** What bounds the node: the CPU issuing kernels (launch), memory or compute. */
+  bound: string;
 }
 
 function collectRows(node: PredictedNode, depth: number, options: TreeFormatOptions, prefix: string, isLast: boolean, out: Row[]): void {
@@ -32,6 +34,7 @@ function collectRows(node: PredictedNode, depth: number, options: TreeFormatOpti
     share: formatShare(node.share),
     flops: formatFlops(node.node.flops * node.node.calls),
     bytes: formatBytes(node.node.memBytes * node.node.calls),
+    bound: node.regime,
   });
   if (depth >= options.maxDepth) return;
   const childPrefix = depth === 0 ? '' : `${prefix}${isLast ? '   ' : '│  '}`;
@@ -49,19 +52,19 @@ export function lastSegment(scope: string): string {
 
 /**
  * The energy tree as an aligned text table: node, calls, joules per inference,
- * share of the model, FLOPs and bytes per inference.
+ * share of the model, FLOPs and bytes per inference, and what bounds it.
  */
 export function formatTreeTable(root: PredictedNode, options: TreeFormatOptions): string {
   const rows: Row[] = [];
   collectRows(root, 0, options, '', true, rows);
-  const header: Row = { label: 'node', calls: 'calls', energy: 'energy/inf.', share: 'share', flops: 'FLOPs/inf.', bytes: 'bytes/inf.' };
+  const header: Row = { label: 'node', calls: 'calls', energy: 'energy/inf.', share: 'share', flops: 'FLOPs/inf.', bytes: 'bytes/inf.', bound: 'bound' };
   const all = [header, ...rows];
   const width = (k: keyof Row) => Math.max(...all.map((r) => [...r[k]].length));
   const pad = (s: string, w: number, right = false) => {
     const fill = ' '.repeat(Math.max(0, w - [...s].length));
     return right ? fill + s : s + fill;
   };
-  const widths = { label: width('label'), calls: width('calls'), energy: width('energy'), share: width('share'), flops: width('flops'), bytes: width('bytes') };
+  const widths = { label: width('label'), calls: width('calls'), energy: width('energy'), share: width('share'), flops: width('flops'), bytes: width('bytes'), bound: width('bound') };
   return all
     .map((r) =>
       [
@@ -71,6 +74,7 @@ export function formatTreeTable(root: PredictedNode, options: TreeFormatOptions)
         pad(r.share, widths.share, true),
         pad(r.flops, widths.flops, true),
         pad(r.bytes, widths.bytes, true),
+        pad(r.bound, widths.bound),
       ].join('  ').trimEnd(),
     )
     .join('\n');
@@ -78,11 +82,11 @@ export function formatTreeTable(root: PredictedNode, options: TreeFormatOptions)
 
 /** The energy tree as a Markdown table (for reports and CI summaries). */
 export function formatTreeMarkdown(root: PredictedNode, options: TreeFormatOptions): string {
-  const lines = ['| node | class | calls | energy / inference | share | FLOPs / inference |', '|---|---|---:|---:|---:|---:|'];
+  const lines = ['| node | class | calls | energy / inference | share | FLOPs / inference | bound |', '|---|---|---:|---:|---:|---:|---|'];
   const visit = (n: PredictedNode, depth: number) => {
     const indent = depth === 0 ? '' : `${'&nbsp;&nbsp;'.repeat(depth)}`;
     lines.push(
-      `| ${indent}\`${depth === 0 ? n.node.scope : lastSegment(n.node.scope)}\` | ${n.node.instanceType} | ${n.node.calls} | ${formatEnergyAuto(n.energyJ)} | ${formatShare(n.share)} | ${formatFlops(n.node.flops * n.node.calls)} |`,
+      `| ${indent}\`${depth === 0 ? n.node.scope : lastSegment(n.node.scope)}\` | ${n.node.instanceType} | ${n.node.calls} | ${formatEnergyAuto(n.energyJ)} | ${formatShare(n.share)} | ${formatFlops(n.node.flops * n.node.calls)} | ${n.regime} |`,
     );
     if (depth < options.maxDepth) for (const c of n.children) visit(c, depth + 1);
   };

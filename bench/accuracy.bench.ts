@@ -25,7 +25,7 @@ import { calibrateUncertainty, type UncertaintyModel } from '../src/engine/predi
 import type { FitSetting } from '../src/engine/predict/predictorModel.js';
 import type { NoiseFigures } from '../src/engine/profiles/profileFormat.js';
 import type { ModelNode, ModelTree } from '../src/engine/tree/modelNode.js';
-import { countNodes, walkTree } from '../src/engine/tree/treeWalk.js';
+import { countNodes } from '../src/engine/tree/treeWalk.js';
 import { h100Hardware, loadDeviceTrees, loadH100Trees, paperHardware, PROFILE_SEED } from '../scripts/trainProfiles.js';
 
 const ROOT = join(__dirname, '..');
@@ -150,49 +150,27 @@ const row = (label: string, r: LevelErrors): string => `| ${label} | ${f(r.mlPct
 const modelOnly = (label: string, v: number): string => `| ${label} | - | - | ${f(v)} |`;
 
 /**
- * The noise floor of a level: every held-out node that has an identical twin
- * in another model (same class, FLOPs, bytes and shape setting, so the very
- * same computation), predicted by its twins' measured mean. No predictor
- * working from the computation alone can beat this on those nodes; what it
- * measures is how differently one computation was measured in two sessions.
+ * How differently one computation was measured in two sessions: the H100 data
+ * holds bert-base-uncased and roberta-base, whose encoder layers run the same
+ * ops on the same shapes under two class names (BertLayer, RobertaLayer), and
+ * were measured hours apart. Their relative difference per shape bounds what
+ * any predictor can reach at the module level on such nodes.
  */
-function twinFloor(trees: readonly ModelTree[]): { ml: [number, number]; module: [number, number] } {
-  const sig = new Map<ModelNode, string>();
-  const signature = (n: ModelNode, t: ModelTree): string => {
-    let s = sig.get(n);
-    if (s === undefined) {
-      s = `${n.instanceType}|${n.flops}|${n.memBytes}|${t.batchSize}x${t.seqLen}|${n.children.map((c) => signature(c, t)).join(';')}`;
-      sig.set(n, s);
-    }
-    return s;
-  };
-  const byModel = new Map<string, Map<string, number[]>>();
-  for (const t of trees) {
-    let m = byModel.get(t.modelName);
-    if (!m) byModel.set(t.modelName, (m = new Map()));
-    for (const { node, depth } of walkTree(t.root)) {
-      if (depth === 0 || !node.measured) continue;
-      const k = `${node.children.length > 0 ? 'module' : 'ml'}#${signature(node, t)}`;
-      const list = m.get(k) ?? [];
-      list.push(node.measured.energyJ);
-      m.set(k, list);
-    }
+function sessionSpread(trees: readonly ModelTree[]): string[] {
+  const layer = (model: string, b: number, s: number): ModelNode | undefined =>
+    trees.find((t) => t.modelName === model && t.batchSize === b && t.seqLen === s)?.root.children.find((c) => c.scope === 'root.encoder')?.children[0];
+  const out: string[] = [];
+  for (const t of trees.filter((x) => x.modelName === 'bert-base-uncased')) {
+    const a = layer('bert-base-uncased', t.batchSize, t.seqLen);
+    const r = layer('roberta-base', t.batchSize, t.seqLen);
+    if (!a?.measured || !r?.measured) continue;
+    const ta = a.measured.runtime?.timesMean ?? NaN;
+    const tr = r.measured.runtime?.timesMean ?? NaN;
+    out.push(
+      `${t.batchSize} x ${t.seqLen}: ${a.instanceType} ${(1e3 * a.measured.energyJ).toFixed(1)} mJ in ${(1e3 * ta).toFixed(2)} ms, ${r.instanceType} ${(1e3 * r.measured.energyJ).toFixed(1)} mJ in ${(1e3 * tr).toFixed(2)} ms (${f((100 * Math.abs(a.measured.energyJ - r.measured.energyJ)) / r.measured.energyJ)} % apart)`,
+    );
   }
-  const acc = { ml: [0, 0] as [number, number], module: [0, 0] as [number, number] };
-  for (const [model, nodes] of byModel) {
-    for (const [k, energies] of nodes) {
-      const twins: number[] = [];
-      for (const [other, o] of byModel) if (other !== model) twins.push(...(o.get(k) ?? []));
-      if (twins.length === 0) continue;
-      const guess = twins.reduce((a, b) => a + b, 0) / twins.length;
-      const lvl = k.startsWith('ml#') ? acc.ml : acc.module;
-      for (const y of energies) {
-        lvl[0] += Math.abs(guess - y) / y;
-        lvl[1] += 1;
-      }
-    }
-  }
-  return acc;
+  return out;
 }
 
 const uncertaintyNote = (u: UncertaintyModel): string =>
@@ -252,10 +230,10 @@ for (const ds of datasets) {
       `- ${ds.key} leave-one-family-out, model level: ${f(lofo.overall.modelPct)} against the baselines' ${f(lb.overall.modelPct)} (a x FLOPs + b) and ${f(ll.overall.modelPct)} (launches + FLOPs + bytes): ${beats ? 'better than both' : '**not better than both**'}`,
     );
   }
-  if (ds.key.startsWith('h100')) {
-    const floor = twinFloor(ds.trees);
+  const spread = sessionSpread(ds.trees);
+  if (spread.length > 0) {
     lines.push(
-      `Noise floor: ${floor.ml[1]} held-out primitives and ${floor.module[1]} held-out modules have an identical twin (same class, FLOPs, bytes and shape) measured in another model's session; predicting each by its twins' measured mean gives ${f((100 * floor.ml[0]) / Math.max(1, floor.ml[1]))} % (ml) and ${f((100 * floor.module[0]) / Math.max(1, floor.module[1]))} % (module). A predictor that sees only the computation cannot do better on those nodes: the rest is how the same computation measured in two sessions.`,
+      `The same computation measured in two sessions: the first encoder layer of bert-base-uncased and of roberta-base (the same ops on the same shapes under two class names) at ${spread.join('; ')}. Module- and primitive-level errors cannot fall much below such differences.`,
       '',
     );
   }
@@ -324,8 +302,8 @@ whose error lay within one and two sigma (the aim is about 68 % and 95 %).
 | --- | --- | --- | --- | --- |
 ${coverageRows.join('\n')}
 
-The errors are heavier-tailed than a normal distribution (many nodes almost exact, a few far
-off), so a band that covers about 68 % at one sigma covers less than 95 % at two.
+The errors are not normal: most nodes lie close and a few far off, so one normal band cannot
+meet both 68 % and 95 % at once; the table says where it lands for each level.
 
 ## How the predictor works
 
@@ -369,9 +347,10 @@ off), so a band that covers about 68 % at one sigma covers less than 95 % at two
   (1 x 128, 8 x 256, 32 x 512) are where the cross-validation speaks; far from them the time model
   and the work terms extrapolate, and the uncertainty widens with the distance.
 - Primitives and modules were measured one at a time, replayed in a loop, and the same
-  computation measured in two sessions can differ a lot (see each H100 section's noise floor:
-  BertLayer and RobertaLayer, identical computations, were measured 1.38 ms / 184 mJ and 0.85 ms /
-  115 mJ at 1 x 128). The ml and module figures are bounded below by that.
+  computation measured in two sessions can differ a lot (see the H100 sections: BertLayer and
+  RobertaLayer run identical computations). The ml and module figures are bounded below by that.
+  Identical primitives were measured once and copied across models, so the data holds no repeat
+  of a primitive to show its own spread.
 - The paper's devices read a whole machine at the wall, fp32, and the data does not say which GPU
   they had: their idle power is learned and no roofline or memory check is possible there.
 - Every bundled profile ran eager PyTorch (\`transformers\` with eager attention, random weights,

@@ -156,19 +156,21 @@ const modelOnly = (label: string, v: number): string => `| ${label} | - | - | ${
  * were measured hours apart. Their relative difference per shape bounds what
  * any predictor can reach at the module level on such nodes.
  */
-function sessionSpread(trees: readonly ModelTree[]): string[] {
+function sessionSpread(trees: readonly ModelTree[]): { text: string; pct: number }[] {
   const layer = (model: string, b: number, s: number): ModelNode | undefined =>
     trees.find((t) => t.modelName === model && t.batchSize === b && t.seqLen === s)?.root.children.find((c) => c.scope === 'root.encoder')?.children[0];
-  const out: string[] = [];
+  const out: { text: string; pct: number }[] = [];
   for (const t of trees.filter((x) => x.modelName === 'bert-base-uncased')) {
     const a = layer('bert-base-uncased', t.batchSize, t.seqLen);
     const r = layer('roberta-base', t.batchSize, t.seqLen);
     if (!a?.measured || !r?.measured) continue;
     const ta = a.measured.runtime?.timesMean ?? NaN;
     const tr = r.measured.runtime?.timesMean ?? NaN;
-    out.push(
-      `${t.batchSize} x ${t.seqLen}: ${a.instanceType} ${(1e3 * a.measured.energyJ).toFixed(1)} mJ in ${(1e3 * ta).toFixed(2)} ms, ${r.instanceType} ${(1e3 * r.measured.energyJ).toFixed(1)} mJ in ${(1e3 * tr).toFixed(2)} ms (${f((100 * Math.abs(a.measured.energyJ - r.measured.energyJ)) / r.measured.energyJ)} % apart)`,
-    );
+    const pct = (100 * Math.abs(a.measured.energyJ - r.measured.energyJ)) / r.measured.energyJ;
+    out.push({
+      text: `${t.batchSize} x ${t.seqLen}: ${a.instanceType} ${(1e3 * a.measured.energyJ).toFixed(1)} mJ in ${(1e3 * ta).toFixed(2)} ms, ${r.instanceType} ${(1e3 * r.measured.energyJ).toFixed(1)} mJ in ${(1e3 * tr).toFixed(2)} ms (${f(pct)} % apart)`,
+      pct,
+    });
   }
   return out;
 }
@@ -232,8 +234,13 @@ for (const ds of datasets) {
   }
   const spread = sessionSpread(ds.trees);
   if (spread.length > 0) {
+    const sorted = [...spread].sort((x, y) => x.pct - y.pct);
+    const where =
+      spread.length <= 6
+        ? `at ${spread.map((x) => x.text).join('; ')}`
+        : `at its ${spread.length} shapes: a median of ${f(sorted[sorted.length >> 1]!.pct)} % apart, at most ${f(sorted[sorted.length - 1]!.pct)} % (${sorted[sorted.length - 1]!.text})`;
     lines.push(
-      `The same computation measured in two sessions: the first encoder layer of bert-base-uncased and of roberta-base (the same ops on the same shapes under two class names) at ${spread.join('; ')}. Module- and primitive-level errors cannot fall much below such differences.`,
+      `The same computation measured in two sessions: the first encoder layer of bert-base-uncased and of roberta-base (the same ops on the same shapes under two class names) ${where}. Module- and primitive-level errors cannot fall much below such differences.`,
       '',
     );
   }
@@ -316,8 +323,8 @@ meet both 68 % and 95 % at once; the table says where it lands for each level.
   GPT-2's written-out GELU eight, Llama's RMSNorm eight), whether it is an nn.Module call, and
   its roofline time max(FLOPs / peak, bytes / bandwidth).
 - **Time model** (fitted on measured times, never guessed): a primitive's GPU time is
-  max(FLOPs x a, traffic x b) plus a fixed time per kernel (a, b bounded by the datasheet
-  roofline); the CPU's issue time is a cost per kernel and per module call plus one per forward
+  max(a x F_ref x (FLOPs / F_ref)^beta, traffic x b) plus a fixed time per kernel, never below its
+  datasheet roofline (beta <= 1: large kernels use the GPU better than small ones); the CPU's issue time is a cost per kernel and per module call plus one per forward
   pass; a node takes (G^p + I^p)^(1/p), so small inputs are launch-bound and large ones bound by
   the GPU. The in-forward rates are fitted on the whole-model times, the rates of a module and of
   a primitive replayed on its own (how the measuring harness times nodes) on those replays.

@@ -2,7 +2,9 @@
  * How long a node takes, from its work and the hardware: the GPU's busy time
  * (each primitive bound by compute or by memory traffic, plus a fixed cost
  * per kernel) against the CPU's time to issue the kernels in eager PyTorch
- * (a cost per kernel, per nn.Module call, and per forward pass). On a fast
+ * (a cost per kernel, per nn.Module call, and per forward pass). A kernel's
+ * compute time grows as FLOPs^beta with a fitted beta <= 1 (large GEMMs keep
+ * the GPU busier than small ones), never below the datasheet roofline. On a fast
  * GPU the slower of the two sets the pace, with some overlap lost where they
  * alternate:
  *
@@ -24,6 +26,10 @@ export interface TimeModel {
   secondsPerFlop: number;
   /** GPU seconds per byte of memory traffic (>= 1 / bandwidth). */
   secondsPerByte: number;
+  /** How compute time grows with FLOPs per kernel (<= 1: large kernels use the GPU better than small ones). */
+  flopExponent: number;
+  /** The datasheet's 1 / peak (0 when unknown): no kernel computes faster. */
+  minSecondsPerFlop: number;
   /** GPU seconds per kernel beyond its roofline time (launch gap, tail). */
   kernelGpuS: number;
   /** GPU seconds per hidden FLOP (work a module reports beyond its listed children, see `NodeWork.hiddenFlops`). */
@@ -65,8 +71,12 @@ export interface NodeTime {
 
 /** GPU busy time of one primitive call (seconds). */
 export function primitiveGpuTime(m: TimeModel, w: NodeWork): number {
-  return Math.max(w.flops * m.secondsPerFlop, w.trafficBytes * m.secondsPerByte) + w.kernels * m.kernelGpuS;
+  const compute = w.flops > 0 ? m.secondsPerFlop * FLOP_REF * Math.pow(w.flops / FLOP_REF, m.flopExponent) : 0;
+  return Math.max(compute, w.flops * m.minSecondsPerFlop, w.trafficBytes * m.secondsPerByte) + w.kernels * m.kernelGpuS;
 }
+
+/** FLOPs at which the compute term's rate is `secondsPerFlop` (the exponent bends it around this size). */
+const FLOP_REF = 1e9;
 
 /** GPU busy time of a module's own hidden work (seconds per call of the module). */
 export function hiddenGpuTime(m: TimeModel, ownHiddenFlops: number): number {
@@ -140,6 +150,7 @@ function specs(rates: RooflineRates): ParamSpec[] {
     // Eager kernels reach roughly half the datasheet peak and bandwidth.
     { name: 'secondsPerFlop', lower: peakLower, upper: 1e-6, prior: rates.peakFlopsPerS ? 2 * peakLower : 1e-13, stage: 'forward' },
     { name: 'secondsPerByte', lower: bwLower, upper: 1e-6, prior: rates.bandwidthBytesPerS ? 2 * bwLower : 1e-11, stage: 'forward' },
+    { name: 'flopExponent', lower: 0.6, upper: 1.0, prior: 0.95, stage: 'forward' },
     { name: 'kernelGpuS', lower: 1e-9, upper: 1e-3, prior: 2e-6, stage: 'forward' },
     // Hidden work is element-wise in practice (activations, adds): memory-bound, slow per FLOP.
     { name: 'secondsPerHiddenFlop', lower: 1e-18, upper: 1e-6, prior: rates.bandwidthBytesPerS ? 4 * bwLower : 1e-11, stage: 'forward' },
@@ -258,7 +269,7 @@ function fitStage(obs: readonly TimeObservation[], free: ParamSpec[], base: Time
 export function fitTimeModel(observations: readonly TimeObservation[], options: FitTimeOptions): TimeModel {
   const obs = observations.filter((o) => o.timeS > 0 && Number.isFinite(o.timeS) && o.weight > 0);
   const all = specs(options.rates);
-  const prior = Object.fromEntries(all.map((p) => [p.name, p.prior])) as unknown as TimeModel;
+  const prior = { ...(Object.fromEntries(all.map((p) => [p.name, p.prior])) as unknown as TimeModel), minSecondsPerFlop: options.rates.peakFlopsPerS ? 1 / options.rates.peakFlopsPerS : 0 };
   const roots = obs.filter((o) => o.isRoot);
   const stage = (name: ParamSpec['stage']): ParamSpec[] => all.filter((p) => p.stage === name);
   const forward = fitStage(roots.length > 0 ? roots : obs, stage('forward'), prior, options.signal);
@@ -270,6 +281,8 @@ export function fitTimeModel(observations: readonly TimeObservation[], options: 
 export const TIME_MODEL_FIELDS: readonly (keyof TimeModel)[] = [
   'secondsPerFlop',
   'secondsPerByte',
+  'flopExponent',
+  'minSecondsPerFlop',
   'kernelGpuS',
   'secondsPerHiddenFlop',
   'issuePerKernelS',

@@ -32,8 +32,9 @@ const targets = [
 ];
 
 mkdirSync('dist', { recursive: true });
-// The measuring harness is Python run by the user's interpreter: ship it as is.
-cpSync('harness', 'dist/harness', { recursive: true });
+// The measuring harness is Python run by the user's interpreter: ship it as is,
+// without the bytecode caches a local test run leaves in it.
+cpSync('harness', 'dist/harness', { recursive: true, filter: (src) => !src.includes('__pycache__') });
 
 if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();

@@ -54,6 +54,7 @@ export function buildProgram(): Command {
   addPredictionOptions(predict)
     .addOption(new Option('--target-len <n>', 'target tokens per sequence for encoder-decoders (T5, BART ...)').argParser(parsePositiveInt).default(undefined, 'the sequence length'))
     .addOption(new Option('--idle-power <watts>', "idle power of your host (default: the profile's measured figure)").argParser(parsePositiveNumber))
+    .option('--expand-repeats', 'table: a row for every one of identical siblings (default: layer.0-11 (BertLayer) ×12, the first expanded)', false)
     .action((file: string, o) => emit(runPredict(file, o)));
 
   program

@@ -5,6 +5,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { DataError, throwIfAborted } from '../../errors.js';
+import { formatMegabytes, MAX_DECOMPRESSED_BYTES } from '../../limits/inputLimits.js';
 import type { Dtype, ModelNode, ModelTree, NodeType, RuntimeFeatures } from '../../tree/modelNode.js';
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import { IRENE_SKIPPED_MODELS, RUNTIME_COLUMNS, type IreneLoadOptions } from './loadIreneCsv.js';
@@ -31,14 +32,23 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Text of a possibly gzipped file. */
+/**
+ * Text of a possibly gzipped file; inflating stops at MAX_DECOMPRESSED_BYTES,
+ * so a small gzip bomb is refused as too large instead of filling memory.
+ * @throws DataError for a damaged stream or one that inflates past the limit
+ */
 export function decodeMaybeGzip(bytes: Uint8Array, fileName: string): string {
   if (!isGzip(bytes)) return new TextDecoder().decode(bytes);
+  let inflated: Buffer;
   try {
-    return new TextDecoder().decode(gunzipSync(bytes));
+    inflated = gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new DataError(`${fileName}: too large when decompressed (over the ${formatMegabytes(MAX_DECOMPRESSED_BYTES)} limit for data files); split it or give it uncompressed`);
+    }
     throw new DataError(`${fileName}: the gzip stream is damaged (${(e as Error).message}); download the file again`);
   }
+  return new TextDecoder().decode(inflated);
 }
 
 type Json = Record<string, unknown>;

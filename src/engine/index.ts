@@ -7,6 +7,8 @@ export * from './tree/treeWalk.js';
 export * from './tree/primitiveKind.js';
 export * from './errors.js';
 export * from './limits/inputLimits.js';
+export * from './limits/workBudgets.js';
+export * from './limits/jsonNesting.js';
 export * from './features/primitiveCost.js';
 export type { CompanionFile, ImportInput, ImportOptions, Importer } from './importers/importer.js';
 export { COMPANION_FILE_NAMES } from './importers/importer.js';

@@ -12,6 +12,7 @@ import {
   type LimitCheck,
 } from '../../engine/index.js';
 import { annotation } from './githubCommands.js';
+import { maxOf, pushAll } from '../../engine/arrays.js';
 
 function pct(x: number, sign = true): string {
   return `${sign ? (x >= 0 ? '+' : '−') : ''}${formatSignificant(Math.abs(x), 2)} %`;
@@ -82,7 +83,7 @@ export function formatBudgetTable(report: BudgetReport, results: readonly Budget
     statusWord(r),
   ]);
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]!].length)));
+  const widths = header.map((_, i) => maxOf(all.map((row) => [...row[i]!].length)));
   const right = new Set([2, 3, 4, 5, 6]);
   const line = (row: string[]): string =>
     row
@@ -129,7 +130,7 @@ export function formatBudgetMarkdown(report: BudgetReport, results: readonly Bud
     ...r.warnings.map((w) => `${r.name}: ${w}`),
   ]);
   if (notes.length > 0) {
-    lines.push('', '<details><summary>Notes</summary>', '', ...notes.map((n) => `- ${md(n)}`), '', '</details>');
+    pushAll(lines, ['', '<details><summary>Notes</summary>', '', ...notes.map((n) => `- ${md(n)}`), '', '</details>']);
   }
   lines.push(
     '',

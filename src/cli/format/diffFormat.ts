@@ -6,6 +6,7 @@
 import { formatEnergyAuto, formatSignificant, type TreeDiff, type TreeDiffRow } from '../../engine/index.js';
 import type { DiffSide } from '../commands/diffCommand.js';
 import { lastSegment } from './treeTable.js';
+import { maxOf } from '../../engine/arrays.js';
 
 /** What the formatters read. */
 export interface DiffView {
@@ -85,7 +86,7 @@ export function formatDiffTable(v: DiffView): string {
   const lines = [`irene diff: ${v.a.label} → ${v.b.label} (${settingLine(v)})`, totalLine(v), countsLine(v), ''];
   if (rows.length === 0) return [...lines, v.diff.summary.changed + v.diff.summary.added + v.diff.summary.removed === 0 ? 'no node changed' : 'no change outside the noise'].join('\n');
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]!].length)));
+  const widths = header.map((_, i) => maxOf(all.map((row) => [...row[i]!].length)));
   const line = (row: string[]): string =>
     row.map((c, i) => (i >= 2 ? ' '.repeat(widths[i]! - [...c].length) + c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ').trimEnd();
   return [...lines, ...all.map(line)].join('\n');

@@ -6,6 +6,7 @@ import {
   formatShare,
   type PredictedNode,
 } from '../../engine/index.js';
+import { maxOf } from '../../engine/arrays.js';
 
 /** Options shared by the text formats. */
 export interface TreeFormatOptions {
@@ -59,7 +60,7 @@ export function formatTreeTable(root: PredictedNode, options: TreeFormatOptions)
   collectRows(root, 0, options, '', true, rows);
   const header: Row = { label: 'node', calls: 'calls', energy: 'energy/inf.', share: 'share', flops: 'FLOPs/inf.', bytes: 'bytes/inf.', bound: 'bound' };
   const all = [header, ...rows];
-  const width = (k: keyof Row) => Math.max(...all.map((r) => [...r[k]].length));
+  const width = (k: keyof Row) => maxOf(all.map((r) => [...r[k]].length));
   const pad = (s: string, w: number, right = false) => {
     const fill = ' '.repeat(Math.max(0, w - [...s].length));
     return right ? fill + s : s + fill;

@@ -7,6 +7,7 @@
 import type { ModelNode, ModelTree } from '../tree/modelNode.js';
 import { walkTree } from '../tree/treeWalk.js';
 import { primitiveKindOf } from '../tree/primitiveKind.js';
+import { pushAll } from '../arrays.js';
 
 /** Inclusive [min, max] range seen in training. */
 export type Range = [number, number];
@@ -122,7 +123,7 @@ export function treeExtrapolation(tree: ModelTree, ranges: Record<string, Traini
     const prev = worst.get(kind);
     if (!prev || factor > prev.factor) worst.set(kind, { name: `${kind} FLOPs`, value: node.flops, range: r.flops, factor, above });
   }
-  dims.push(...worst.values());
+  pushAll(dims, worst.values());
   dims.sort((a, b) => b.factor - a.factor);
   return { distance: dims.length > 0 ? Math.log(dims[0]!.factor) : 0, dimensions: dims };
 }

@@ -19,6 +19,7 @@ import { extrapolationWarnings, leafDistance, treeExtrapolation, type Extrapolat
 import { noiseFor, relativeSigma, type Level } from './uncertainty.js';
 import { withOverrides, type HardwareOverrides, type HardwareSpec } from '../hardware/hardwareSpec.js';
 import { estimateForwardMemory, fitInMemory, memoryWarning, type MemoryFit } from '../hardware/deviceMemory.js';
+import { pushAll } from '../arrays.js';
 
 /** A whole-model prediction: the report's fields (PredictionLike) with the profile's full summary. */
 export interface Prediction extends PredictionLike {
@@ -74,7 +75,7 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   }
   const memNote = memoryWarning(memory, hardware);
   if (memNote) warnings.push(memNote);
-  warnings.push(...extrapolationWarnings(extrapolation));
+  pushAll(warnings, extrapolationWarnings(extrapolation));
   const fallbackTypes = new Set<string>();
   nodes.forEach((n, i) => {
     if (usedFallback[i]) fallbackTypes.add(n.instanceType);

@@ -15,6 +15,7 @@ import { TIME_MODEL_FIELDS } from '../predict/timeModel.js';
 import { LEVELS, type UncertaintyModel } from '../predict/uncertainty.js';
 import type { TrainingRange } from '../predict/extrapolation.js';
 import { validateHardware, type HardwareSpec } from '../hardware/hardwareSpec.js';
+import { assertJsonNesting } from '../limits/jsonNesting.js';
 
 export type { Range, TrainingRange } from '../predict/extrapolation.js';
 
@@ -117,6 +118,7 @@ export function summarizeProfile(p: Profile): ProfileSummary {
  * @throws ProfileError naming the first field that is missing or wrong.
  */
 export function parseProfile(json: string, origin: string): Profile {
+  assertJsonNesting(json, origin, (m) => new ProfileError(m));
   let value: unknown;
   try {
     value = JSON.parse(json);

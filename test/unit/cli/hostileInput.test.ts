@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync, closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -85,5 +85,20 @@ test('decompression bomb: a small .jsonl.gz that inflates past the limit is "too
     // A truly damaged stream still says so.
     writeFileSync(join(dir, 'bad.jsonl.gz'), member.subarray(0, 200));
     assertOneLine(irene(['train', join(dir, 'bad.jsonl.gz'), '-o', join(dir, 'out.json')]), /gzip stream is damaged/);
+  });
+});
+
+test('absurd configs and deep nesting end the whole process in one line (exit 1)', () => {
+  withTmp((dir) => {
+    const gpt2 = JSON.parse(readFileSync(join(ROOT, 'examples', 'gpt2', 'config.json'), 'utf8'));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    assertOneLine(irene(['predict', write('layers.json', JSON.stringify({ ...gpt2, n_layer: 1e9 }))]), /"n_layer" is 1000000000, above IrEne's limit of 10,000 layers/);
+    assertOneLine(irene(['predict', write('wide.json', JSON.stringify({ ...gpt2, n_embd: 1e300 }))]), /"n_embd" is 1e\+300/);
+    const deep = `{"model_type": "gpt2", "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    assertOneLine(irene(['predict', write('deep.json', deep)]), /deep\.json: nested more than 1000 levels deep/);
+    assertOneLine(irene(['predict', BERT, '--profile', write('deep-profile.json', deep)]), /deep-profile\.json: nested more than 1000 levels deep/);
   });
 });

@@ -17,6 +17,8 @@ import { checkWeights, readWeightFiles, type WeightFiles } from './weightFiles.j
 import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportInput, ImportOptions, Importer } from '../importer.js';
 import { validateImportOptions } from '../registry.js';
+import { TreeNodeBudget } from '../../limits/workBudgets.js';
+import { assertJsonNesting } from '../../limits/jsonNesting.js';
 
 /**
  * Builds the model tree of a parsed config.json.
@@ -39,7 +41,7 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
   const quant = readQuantizationConfig(cfg);
-  const f = new NodeFactory(options.dtype, quant ? (scope) => (quant.applies(scope) ? quant.bytesPerWeight : undefined) : undefined);
+  const f = new NodeFactory(options.dtype, quant ? (scope) => (quant.applies(scope) ? quant.bytesPerWeight : undefined) : undefined, new TreeNodeBudget(`${modelType} config`));
   const moe = { routedParameters: 0, activeRoutedParameters: 0 };
   const targetLen = options.targetLen ?? options.seqLen;
   const root = build(cfg, { batchSize: options.batchSize, seqLen: options.seqLen, targetLen, dtype: options.dtype, f, moe, signal: options.signal });
@@ -97,6 +99,7 @@ function weightBytesOf(root: ModelNode, f: NodeFactory): number {
  * @throws MalformedFileError naming the line and column of the first error
  */
 export function parseConfigText(text: string, fileName: string): Record<string, unknown> {
+  assertJsonNesting(text, fileName);
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0) {

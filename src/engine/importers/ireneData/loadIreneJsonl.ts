@@ -9,6 +9,8 @@ import { formatMegabytes, MAX_DECOMPRESSED_BYTES } from '../../limits/inputLimit
 import type { Dtype, ModelNode, ModelTree, NodeType, RuntimeFeatures } from '../../tree/modelNode.js';
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import { IRENE_SKIPPED_MODELS, RUNTIME_COLUMNS, type IreneLoadOptions } from './loadIreneCsv.js';
+import { pushAll } from '../../arrays.js';
+import { assertJsonNesting } from '../../limits/jsonNesting.js';
 
 /** PyTorch dtype names as written in the files, mapped onto the engine's. */
 const DTYPE_BY_NAME: Record<string, Dtype> = {
@@ -76,6 +78,7 @@ export function loadIreneJsonl(
     const raw = lines[i]!.trim();
     if (raw === '') continue;
     const where = `${fileName}: line ${i + 1}`;
+    assertJsonNesting(raw, where, (m) => new DataError(m));
     let obj: unknown;
     try {
       obj = JSON.parse(raw);
@@ -195,7 +198,7 @@ function redistributeSharedModules(tree: ModelTree): void {
   while (stack.length > 0) {
     const n = stack.pop()!;
     all.push(n);
-    stack.push(...n.children);
+    pushAll(stack, n.children);
   }
   for (const parent of all) {
     for (let idx = 0; idx < parent.children.length; idx++) {

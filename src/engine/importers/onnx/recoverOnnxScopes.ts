@@ -14,6 +14,7 @@
 import type { OnnxUnit } from './formOnnxUnits.js';
 import type { OnnxNode, OnnxTensor } from './onnxModel.js';
 import type { PreparedGraph } from './prepareOnnxGraph.js';
+import { pushAll } from '../../arrays.js';
 
 /** Where each unit sits in the module tree. */
 export interface ScopeAssignment {
@@ -264,7 +265,7 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
       for (const c of graph.consumers.get(t) ?? []) {
         const cu = unitOfNode.get(c);
         if (cu === undefined || cu === i) continue;
-        if (units[cu]!.kind === 'drop') stack.push(...units[cu]!.outputs);
+        if (units[cu]!.kind === 'drop') pushAll(stack, units[cu]!.outputs);
         else out.add(cu);
       }
     }
@@ -314,12 +315,18 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
   const used = new Set<string>(claimedLeaf);
   const embeddingLeaves = new Set(units.flatMap((u, i) => (anchor[i] && u.kind === 'embedding' ? [leaf[i]!] : [])));
   const ordinal = new Map<string, number>();
+  const nextSuffix = new Map<string, number>();
   units.forEach((u, i) => {
     if (anchor[i] || u.kind === 'drop') return;
     const m = module[i]!;
     const leafName = (base: string): string => {
       let name = m === '' ? base : `${m}.${base}`;
-      for (let k = 1; used.has(name); k++) name = `${m === '' ? '' : m + '.'}${base}_${k}`;
+      // Start from the suffix this name last got: trying _1, _2 ... from 1 each time is quadratic
+      // in a module with thousands of same-named leaves (a wide fan-out).
+      const key = name;
+      let k = nextSuffix.get(key) ?? 1;
+      for (; used.has(name); k++) name = `${m === '' ? '' : m + '.'}${base}_${k}`;
+      nextSuffix.set(key, k);
       used.add(name);
       return name;
     };

@@ -19,6 +19,7 @@ import type { ImportInput, ImportOptions, Importer } from '../importer.js';
 import { validateImportOptions } from '../registry.js';
 import { TreeNodeBudget } from '../../limits/workBudgets.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
+import { ownValue } from '../../ownKey.js';
 
 /**
  * Builds the model tree of a parsed config.json.
@@ -36,7 +37,7 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
   if (typeof modelType !== 'string') {
     throw new MalformedFileError(`config.json: "model_type" must be a string, got ${JSON.stringify(modelType)}`);
   }
-  const build = ARCHITECTURES[modelType];
+  const build = ownValue(ARCHITECTURES, modelType);
   if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES, resemblance(config));
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
@@ -57,7 +58,7 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     root,
     warnings,
   };
-  if (ARCHITECTURE_SPECS[modelType]?.family === 'encoder-decoder') tree.targetLen = targetLen;
+  if (ownValue(ARCHITECTURE_SPECS, modelType)?.family === 'encoder-decoder') tree.targetLen = targetLen;
   if (moe.routedParameters > 0) tree.activeParameters = root.parameters - moe.routedParameters + moe.activeRoutedParameters;
   tree.weightBytes = weightBytesOf(root, f);
   if (weights) tree.weights = checkWeights(weights, root, cfg.context, quant?.bits ?? 4, (w) => warnings.push(w));
@@ -75,7 +76,7 @@ const DTYPE_NAMES: Readonly<Record<string, Dtype>> = { float32: 'fp32', float16:
 export function declaredDtypeOf(config: Readonly<Record<string, unknown>>, weights?: WeightFiles): Dtype | undefined {
   for (const key of ['dtype', 'torch_dtype']) {
     const v = config[key];
-    if (typeof v === 'string') return DTYPE_NAMES[v.replace(/^torch\./, '')];
+    if (typeof v === 'string') return ownValue(DTYPE_NAMES, v.replace(/^torch\./, ''));
   }
   if (!weights) return undefined;
   const bytes = new Map<string, number>();

@@ -11,6 +11,7 @@ import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import { IRENE_SKIPPED_MODELS, RUNTIME_COLUMNS, type IreneLoadOptions } from './loadIreneCsv.js';
 import { pushAll } from '../../arrays.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
+import { ownValue } from '../../ownKey.js';
 
 /** PyTorch dtype names as written in the files, mapped onto the engine's. */
 const DTYPE_BY_NAME: Record<string, Dtype> = {
@@ -26,7 +27,7 @@ const DTYPE_BY_NAME: Record<string, Dtype> = {
 
 /** Maps a dtype name from a data file (`bfloat16`, `float32` ...) onto the engine's Dtype, if known. */
 export function dtypeFromName(name: string): Dtype | undefined {
-  return DTYPE_BY_NAME[name.toLowerCase().replace(/^torch\./, '')];
+  return ownValue(DTYPE_BY_NAME, name.toLowerCase().replace(/^torch\./, ''));
 }
 
 /** True when the bytes start with the gzip magic number. */

@@ -24,6 +24,7 @@ import type { TensorInfo } from './inferOnnxShapes.js';
 import type { OnnxNode, OnnxTensor } from './onnxModel.js';
 import { attrInt } from './onnxModel.js';
 import type { PreparedGraph } from './prepareOnnxGraph.js';
+import { ownValue } from '../../ownKey.js';
 
 /** One primitive made of one or more ONNX nodes. */
 export interface OnnxUnit {
@@ -334,7 +335,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       push({ ...base, kind: rms ? 'rmsnorm' : 'layernorm', op: rms ? 'rmsnorm' : 'layernorm', className: rms ? 'RMSNorm' : 'LayerNorm', weight: w, cost });
       return;
     }
-    const act = ACTIVATIONS[op];
+    const act = ownValue(ACTIVATIONS, op);
     if (act) {
       const s = shapeOf(n.inputs[0]!);
       push({ ...base, kind: 'activation', op: act[0], className: act[2], cost: s ? pointwiseCost(s, act[1], ctx.dtype) : zeroCost(0) });
@@ -355,7 +356,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       push({ ...base, kind: 'memory', op: name, cost: outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0) });
       return;
     }
-    const ew = ELEMENTWISE_NAMES[op];
+    const ew = ownValue(ELEMENTWISE_NAMES, op);
     if (ew) {
       const shapes = ins.map((s) => (isConst(s) && (shapeOf(s)?.length ?? 0) <= 1 && numel(shapeOf(s) ?? []) <= 1 ? [] : (shapeOf(s) ?? [])));
       push({ ...base, kind: 'elementwise', op: ew, cost: known ? elementwiseCost(shapes, ctx.dtype) : zeroCost(0) });

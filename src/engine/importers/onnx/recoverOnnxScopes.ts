@@ -15,6 +15,7 @@ import type { OnnxUnit } from './formOnnxUnits.js';
 import type { OnnxNode, OnnxTensor } from './onnxModel.js';
 import type { PreparedGraph } from './prepareOnnxGraph.js';
 import { pushAll } from '../../arrays.js';
+import { ownValue } from '../../ownKey.js';
 
 /** Where each unit sits in the module tree. */
 export interface ScopeAssignment {
@@ -120,7 +121,7 @@ export function guessClassName(path: string, prefix: string): string {
     crossattention: 'Attention',
   };
   if (s === 'output') return `${prefix}${prev === 'attention' ? 'SelfOutput' : 'Output'}`;
-  const role = roles[s];
+  const role = ownValue(roles, s);
   if (role) return prefix + role;
   return s.replace(/(^|_)([a-z])/g, (_, __: string, c: string) => c.toUpperCase());
 }
@@ -166,7 +167,7 @@ function namePath(n: OnnxNode): NodePath | undefined {
 }
 
 function familyOf(ctx: ScopeContext, leaves: Iterable<string>): OnnxFamily {
-  const byType = ctx.modelType ? FAMILY_BY_MODEL_TYPE[ctx.modelType] : undefined;
+  const byType = ctx.modelType ? ownValue(FAMILY_BY_MODEL_TYPE, ctx.modelType) : undefined;
   if (byType) return byType;
   for (const l of leaves) {
     if (/(^|\.)attention\.self\.query$/.test(l)) return 'bert';
@@ -177,7 +178,7 @@ function familyOf(ctx: ScopeContext, leaves: Iterable<string>): OnnxFamily {
 }
 
 function prefixOf(ctx: ScopeContext, family: OnnxFamily): string {
-  if (ctx.modelType && CLASS_PREFIX[ctx.modelType]) return CLASS_PREFIX[ctx.modelType]!;
+  if (ctx.modelType && ownValue(CLASS_PREFIX, ctx.modelType)) return CLASS_PREFIX[ctx.modelType]!;
   return family === 'bert' ? 'Bert' : family === 'gpt2' ? 'GPT2' : family === 'llama' ? 'Llama' : '';
 }
 
@@ -345,7 +346,7 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
       const list = m === '' ? table.root : blockOf(m) === m ? table.block : table.other;
       leaf[i] = leafName(list[Math.min(k, list.length - 1)]!);
     } else if (u.kind === 'activation' && u.className) {
-      leaf[i] = leafName(ACT_NAMES[`${family}:${lastSegment(m)}`] ?? 'act');
+      leaf[i] = leafName(ownValue(ACT_NAMES, `${family}:${lastSegment(m)}`) ?? 'act');
     } else if (u.kind === 'linear' || u.kind === 'embedding' || u.kind === 'conv') {
       const own = u.weight ? ctx.originalName(u.weight) : undefined;
       const ownLeaf = own?.endsWith('.weight') ? own.slice(0, -'.weight'.length) : undefined;

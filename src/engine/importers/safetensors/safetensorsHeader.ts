@@ -11,6 +11,7 @@
  */
 import { MalformedFileError } from '../../errors.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
+import { ownValue } from '../../ownKey.js';
 
 /** Bytes before the JSON header: its length, u64 little-endian (bytes). */
 export const SAFETENSORS_PREFIX_BYTES = 8;
@@ -142,7 +143,7 @@ function readTensor(name: string, entry: unknown, fileName: string): { tensor: S
   }
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);
   const dataBytes = (offsets[1] as number) - (offsets[0] as number);
-  const width = SAFETENSORS_DTYPE_BYTES[dtype];
+  const width = ownValue(SAFETENSORS_DTYPE_BYTES, dtype);
   if (width !== undefined && Math.ceil(elements * width) !== dataBytes) {
     throw bad(`holds ${dataBytes} bytes, but ${dtype} x ${JSON.stringify(shape)} needs ${Math.ceil(elements * width)}`);
   }

@@ -91,6 +91,18 @@ export class DataError extends IreneError {
   }
 }
 
+/**
+ * A prediction came out as NaN or Infinity. Not the user's fault: profile
+ * validation should have caught what caused it, so adapters report it as an
+ * internal error (CLI exit 2), never print it as joules.
+ */
+export class NonFinitePredictionError extends Error {
+  constructor(modelName: string, profileName: string, what: string) {
+    super(`the prediction for ${modelName} with profile "${profileName}" is not a finite number (${what}); this is a bug in IrEne or a profile it failed to reject, please report it`);
+    this.name = 'NonFinitePredictionError';
+  }
+}
+
 /** The caller's AbortSignal fired. */
 export class AbortedError extends IreneError {
   constructor() {

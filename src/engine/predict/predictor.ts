@@ -8,7 +8,7 @@
  * trustworthy: a dtype mismatch, extrapolation, unknown primitives, and a run
  * that does not fit in the device's memory.
  */
-import { throwIfAborted } from '../errors.js';
+import { NonFinitePredictionError, throwIfAborted } from '../errors.js';
 import type { ModelTree, PredictedNode, Regime } from '../tree/modelNode.js';
 import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
@@ -170,6 +170,9 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
     if (p >= 0) built[p]!.children.push(built[i]!);
   }
   const root = built[rootIdx]!;
+  for (const [what, v] of [['energy', root.energyJ], ['uncertainty', root.uncertaintyJ], ['time', root.timeS]] as const) {
+    if (!Number.isFinite(v) || v < 0) throw new NonFinitePredictionError(tree.modelName, profile.name, `${what} ${v}`);
+  }
   return {
     modelName: tree.modelName,
     profile: summarizeProfile(profile),

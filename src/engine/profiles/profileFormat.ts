@@ -137,6 +137,8 @@ type Obj = Record<string, unknown>;
 
 /** Upper bound of any coefficient: a check against corrupted or hand-edited profiles. */
 const MAX_COEFFICIENT = 1e6;
+/** Largest value of a training range (FLOPs, bytes, tokens ...): far above any real model, and finite when multiplied. */
+const MAX_RANGE_VALUE = 1e30;
 /** Largest aggregation weight magnitude: beyond it tanh saturates and the weights carry no information. */
 const MAX_WEIGHT = 1e3;
 
@@ -193,12 +195,24 @@ export function validateProfile(value: unknown, origin: string): Profile {
   // JSON has no NaN: a level without measured nodes is written as null and read back as NaN.
   for (const k of ['mlPct', 'modulePct', 'modelPct']) cv[k] = num(cv, k, 'crossValidation.', 0, 1e9, true);
   if (!Array.isArray(cv['perModel'])) fail('crossValidation.perModel', 'must be an array');
+  (cv['perModel'] as unknown[]).forEach((m, i) => {
+    const mo = obj(m, `crossValidation.perModel[${i}]`);
+    str(mo, 'model', `crossValidation.perModel[${i}].`);
+    for (const k of ['mlPct', 'modulePct', 'modelPct']) mo[k] = num(mo, k, `crossValidation.perModel[${i}].`, 0, 1e9, true);
+  });
   const tr = obj(root['trainingRange'], 'trainingRange');
   if (!tr['model']) fail('trainingRange.model', 'is missing');
   for (const [k, r] of Object.entries(tr)) {
     const ro = obj(r, `trainingRange.${k}`);
-    for (const f of ['batch', 'seq', 'flops']) nums(ro[f], `trainingRange.${k}.${f}`, 2, 0);
-    for (const f of ['bytes', 'tokens', 'parameters']) if (ro[f] !== undefined) nums(ro[f], `trainingRange.${k}.${f}`, 2, 0);
+    // A range is [lowest, highest] seen in training ([0, 0] for a kind that does no such work):
+    // inverted, or with its top between 0 and one unit, it puts inputs infinitely far outside it.
+    const range = (f: string): void => {
+      const [lo, hi] = nums(ro[f], `trainingRange.${k}.${f}`, 2, 0, MAX_RANGE_VALUE) as [number, number];
+      if (lo > hi) fail(`trainingRange.${k}.${f}`, `is [${lo}, ${hi}]; the lowest value must not exceed the highest`);
+      if (hi > 0 && hi < 1) fail(`trainingRange.${k}.${f}`, `is [${lo}, ${hi}]; the highest value must be 0 or at least 1`);
+    };
+    for (const f of ['batch', 'seq', 'flops']) range(f);
+    for (const f of ['bytes', 'tokens', 'parameters']) if (ro[f] !== undefined) range(f);
   }
   if (root['noise'] !== undefined) {
     const n = obj(root['noise'], 'noise');
@@ -209,8 +223,9 @@ export function validateProfile(value: unknown, origin: string): Profile {
   const ul = obj(unc['levels'], 'uncertainty.levels');
   for (const level of LEVELS) {
     const l = obj(ul[level], `uncertainty.levels.${level}`);
-    num(l, 'baseRelative', `uncertainty.levels.${level}.`, 0, 10);
-    num(l, 'perLogDistance', `uncertainty.levels.${level}.`, 0, 10);
+    // One sigma of 200 % is already no prediction; beyond it the band says nothing.
+    num(l, 'baseRelative', `uncertainty.levels.${level}.`, 0, 2);
+    num(l, 'perLogDistance', `uncertainty.levels.${level}.`, 0, 2);
   }
   const vocab = root['leafVocabulary'];
   if (!Array.isArray(vocab) || !vocab.every((k) => typeof k === 'string')) fail('leafVocabulary', 'must be an array of strings');

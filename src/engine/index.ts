@@ -15,6 +15,7 @@ export { COMPANION_FILE_NAMES } from './importers/importer.js';
 export { importModel, findImporter, listImporters, registerImporter, validateImportOptions, declaredDtype } from './importers/registry.js';
 export * from './report/predictionReport.js';
 export * from './report/formatUnits.js';
+export * from './report/escapeText.js';
 export { registerBuiltinImporters } from './importers/builtinImporters.js';
 export { FEATURE_SETS, type FeatureSet } from './predict/features.js';
 export { predictTree, relativeUncertainty, type Prediction, type PredictOptions } from './predict/predictor.js';

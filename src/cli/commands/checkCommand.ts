@@ -50,6 +50,7 @@ import { resolveProfile } from '../profileResolver.js';
 import { readInputText } from '#shared/readInputFile.js';
 import { runPredictJobs, threadsFor, type PredictJob } from '../predictPool.js';
 import type { ProfileRef } from '#shared/workerMessages.js';
+import { terminalText } from '../../engine/report/escapeText.js';
 
 /** Options of `irene check`. */
 export interface CheckCommandOptions {
@@ -335,8 +336,8 @@ export async function checkAction(options: CheckCommandOptions, env: NodeJS.Proc
     if (options.format === 'github' && err instanceof BudgetFileError) process.stdout.write(`${budgetErrorAnnotation(err, options)}\n`);
     throw err;
   }
-  for (const line of outcome.stderr) process.stderr.write(`${line}\n`);
-  process.stdout.write(`${outcome.stdout}\n`);
+  for (const line of outcome.stderr) process.stderr.write(`${terminalText(line)}\n`);
+  process.stdout.write(`${terminalText(outcome.stdout, true)}\n`);
   const summaryFile = env['GITHUB_STEP_SUMMARY'];
   if (outcome.stepSummary && summaryFile) appendFileSync(summaryFile, `${outcome.stepSummary}\n`);
   if (outcome.code !== EXIT_OK) throw new ExitStatus(outcome.code);

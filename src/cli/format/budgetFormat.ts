@@ -13,6 +13,7 @@ import {
 } from '../../engine/index.js';
 import { annotation } from './githubCommands.js';
 import { maxOf, pushAll } from '../../engine/arrays.js';
+import { markdownCode } from '../../engine/report/escapeText.js';
 
 function pct(x: number, sign = true): string {
   return `${sign ? (x >= 0 ? '+' : '−') : ''}${formatSignificant(Math.abs(x), 2)} %`;
@@ -101,8 +102,9 @@ export function formatBudgetTable(report: BudgetReport, results: readonly Budget
   return out.join('\n');
 }
 
+/** Text for a Markdown table cell or line: pipes escaped, line breaks flattened, HTML neutralised. */
 function md(s: string): string {
-  return s.replace(/\|/g, '\\|');
+  return s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Markdown for a PR comment or the GitHub step summary. */
@@ -111,13 +113,13 @@ export function formatBudgetMarkdown(report: BudgetReport, results: readonly Bud
   const lines = [
     `## IrEne energy budget: ${report.status === 'over' ? '❌' : '✅'} ${headline(report)}`,
     '',
-    `\`${md(report.budget)}\`, ${md(baselineLine(report))}.`,
+    `${markdownCode(report.budget)}, ${md(baselineLine(report))}.`,
     '',
     '| | model | setting | energy / inference | per token | baseline | change | limits |',
     '|---|---|---|---:|---:|---:|---:|---|',
     ...results.map(
       (r) =>
-        `| ${icon(r)} | \`${md(r.name)}\` | ${md(settingCell(r))} | ${formatEnergyAuto(r.prediction.energyJ)} ± ${formatEnergyAuto(r.prediction.uncertaintyJ)} | ${formatEnergyAuto(r.metrics.energyPerTokenJ)} | ${r.baseline ? formatEnergyAuto(r.baseline.energyJ) : '–'} | ${md(changeCell(r))} | ${md(limitsCell(r.checks))} |`,
+        `| ${icon(r)} | ${markdownCode(r.name, true)} | ${md(settingCell(r))} | ${formatEnergyAuto(r.prediction.energyJ)} ± ${formatEnergyAuto(r.prediction.uncertaintyJ)} | ${formatEnergyAuto(r.metrics.energyPerTokenJ)} | ${r.baseline ? formatEnergyAuto(r.baseline.energyJ) : '–'} | ${md(changeCell(r))} | ${md(limitsCell(r.checks))} |`,
     ),
   ];
   const over = results.filter((r) => r.status === 'over');

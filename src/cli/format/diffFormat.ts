@@ -7,6 +7,7 @@ import { formatEnergyAuto, formatSignificant, type TreeDiff, type TreeDiffRow } 
 import type { DiffSide } from '../commands/diffCommand.js';
 import { lastSegment } from './treeTable.js';
 import { maxOf } from '../../engine/arrays.js';
+import { markdownCode, markdownText, terminalText } from '../../engine/report/escapeText.js';
 
 /** What the formatters read. */
 export interface DiffView {
@@ -68,7 +69,7 @@ function countsLine(v: DiffView): string {
 }
 
 function label(r: TreeDiffRow): string {
-  return `${r.depth === 0 ? 'root' : lastSegment(r.scope)} (${r.instanceType})`;
+  return terminalText(`${r.depth === 0 ? 'root' : lastSegment(r.scope)} (${r.instanceType})`);
 }
 
 /** The aligned table. */
@@ -94,9 +95,8 @@ export function formatDiffTable(v: DiffView): string {
 
 /** Markdown for a PR comment. */
 export function formatDiffMarkdown(v: DiffView): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = [
-    `## Energy diff: \`${esc(v.a.label)}\` → \`${esc(v.b.label)}\``,
+    `## Energy diff: ${markdownCode(v.a.label)} → ${markdownCode(v.b.label)}`,
     '',
     `${settingLine(v)}`,
     '',
@@ -109,7 +109,7 @@ export function formatDiffMarkdown(v: DiffView): string {
   ];
   for (const r of shownRows(v.diff.rows, v.depth, v.all)) {
     lines.push(
-      `| ${'&nbsp;&nbsp;'.repeat(r.depth)}\`${esc(r.depth === 0 ? 'root' : lastSegment(r.scope))}\` (${esc(r.instanceType)}) | ${r.status} | ${r.energyAJ === undefined ? '–' : formatEnergyAuto(r.energyAJ)} | ${r.energyBJ === undefined ? '–' : formatEnergyAuto(r.energyBJ)} | ${signedJ(r.deltaJ)} | ${formatEnergyAuto(r.sigmaJ)} | ${signedPct(r.relativeDelta)} |`,
+      `| ${'&nbsp;&nbsp;'.repeat(r.depth)}${markdownCode(r.depth === 0 ? 'root' : lastSegment(r.scope), true)} (${markdownText(r.instanceType)}) | ${r.status} | ${r.energyAJ === undefined ? '–' : formatEnergyAuto(r.energyAJ)} | ${r.energyBJ === undefined ? '–' : formatEnergyAuto(r.energyBJ)} | ${signedJ(r.deltaJ)} | ${formatEnergyAuto(r.sigmaJ)} | ${signedPct(r.relativeDelta)} |`,
     );
   }
   return lines.join('\n');

@@ -7,6 +7,7 @@ import {
   type PredictedNode,
 } from '../../engine/index.js';
 import { maxOf } from '../../engine/arrays.js';
+import { markdownCode, markdownText, terminalText } from '../../engine/report/escapeText.js';
 
 /** Options shared by the text formats. */
 export interface TreeFormatOptions {
@@ -29,7 +30,7 @@ function collectRows(node: PredictedNode, depth: number, options: TreeFormatOpti
   const name = depth === 0 ? node.node.scope : lastSegment(node.node.scope);
   const branch = depth === 0 ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`;
   out.push({
-    label: `${branch}${name} (${node.node.instanceType})`,
+    label: `${branch}${terminalText(`${name} (${node.node.instanceType})`)}`,
     calls: node.node.calls > 1 ? `×${node.node.calls}` : '',
     energy: formatEnergyAuto(node.energyJ),
     share: formatShare(node.share),
@@ -87,7 +88,7 @@ export function formatTreeMarkdown(root: PredictedNode, options: TreeFormatOptio
   const visit = (n: PredictedNode, depth: number) => {
     const indent = depth === 0 ? '' : `${'&nbsp;&nbsp;'.repeat(depth)}`;
     lines.push(
-      `| ${indent}\`${depth === 0 ? n.node.scope : lastSegment(n.node.scope)}\` | ${n.node.instanceType} | ${n.node.calls} | ${formatEnergyAuto(n.energyJ)} | ${formatShare(n.share)} | ${formatFlops(n.node.flops * n.node.calls)} | ${n.regime} |`,
+      `| ${indent}${markdownCode(depth === 0 ? n.node.scope : lastSegment(n.node.scope), true)} | ${markdownText(n.node.instanceType)} | ${n.node.calls} | ${formatEnergyAuto(n.energyJ)} | ${formatShare(n.share)} | ${formatFlops(n.node.flops * n.node.calls)} | ${n.regime} |`,
     );
     if (depth < options.maxDepth) for (const c of n.children) visit(c, depth + 1);
   };

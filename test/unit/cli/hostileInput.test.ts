@@ -102,3 +102,18 @@ test('absurd configs and deep nesting end the whole process in one line (exit 1)
     assertOneLine(irene(['predict', BERT, '--profile', write('deep-profile.json', deep)]), /deep-profile\.json: nested more than 1000 levels deep/);
   });
 });
+
+test('terminal injection: control sequences in _name_or_path reach the terminal as escapes, never as a fake line', () => {
+  withTmp((dir) => {
+    const gpt2 = JSON.parse(readFileSync(join(ROOT, 'examples', 'gpt2', 'config.json'), 'utf8'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ ...gpt2, _name_or_path: 'gpt2\u001b[2K\r\nwarning: fake line\u001b[0m' }));
+    for (const format of ['table', 'markdown', 'json']) {
+      const r = irene(['predict', file, '-f', format]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!(r.stdout + r.stderr).includes('\u001b') && !(r.stdout + r.stderr).includes('\r'), format);
+      assert.doesNotMatch(r.stdout, /^warning: fake line/m, format);
+      if (format === 'json') assert.equal(JSON.parse(r.stdout).model, 'gpt2\u001b[2K\r\nwarning: fake line\u001b[0m');
+    }
+  });
+});

@@ -39,6 +39,7 @@ const handler = new EngineRequestHandler(
   (message) => port.postMessage(message),
   undefined,
   (folder) => readWeightCompanions(nodeFolderAccess(folder)),
+  (id) => port.postMessage({ type: 'started', id }),
 );
 port.on('message', (message: HostToWorkerMessage) => handler.onMessage(message));
 port.postMessage({ type: 'ready' });

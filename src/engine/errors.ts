@@ -15,13 +15,14 @@ export type IreneErrorCode =
   | 'ABORTED'
   | 'CALIBRATION'; // measuring on the user's machine failed (no Python/PyTorch, no energy source, harness error)
 
-/** Base class: an error the user caused and can fix. */
+/** Base class: an error the user caused and can fix. Its message is one line (line breaks of quoted input are flattened). */
 export class IreneError extends Error {
   constructor(
     readonly code: IreneErrorCode,
     message: string,
   ) {
-    super(message);
+    // A parser's message quotes the input it stopped at, line breaks included (V8's JSON.parse does).
+    super(message.replace(/\s*[\r\n]+\s*/g, ' '));
     this.name = new.target.name;
   }
 }

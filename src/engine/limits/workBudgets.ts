@@ -84,3 +84,43 @@ export const MAX_INLINED_ONNX_NODES = 50_000;
 
 /** Deepest nesting of JSON objects and arrays (and JSONL trees) the readers accept (levels). */
 export const MAX_NESTING_DEPTH = 1_000;
+
+/**
+ * Largest FLOPs, bytes, parameters or calls of one node the predictor takes
+ * (count): a trillion times a frontier model's forward pass. Beyond it the
+ * products inside the predictor overflow to Infinity.
+ */
+export const MAX_NODE_WORK = 1e30;
+
+/** The fields of a node the predictor multiplies. */
+const WORK_FIELDS = ['flops', 'memBytes', 'parameters', 'calls'] as const;
+
+/**
+ * Checks that every node's work is a finite number in [0, MAX_NODE_WORK] and
+ * the setting's batch and sequence length are positive and within limits,
+ * whatever importer or data file the tree came from; iterative, so a deep
+ * tree cannot overflow the stack.
+ * @throws InvalidInputError naming the node and the field
+ */
+export function assertTreeWorkFinite(tree: {
+  modelName: string;
+  batchSize: number;
+  seqLen: number;
+  root: { scope: string; children: readonly unknown[] } & Record<(typeof WORK_FIELDS)[number], number>;
+}): void {
+  for (const [what, v, limit] of [['batch size', tree.batchSize, MAX_BATCH_SIZE], ['sequence length', tree.seqLen, MAX_SEQUENCE_LENGTH]] as const) {
+    if (!(Number.isFinite(v) && v > 0 && v <= limit)) throw new InvalidInputError(`${tree.modelName}: ${what} ${v} is not a positive number up to ${limit.toLocaleString('en-US')}`);
+  }
+  type Node = typeof tree.root;
+  const stack: Node[] = [tree.root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    for (const f of WORK_FIELDS) {
+      const v = n[f];
+      if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_NODE_WORK)) {
+        throw new InvalidInputError(`${tree.modelName}: node ${n.scope} has ${f} ${String(v)}, outside what IrEne predicts (a finite number from 0 to ${MAX_NODE_WORK})`);
+      }
+    }
+    for (const c of n.children) stack.push(c as Node);
+  }
+}

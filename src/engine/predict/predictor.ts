@@ -9,6 +9,7 @@
  * that does not fit in the device's memory.
  */
 import { NonFinitePredictionError, throwIfAborted } from '../errors.js';
+import { assertTreeWorkFinite } from '../limits/workBudgets.js';
 import type { ModelTree, PredictedNode, Regime } from '../tree/modelNode.js';
 import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
@@ -53,6 +54,7 @@ export function relativeUncertainty(profile: Profile, level: Level, tokens: numb
  */
 export function predictTree(tree: ModelTree, profile: Profile, options: PredictOptions = {}): Prediction {
   throwIfAborted(options.signal);
+  assertTreeWorkFinite(tree);
   const model = profile.predictor;
   const hardware = withOverrides(profile.hardware, options);
   // Only the primitives the profile's training trees listed; the rest ran inside their parents there.

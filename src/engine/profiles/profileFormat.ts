@@ -241,6 +241,8 @@ export function validateProfile(value: unknown, origin: string): Profile {
   if (peak && (tm['secondsPerFlop'] as number) * peak < 1 - 1e-9) {
     fail('predictor.timeModel.secondsPerFlop', `implies more than the hardware's peak of ${peak} FLOP/s`);
   }
+  // Power drawn while busy on top of idle (W); below the power limit, or energies pass the ceiling.
+  num(pm, 'activePowerW', 'predictor.', 0, hardware.powerLimitW);
   const nReg = regressionColumnNames(featureSet).length;
   const checkReg = (v: unknown, path: string): void => {
     const r = obj(v, path);

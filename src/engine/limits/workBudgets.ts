@@ -59,15 +59,16 @@ export const MAX_CONFIG_SIZE = 2 ** 24;
 
 /**
  * The limit of a config field by its name, with the words for the message:
- * widths (`*_size`, `*_dim`) first, then layer counts, head / expert / group
- * counts, table rows (vocabularies, positions, ids); anything else is a width.
+ * table rows (vocabularies, positions, ids) first, then widths (`*_size`,
+ * `*_dim`), layer counts, head / expert / group counts; anything else is a width.
  */
 export function configFieldLimit(key: string): { limit: number; what: string } {
   const k = key.toLowerCase();
+  if (/vocab|position|bucket|token_id/.test(k)) return { limit: MAX_CONFIG_ROWS, what: 'rows' };
   if (/(_size|dim|rank)$|^d_|n_embd|n_embed|n_inner/.test(k)) return { limit: MAX_CONFIG_SIZE, what: 'elements' };
   if (/layers?$|replace$/.test(k)) return { limit: MAX_CONFIG_LAYERS, what: 'layers' };
   if (/heads?$|experts?|groups?$|_tok$/.test(k)) return { limit: MAX_CONFIG_HEADS, what: 'heads, experts or groups' };
-  if (/vocab|position|bucket|window|token_id/.test(k)) return { limit: MAX_CONFIG_ROWS, what: 'rows' };
+  if (/window/.test(k)) return { limit: MAX_CONFIG_ROWS, what: 'rows' };
   return { limit: MAX_CONFIG_SIZE, what: 'elements' };
 }
 

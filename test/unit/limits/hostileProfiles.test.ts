@@ -40,7 +40,7 @@ test('hostile profiles are refused at load, naming the field', () => {
     ['negative cross-validation per model', (p) => (p.crossValidation.perModel[0]!.mlPct = -3), /crossValidation\.perModel\[0\]\.mlPct/],
     ['inverted training range', (p) => (p.trainingRange['model']!.flops = [1e12, 1e9]), /trainingRange\.model\.flops.*must not exceed/],
     ['vanishing training range', (p) => (p.trainingRange['model']!.flops = [0, 1e-300]), /trainingRange\.model\.flops/],
-    ['a band of ±500 %', (p) => (p.uncertainty.levels.model.baseRelative = 5), /uncertainty\.levels\.model\.baseRelative/],
+    ['a band of ±5000 %', (p) => (p.uncertainty.levels.model.baseRelative = 50), /uncertainty\.levels\.model\.baseRelative/],
   ];
   for (const [what, edit, field] of cases) {
     assert.throws(() => parseProfile(edited(edit), 'p.json'), (e: unknown) => e instanceof ProfileError && field.test(e.message) && !e.message.includes('\n'), what);

@@ -399,8 +399,8 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'child') {
   void child(process.argv[3]!, process.argv[4]!, Number(process.argv[5] ?? 3));
 } else if (process.argv[2] === 'generate') {
-  // Writes the model only, to inspect it: generate <file> <embed: 0|1>
-  console.log(writeModel(process.argv[3]!, process.argv[4] === '1'));
+  // Writes the model only, to inspect it: generate <file> <embed: 0|1> [layers]
+  console.log(writeModel(process.argv[3]!, process.argv[4] === '1', ...(process.argv[5] ? [Number(process.argv[5])] : [])));
 } else {
   void main();
 }

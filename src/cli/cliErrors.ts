@@ -1,4 +1,5 @@
 import { IreneError } from '../engine/index.js';
+import { terminalText } from '../engine/report/escapeText.js';
 
 /** Exit codes of `irene`: 0 success, 1 the user's input is wrong, 2 a bug in IrEne, 3 a model over its energy budget (`irene check`). */
 export const EXIT_OK = 0;
@@ -19,16 +20,16 @@ export class CliUsageError extends Error {}
 /** Maps any thrown value to an exit code and the text to print on stderr. */
 export function describeFailure(err: unknown): { code: number; text: string } {
   if (err instanceof IreneError || err instanceof CliUsageError) {
-    return { code: EXIT_USER_ERROR, text: `irene: ${err.message}` };
+    return { code: EXIT_USER_ERROR, text: `irene: ${terminalText(err.message)}` };
   }
   const nodeErr = err as NodeJS.ErrnoException;
   if (nodeErr && typeof nodeErr.code === 'string' && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR'].includes(nodeErr.code)) {
     const path = nodeErr.path ?? '';
     const what = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder, not a file', ENOTDIR: 'not a folder' }[nodeErr.code];
-    return { code: EXIT_USER_ERROR, text: `irene: ${path}: ${what}` };
+    return { code: EXIT_USER_ERROR, text: `irene: ${terminalText(path)}: ${what}` };
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  const short = stack.split('\n').slice(0, 6).join('\n');
+  const short = terminalText(stack.split('\n').slice(0, 6).join('\n'), true);
   return {
     code: EXIT_INTERNAL_ERROR,
     text: `irene: internal error (this is a bug in IrEne, please report it with the command you ran):\n${short}`,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { DTYPES, type Dtype } from '../engine/index.js';
+import { ownValue } from '../engine/ownKey.js';
 
 /** Commander parser for positive integers (`--batch-size 8`). */
 export function parsePositiveInt(value: string, _previous?: number): number {
@@ -34,7 +35,7 @@ export function parseDtype(value: string): Dtype {
     bf16: 'bf16',
     bfloat16: 'bf16',
   };
-  const d = aliases[value.toLowerCase()];
+  const d = ownValue(aliases, value.toLowerCase());
   if (!d) throw new InvalidArgumentError(`must be one of ${DTYPES.join(', ')}, got "${value}"`);
   return d;
 }

@@ -16,12 +16,14 @@ import { createProgressReporter } from './progressReporter.js';
 import { parseIntList } from './cliOptions.js';
 import { checkAction } from './commands/checkCommand.js';
 import { runDiff } from './commands/diffCommand.js';
+import { terminalText } from '../engine/report/escapeText.js';
 
 declare const IRENE_VERSION: string | undefined;
 
+/** Prints a command's output; names from files cannot reach the terminal as control sequences. */
 function emit(result: { stdout: string; stderr: string[] }): void {
-  for (const line of result.stderr) process.stderr.write(`${line}\n`);
-  process.stdout.write(`${result.stdout}\n`);
+  for (const line of result.stderr) process.stderr.write(`${terminalText(line)}\n`);
+  process.stdout.write(`${terminalText(result.stdout, true)}\n`);
 }
 
 /** Builds the command tree; exported so tests can run it in-process. */

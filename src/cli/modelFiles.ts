@@ -5,10 +5,11 @@
  * safetensors headers beside it (never the tensors). A Hugging Face model
  * folder stands for its config.json. Shared by `predict`, `check` and `diff`.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { COMPANION_FILE_NAMES, HF_CONFIG_FILE, InvalidInputError, readWeightCompanions, type ImportInput } from '../engine/index.js';
 import { nodeFolderAccess } from '../shared/nodeFolderAccess.js';
+import { readInputFile, statInput } from '../shared/readInputFile.js';
 
 /** True for files whose importer reads companions beside them that are model sources (Python). */
 export function takesCompanions(file: string): boolean {
@@ -27,7 +28,7 @@ export function companionPaths(file: string): string[] {
  * @throws InvalidInputError for a folder without one.
  */
 export function modelFileOf(file: string): string {
-  if (!existsSync(file) || !statSync(file).isDirectory()) return file;
+  if (!statInput(file)?.isDirectory()) return file;
   const config = join(file, HF_CONFIG_FILE);
   if (!existsSync(config)) throw new InvalidInputError(`${file} is a folder without a ${HF_CONFIG_FILE}: give a model file, or a Hugging Face model folder`);
   return config;
@@ -41,11 +42,11 @@ function isConfigJson(path: string): boolean {
 /** A model file (or folder) from disk, with its companions. */
 export function readModelInput(file: string): ImportInput {
   const path = modelFileOf(file);
-  const bytes = readFileSync(resolve(path));
+  const bytes = readInputFile(resolve(path));
   const companions = takesCompanions(path)
     ? companionPaths(resolve(path))
         .filter((p) => existsSync(p))
-        .map((p) => ({ fileName: p, bytes: readFileSync(p) }))
+        .map((p) => ({ fileName: p, bytes: readInputFile(p) }))
     : isConfigJson(path)
       ? readWeightCompanions(nodeFolderAccess(dirname(resolve(path))))
       : [];

@@ -98,7 +98,7 @@ export async function runPredictJobs<P>(
           if (current < 0) send();
           return;
         }
-        if (m.id !== current) return;
+        if (m.type === 'started' || m.id !== current) return;
         results[current] =
           m.type === 'result'
             ? ((m.result as PredictResult).prediction as P)

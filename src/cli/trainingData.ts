@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   applyModelLevelTruth,
@@ -10,6 +10,7 @@ import {
   type ModelTree,
 } from '../engine/index.js';
 import { CliUsageError } from './cliErrors.js';
+import { readInputFile, readInputText, statInput } from '../shared/readInputFile.js';
 
 const CSV_NAMES = {
   model: 'model_level_features.csv',
@@ -64,33 +65,34 @@ function readMachine(texts: { text: string; origin: string }[]): MeasurementMach
  * beside the trees when there is one.
  */
 export function loadTrainingData(path: string, options: { modelLevelPath?: string; dtype?: Dtype; signal?: AbortSignal } = {}): LoadedTrainingData {
-  if (!existsSync(path)) throw new CliUsageError(`${path}: no such file or folder`);
+  const st = statInput(path);
+  if (!st) throw new CliUsageError(`${path}: no such file or folder`);
   const notes: string[] = [];
   const onWarning = (m: string) => notes.push(m);
-  if (statSync(path).isDirectory()) {
+  if (st.isDirectory()) {
     const missing = Object.values(CSV_NAMES).filter((n) => !existsSync(join(path, n)));
     if (missing.length > 0) {
       throw new CliUsageError(`${path}: not an IrEne data folder (missing ${missing.join(', ')})`);
     }
-    const read = (n: string) => readFileSync(join(path, n), 'utf8');
+    const read = (n: string) => readInputText(join(path, n), 'data');
     const trees = loadIreneCsv(
       { model: read(CSV_NAMES.model), module: read(CSV_NAMES.module), ml1: read(CSV_NAMES.ml1), ml2: read(CSV_NAMES.ml2) },
       { dtype: options.dtype, onWarning, signal: options.signal },
     );
     return { trees, description: `IrEne CSV folder ${basename(path)}`, notes, machine: {} };
   }
-  const bytes = readFileSync(path);
+  const bytes = readInputFile(path, 'data');
   const trees = loadIreneJsonl(bytes, { fileName: basename(path), dtype: options.dtype, onWarning, signal: options.signal });
   const metaTexts: { text: string; origin: string }[] = [];
   const metaJson = join(dirname(path), 'meta.json');
-  if (existsSync(metaJson)) metaTexts.push({ text: readFileSync(metaJson, 'utf8').replace(/\s+/g, ' '), origin: metaJson });
+  if (existsSync(metaJson)) metaTexts.push({ text: readInputText(metaJson, 'config').replace(/\s+/g, ' '), origin: metaJson });
   // Gzipped trees carry their meta line inside the stream: the engine's loader already read it, so
   // only plain text is scanned here.
   if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) metaTexts.push({ text: bytes.subarray(0, 64 * 1024).toString('utf8'), origin: basename(path) });
   const sibling = join(dirname(path), 'model_level.jsonl');
   const modelLevel = options.modelLevelPath ?? (existsSync(sibling) && sibling !== path ? sibling : undefined);
   if (modelLevel) {
-    const text = readFileSync(modelLevel, 'utf8');
+    const text = readInputText(modelLevel, 'data');
     const missing = applyModelLevelTruth(trees, loadModelLevelJsonl(text, basename(modelLevel)));
     notes.push(`model-level truth from ${modelLevel} (${trees.length - missing} of ${trees.length} trees matched)`);
     metaTexts.push({ text, origin: basename(modelLevel) });

@@ -15,13 +15,14 @@ export type IreneErrorCode =
   | 'ABORTED'
   | 'CALIBRATION'; // measuring on the user's machine failed (no Python/PyTorch, no energy source, harness error)
 
-/** Base class: an error the user caused and can fix. */
+/** Base class: an error the user caused and can fix. Its message is one line (line breaks of quoted input are flattened). */
 export class IreneError extends Error {
   constructor(
     readonly code: IreneErrorCode,
     message: string,
   ) {
-    super(message);
+    // A parser's message quotes the input it stopped at, line breaks included (V8's JSON.parse does).
+    super(message.replace(/\s*[\r\n]+\s*/g, ' '));
     this.name = new.target.name;
   }
 }
@@ -88,6 +89,18 @@ export class ProfileError extends IreneError {
 export class DataError extends IreneError {
   constructor(message: string) {
     super('DATA', message);
+  }
+}
+
+/**
+ * A prediction came out as NaN or Infinity. Not the user's fault: profile
+ * validation should have caught what caused it, so adapters report it as an
+ * internal error (CLI exit 2), never print it as joules.
+ */
+export class NonFinitePredictionError extends Error {
+  constructor(modelName: string, profileName: string, what: string) {
+    super(`the prediction for ${modelName} with profile "${profileName}" is not a finite number (${what}); this is a bug in IrEne or a profile it failed to reject, please report it`);
+    this.name = 'NonFinitePredictionError';
   }
 }
 

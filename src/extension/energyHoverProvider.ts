@@ -16,7 +16,8 @@ import { anchorAt } from './sourceMapper.js';
 
 /** A `command:` link that reveals a node in the Energy Tree. */
 export function revealInTreeLink(modelUri: vscode.Uri, scope: string | undefined): string {
-  const args = encodeURIComponent(JSON.stringify([modelUri.toString(), scope]));
+  // Parentheses and quotes too: a scope holding `)` would end the link's destination early.
+  const args = encodeURIComponent(JSON.stringify([modelUri.toString(), scope])).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `[$(list-tree) Show in Energy Tree](command:${COMMANDS.revealInTree}?${args} "Reveal this node in the IrEne Energy Tree")`;
 }
 

@@ -16,6 +16,7 @@ import {
   type PredictionLike,
   type Regime,
 } from '../engine/index.js';
+import { markdownCode, markdownText } from '../engine/report/escapeText.js';
 
 /** How energies are shown (from the settings). */
 export interface EnergyDisplay {
@@ -156,9 +157,9 @@ export function aggregate(nodes: readonly PredictedNode[]): EnergyAggregate {
   return agg;
 }
 
-/** Escapes text for Markdown (names come from user files). */
+/** Escapes text for Markdown (names come from user files): see the engine's markdownText. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+  return markdownText(text);
 }
 
 /** The setting a prediction was made under, for the last row of hovers and tooltips. */
@@ -205,7 +206,7 @@ export function memoryLine(prediction: PredictionLike): string | undefined {
 
 /** Markdown about one node: tooltip of a tree item and hover in the ONNX text view. */
 export function nodeMarkdown(p: PredictedNode, prediction: PredictionLike, display: EnergyDisplay): string {
-  const head = `**${escapeMarkdown(p.node.instanceType)}** \`${p.node.scope}\``;
+  const head = `**${escapeMarkdown(p.node.instanceType)}** ${markdownCode(p.node.scope)}`;
   return [head, '', '| | |', '|---|---|', ...rows(aggregate([p]), prediction, display)].join('\n');
 }
 
@@ -235,9 +236,9 @@ export function configKeyMarkdown(
   deltas: readonly KeyDelta[] = [],
 ): string {
   const agg = aggregate(nodes);
-  const what = nodes.length === 1 ? `\`${nodes[0]!.node.scope}\`` : `${nodes.length} nodes`;
+  const what = nodes.length === 1 ? markdownCode(nodes[0]!.node.scope) : `${nodes.length} nodes`;
   const lines = [
-    `**\`${key}\`** controls ${what}: ${showEnergy(agg.energyJ, display)} per inference, ${formatShare(agg.share)} of the model`,
+    `**${markdownCode(key)}** controls ${what}: ${showEnergy(agg.energyJ, display)} per inference, ${formatShare(agg.share)} of the model`,
     '',
     '| | |',
     '|---|---|',
@@ -247,7 +248,7 @@ export function configKeyMarkdown(
     lines.push('');
     for (const d of deltas) {
       const change = d.deltaJ === undefined ? `not predictable (${escapeMarkdown(d.error ?? 'rejected')})` : signedDelta(d.deltaJ, prediction.energyJ, display);
-      lines.push(`- \`${key}: ${d.value}\` → ${change} per inference`);
+      lines.push(`- ${markdownCode(`${key}: ${d.value}`)} → ${change} per inference`);
     }
   }
   return lines.join('\n');
@@ -260,7 +261,7 @@ export function configKeyMarkdown(
 export function nodesMarkdown(nodes: readonly PredictedNode[], prediction: PredictionLike, display: EnergyDisplay): string {
   if (nodes.length === 1) return nodeMarkdown(nodes[0]!, prediction, display);
   const agg = aggregate(nodes);
-  const shown = nodes.slice(0, 4).map((n) => `\`${n.node.scope}\``);
+  const shown = nodes.slice(0, 4).map((n) => markdownCode(n.node.scope));
   const more = nodes.length > shown.length ? `, … (${nodes.length - shown.length} more)` : '';
   return [
     `**${nodes.length} nodes** from this line: ${showEnergy(agg.energyJ, display)} per inference, ${formatShare(agg.share)} of the model`,

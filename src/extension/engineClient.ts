@@ -52,7 +52,24 @@ export interface EngineClientOptions {
    * only lands between requests; a runaway parse is cut short by a restart.
    */
   cancelGraceMs?: number;
+  /**
+   * How long the worker may compute one prediction or ONNX rendering
+   * (milliseconds; read at each request, so a settings change applies; 0 or
+   * less: no limit). Past it the request fails with code DEADLINE and the
+   * worker is replaced: a hostile file cannot keep the engine busy forever.
+   * Training requests have no deadline.
+   */
+  deadlineMs?: () => number;
   log?: (message: string) => void;
+}
+
+/** Error code of a request stopped by its deadline. */
+export const DEADLINE_CODE = 'DEADLINE';
+
+/** The message of a request stopped by its deadline: `prediction stopped: took over 10 s`. */
+export function deadlineMessage(deadlineMs: number): string {
+  const s = deadlineMs / 1000;
+  return `prediction stopped: took over ${Number.isInteger(s) ? s.toFixed(0) : s.toPrecision(2)} s`;
 }
 
 export class EngineClient {
@@ -63,6 +80,9 @@ export class EngineClient {
   private readonly cancelled = new Map<number, ReturnType<typeof setTimeout>>();
   private disposed = false;
   private restarts = 0;
+  /** The request the worker is computing (from its `started` message), if any. */
+  private running: number | undefined;
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly spawn: () => WorkerLike,
@@ -128,13 +148,29 @@ export class EngineClient {
       this.worker = undefined;
       if (this.disposed) return;
       this.options.log?.(`engine worker exited with code ${code}`);
-      this.failAll(new EngineRequestError('WORKER', `the IrEne engine stopped unexpectedly (exit code ${code}); see the IrEne log`));
+      const crashed = this.running !== undefined ? this.pending.get(this.running) : undefined;
+      const err = new EngineRequestError('WORKER', `prediction stopped: the IrEne engine stopped unexpectedly (exit code ${code}, out of memory?); see the IrEne log`);
+      if (!crashed) {
+        this.clearDeadline();
+        this.failAll(err);
+        return;
+      }
+      // The request it was computing fails (not retried: it would crash again); the rest go to a fresh worker.
+      this.pending.delete(this.running!);
+      crashed.cleanup();
+      crashed.reject(err);
+      this.restart();
     });
     return worker;
   }
 
   private onMessage(message: WorkerToHostMessage): void {
     if (message.type === 'ready') return;
+    if (message.type === 'started') {
+      this.onStarted(message.id);
+      return;
+    }
+    if (this.running === message.id) this.clearDeadline();
     const timer = this.cancelled.get(message.id);
     if (timer) {
       clearTimeout(timer);
@@ -149,10 +185,38 @@ export class EngineClient {
     else p.reject(toError(message.error));
   }
 
+  /** Starts the deadline of the request the worker began. */
+  private onStarted(id: number): void {
+    this.clearDeadline();
+    this.running = id;
+    const p = this.pending.get(id);
+    const ms = this.options.deadlineMs?.() ?? 0;
+    if (!p || p.message.type === 'train' || !(ms > 0)) return;
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = undefined;
+      const still = this.pending.get(id);
+      if (!still || this.running !== id) return;
+      this.pending.delete(id);
+      still.cleanup();
+      const what = still.message.type === 'predict' ? (still.message.source.fileName ?? 'a model') : still.message.type;
+      this.options.log?.(`engine worker took over ${ms} ms on request ${id} (${what}); stopped it and restarting the worker`);
+      // Not retried: the caller caches this error for the file until it changes.
+      still.reject(new EngineRequestError(DEADLINE_CODE, deadlineMessage(ms)));
+      this.restart();
+    }, ms);
+  }
+
+  private clearDeadline(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.running = undefined;
+  }
+
   /** Replaces a hung worker and re-sends what was waiting, so callers see no error. */
   private restart(): void {
     const old = this.worker;
     this.worker = undefined;
+    this.clearDeadline();
     for (const t of this.cancelled.values()) clearTimeout(t);
     this.cancelled.clear();
     if (old) void old.terminate();
@@ -176,6 +240,7 @@ export class EngineClient {
 
   dispose(): void {
     this.disposed = true;
+    this.clearDeadline();
     this.failAll(new EngineRequestError('WORKER', 'the IrEne engine has been shut down'));
     const w = this.worker;
     this.worker = undefined;

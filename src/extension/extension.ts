@@ -70,7 +70,9 @@ export function activate(context: vscode.ExtensionContext): IreneApi {
 function activateServices(context: vscode.ExtensionContext, store: DisposableStore, log: IreneLog): IreneApi {
   const settings = store.add(new SettingsService(log));
   const workerFile = context.asAbsolutePath('dist/worker.js');
-  const client = store.add(new EngineClient(() => new Worker(workerFile), { log: (m) => log.warn(m) }));
+  const client = store.add(
+    new EngineClient(() => new Worker(workerFile), { log: (m) => log.warn(m), deadlineMs: () => settings.current.predictionTimeout * 1000 }),
+  );
   const service = store.add(new PredictionService(client, settings, log));
 
   const onnxText = store.add(new OnnxTextDocumentProvider(service, settings, log));

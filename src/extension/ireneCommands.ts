@@ -44,6 +44,7 @@ function positiveIntegerProblem(value: string): string | undefined {
 
 export function registerCommands(c: CommandContext): vscode.Disposable[] {
   const run = (id: string, body: (...args: unknown[]) => unknown) =>
+    // eslint-disable-next-line no-restricted-syntax -- a command's own arguments, a handful
     vscode.commands.registerCommand(id, (...args: unknown[]) => c.log.guard(`command ${id}`, () => body(...args)));
 
   const modelFor = (arg: unknown): { uri: vscode.Uri; kind: ModelFileKind } | undefined => {

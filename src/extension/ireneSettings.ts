@@ -32,6 +32,8 @@ export interface IreneSettings {
   pythonPath: string;
   /** Idle power of this host's accelerator (W); 0 uses the profile's measured figure. */
   idlePower: number;
+  /** Longest the engine may compute one prediction (seconds); past it the worker is restarted. */
+  predictionTimeout: number;
 }
 
 /** Defaults, the same as in package.json. */
@@ -48,6 +50,7 @@ export const SETTING_DEFAULTS: Readonly<IreneSettings> = {
   maxOnnxTextBytes: 256 * 1024 * 1024,
   pythonPath: '',
   idlePower: 0,
+  predictionTimeout: 10,
 };
 
 /** Setting keys without the section, e.g. `batchSize`. */
@@ -100,6 +103,7 @@ export function readIreneSettings(get: (key: SettingKey) => unknown): { settings
     maxOnnxTextBytes: pick('maxOnnxTextBytes', isPosInt, d.maxOnnxTextBytes),
     pythonPath: pick('pythonPath', (v): v is string => typeof v === 'string', d.pythonPath).trim(),
     idlePower: pick('idlePower', (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e5, d.idlePower),
+    predictionTimeout: pick('predictionTimeout', (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 3600, d.predictionTimeout),
   };
   return { settings, problems };
 }

@@ -17,6 +17,8 @@ import { isProfilePath, predictionFingerprint } from './ireneSettings.js';
 import { isCancellation, toAbortSignal, type IreneLog } from './ireneLog.js';
 import { KeyedDebouncer } from './keyedDebouncer.js';
 import { LruCache } from './lruCache.js';
+import { readWorkspaceFile } from './readWorkspaceFile.js';
+import { inputKindOf } from '../engine/limits/inputLimits.js';
 import type { ModelFileKind } from './modelDetection.js';
 import { PredictionIndex } from './predictionIndex.js';
 import type { SettingsService } from './settingsService.js';
@@ -288,7 +290,7 @@ export class PredictionService implements vscode.Disposable {
     if (!isProfilePath(name)) return { kind: 'bundled', name };
     const uri = /^([a-zA-Z]:[\\/]|[\\/])/.test(name) || !baseUri ? resolveWorkspacePath(name) : vscode.Uri.joinPath(baseUri, name);
     try {
-      return { kind: 'json', json: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), origin: uri.fsPath };
+      return { kind: 'json', json: new TextDecoder().decode(await readWorkspaceFile(uri, 'profile')), origin: uri.fsPath };
     } catch (err) {
       throw new EngineRequestError('PROFILE', `cannot read profile file ${uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -385,7 +387,7 @@ export class PredictionService implements vscode.Disposable {
     if (!isProfilePath(name)) return { kind: 'bundled', name };
     const uri = resolveWorkspacePath(name);
     try {
-      const json = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      const json = new TextDecoder().decode(await readWorkspaceFile(uri, 'profile'));
       return { kind: 'json', json, origin: uri.fsPath };
     } catch (err) {
       throw new EngineRequestError('PROFILE', `cannot read profile file ${uri.fsPath} (irene.profile): ${err instanceof Error ? err.message : String(err)}`);
@@ -401,7 +403,7 @@ export class PredictionService implements vscode.Disposable {
       const withWeights = weights ? { ...source, weightsFolder: weights.folder } : source;
       return companions.length === 0
         ? withWeights
-        : { ...withWeights, companions: await Promise.all(companions.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await vscode.workspace.fs.readFile(c.uri) }))) };
+        : { ...withWeights, companions: await Promise.all(companions.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await readWorkspaceFile(c.uri, 'config') }))) };
     };
     const doc = kind === 'onnx' ? undefined : vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (doc) {
@@ -419,7 +421,7 @@ export class PredictionService implements vscode.Disposable {
   private async sourceFromDisk(uri: vscode.Uri): Promise<ModelSource> {
     // Local files are read by the worker, so big ONNX files never enter the extension host's heap.
     if (uri.scheme === 'file') return { kind: 'path', path: uri.fsPath, fileName: fileNameOf(uri) };
-    return { kind: 'bytes', bytes: await vscode.workspace.fs.readFile(uri), fileName: fileNameOf(uri) };
+    return { kind: 'bytes', bytes: await readWorkspaceFile(uri, inputKindOf(uri.path)), fileName: fileNameOf(uri) };
   }
 
   /** Modification time of a profile file, so editing it re-predicts. */
@@ -445,7 +447,7 @@ export class PredictionService implements vscode.Disposable {
 /** The config.json / config.yaml beside a Python model, read for the importer. */
 export async function readCompanions(uri: vscode.Uri): Promise<{ fileName: string; bytes: Uint8Array }[]> {
   const found = await findCompanions(uri);
-  return Promise.all(found.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await vscode.workspace.fs.readFile(c.uri) })));
+  return Promise.all(found.map(async (c) => ({ fileName: fileNameOf(c.uri), bytes: await readWorkspaceFile(c.uri, 'config') })));
 }
 
 async function findCompanions(uri: vscode.Uri): Promise<{ uri: vscode.Uri; mtime: number }[]> {

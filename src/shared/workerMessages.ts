@@ -140,6 +140,8 @@ export interface WorkerErrorPayload {
 export type WorkerToHostMessage =
   | { type: 'result'; id: number; result: ResultByType[keyof ResultByType] }
   | { type: 'error'; id: number; error: WorkerErrorPayload }
+  /** The worker began computing a request (its deadline starts here, not while it waits in the queue). */
+  | { type: 'started'; id: number }
   | { type: 'ready' };
 
 /** Code of an error that means the request was cancelled, not that it failed. */

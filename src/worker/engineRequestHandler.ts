@@ -103,6 +103,8 @@ export class EngineRequestHandler {
     private readonly defer: (fn: () => void) => void = (fn) => setImmediate(fn),
     /** The weight-header companions of a local model folder (header bytes only); none when absent. */
     private readonly readWeights: (folder: string) => { fileName: string; bytes: Uint8Array; size?: number }[] = () => [],
+    /** Told when a request starts computing (the worker posts `started`, which starts its deadline in the client). */
+    private readonly announceStart?: (id: number) => void,
   ) {}
 
   /** Requests waiting (not counting the one running). */
@@ -144,6 +146,7 @@ export class EngineRequestHandler {
 
   private serve({ request, controller }: QueuedRequest): void {
     this.running.set(request.id, controller);
+    this.announceStart?.(request.id);
     try {
       const result = this.compute(request, controller.signal);
       if (controller.signal.aborted) throw Object.assign(new Error('the operation was cancelled'), { code: ABORTED_CODE });

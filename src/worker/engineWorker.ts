@@ -3,7 +3,7 @@
  * parsing and predicting never block the extension host. All logic lives in
  * EngineRequestHandler; this file only wires the real engine and the port.
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../shared/readInputFile.js';
 import { parentPort } from 'node:worker_threads';
 import { importModel, listImporters, readWeightCompanions, registerBuiltinImporters, registerImporter } from '../engine/index.js';
 import { nodeFolderAccess } from '../shared/nodeFolderAccess.js';
@@ -35,10 +35,11 @@ const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
 const handler = new EngineRequestHandler(
   engine,
-  (path) => readFileSync(path),
+  (path) => readInputFile(path),
   (message) => port.postMessage(message),
   undefined,
   (folder) => readWeightCompanions(nodeFolderAccess(folder)),
+  (id) => port.postMessage({ type: 'started', id }),
 );
 port.on('message', (message: HostToWorkerMessage) => handler.onMessage(message));
 port.postMessage({ type: 'ready' });

@@ -6,7 +6,7 @@
  * user error.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import {
   baselineKey,
@@ -47,8 +47,10 @@ import { formatBudgetGithub, formatBudgetMarkdown, formatBudgetTable } from '../
 import { GitRepo } from '../gitRepo.js';
 import { companionPaths, readModelInput, takesCompanions } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
+import { readInputText } from '#shared/readInputFile.js';
 import { runPredictJobs, threadsFor, type PredictJob } from '../predictPool.js';
 import type { ProfileRef } from '#shared/workerMessages.js';
+import { terminalText } from '../../engine/report/escapeText.js';
 
 /** Options of `irene check`. */
 export interface CheckCommandOptions {
@@ -88,7 +90,7 @@ export function findBudgetFile(dir: string): string | undefined {
     const json = join(d, BUDGET_FILE_NAME);
     if (existsSync(json)) return json;
     const py = join(d, 'pyproject.toml');
-    if (existsSync(py) && mentionsToolIrene(readFileSync(py, 'utf8'))) return py;
+    if (existsSync(py) && mentionsToolIrene(readInputText(py, 'budget'))) return py;
     // The repository root is as far as a budget goes.
     if (existsSync(join(d, '.git')) || dirname(d) === d) return undefined;
   }
@@ -99,7 +101,7 @@ function loadBudget(options: CheckCommandOptions, cwd: string): LoadedBudget {
   if (!file) {
     throw new CliUsageError(`no ${BUDGET_FILE_NAME} (or [tool.irene] in pyproject.toml) in ${cwd} or its parents; write one or give --budget FILE`);
   }
-  const text = readFileSync(file, 'utf8');
+  const text = readInputText(file, 'budget');
   const shown = relative(cwd, file) || file;
   const budget = parseBudgetText(text, shown);
   if (!budget) throw new CliUsageError(`${shown} has no [tool.irene] table`);
@@ -170,7 +172,7 @@ export async function runCheck(options: CheckCommandOptions): Promise<CheckOutco
   if (options.baseline !== undefined) {
     const asFile = resolve(cwd, options.baseline);
     if (existsSync(asFile) && statSync(asFile).isFile()) {
-      fileBaselines = parseBudgetReport(readFileSync(asFile, 'utf8'), options.baseline);
+      fileBaselines = parseBudgetReport(readInputText(asFile, 'data'), options.baseline);
       source = { kind: 'file', path: options.baseline };
     } else {
       if (!repo) throw new CliUsageError(`--baseline ${options.baseline}: no such file, and ${dir} is not in a git repository to read a ref from`);
@@ -208,7 +210,7 @@ export async function runCheck(options: CheckCommandOptions): Promise<CheckOutco
         p = {
           profile,
           fingerprint: createHash('sha256').update(JSON.stringify(profile)).digest('hex').slice(0, 16),
-          ref: bundled ? { kind: 'bundled', name } : { kind: 'json', json: readFileSync(resolve(dir, name), 'utf8'), origin: name },
+          ref: bundled ? { kind: 'bundled', name } : { kind: 'json', json: readInputText(resolve(dir, name), 'profile'), origin: name },
         };
       } catch (err) {
         if (err instanceof IreneError) {
@@ -334,8 +336,8 @@ export async function checkAction(options: CheckCommandOptions, env: NodeJS.Proc
     if (options.format === 'github' && err instanceof BudgetFileError) process.stdout.write(`${budgetErrorAnnotation(err, options)}\n`);
     throw err;
   }
-  for (const line of outcome.stderr) process.stderr.write(`${line}\n`);
-  process.stdout.write(`${outcome.stdout}\n`);
+  for (const line of outcome.stderr) process.stderr.write(`${terminalText(line)}\n`);
+  process.stdout.write(`${terminalText(outcome.stdout, true)}\n`);
   const summaryFile = env['GITHUB_STEP_SUMMARY'];
   if (outcome.stepSummary && summaryFile) appendFileSync(summaryFile, `${outcome.stepSummary}\n`);
   if (outcome.code !== EXIT_OK) throw new ExitStatus(outcome.code);
@@ -348,6 +350,6 @@ function budgetErrorAnnotation(err: BudgetFileError, options: CheckCommandOption
   if (!file) return annotation('error', err.message);
   const repo = GitRepo.at(dirname(file));
   const name = repo ? `${repo.prefix}${basename(file)}` : relative(cwd, file).split(sep).join('/');
-  const at = err.position ?? locateBudgetField(readFileSync(file, 'utf8'), file, err.field);
+  const at = err.position ?? locateBudgetField(readInputText(file, 'budget'), file, err.field);
   return annotation('error', err.message, { file: name, ...(at ? { line: at.line + 1 } : {}), title: 'Energy budget file' });
 }

@@ -19,6 +19,7 @@ import { CliUsageError } from '../cliErrors.js';
 import { createProgressReporter } from '../progressReporter.js';
 import { resolveProfile } from '../profileResolver.js';
 import { loadTrainingData, type LoadedTrainingData } from '../trainingData.js';
+import { maxOf } from '../../engine/arrays.js';
 
 /** Common options of the commands that read measurements. */
 export interface DataOptions {
@@ -69,7 +70,7 @@ export function formatErrorTable(result: CrossValidationResult, title: string): 
     ...result.perModel.map((r) => [r.model, pct(r.mlPct), pct(r.modulePct), pct(r.modelPct)]),
     ['overall (mean)', pct(result.overall.mlPct), pct(result.overall.modulePct), pct(result.overall.modelPct)],
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0]!.map((_, i) => maxOf(rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
@@ -184,6 +185,6 @@ export function runProfiles(options: { format: 'table' | 'json'; defaultName: st
       `${pct(p.crossValidation.mlPct)} / ${pct(p.crossValidation.modulePct)} / ${pct(p.crossValidation.modelPct)}`,
     ]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0]!.map((_, i) => maxOf(rows.map((r) => r[i]!.length)));
   return { stdout: rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'), stderr: [] };
 }

@@ -12,6 +12,7 @@ import {
 import { formatTreeMarkdown, formatTreeTable } from '../format/treeTable.js';
 import { readModelInput } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
+import { markdownCode, markdownText, terminalText } from '../../engine/report/escapeText.js';
 
 /** Options of `irene predict`. */
 export interface PredictCommandOptions {
@@ -54,20 +55,20 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
       break;
     case 'markdown':
       stdout = [
-        `## ${prediction.modelName}: ${formatEnergyAuto(prediction.energyJ)} per inference (±${formatEnergyAuto(prediction.uncertaintyJ)})`,
+        `## ${markdownText(prediction.modelName)}: ${formatEnergyAuto(prediction.energyJ)} per inference (±${formatEnergyAuto(prediction.uncertaintyJ)})`,
         '',
-        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile \`${prediction.profile.name}\` · ${formatFlops(tree.root.flops)} per inference`,
+        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile ${markdownCode(prediction.profile.name)} · ${formatFlops(tree.root.flops)} per inference`,
         '',
         physicsLine(prediction),
         '',
         formatTreeMarkdown(prediction.root, { maxDepth: options.depth }),
-        ...(prediction.warnings.length ? ['', ...prediction.warnings.map((w) => `> warning: ${w}`)] : []),
+        ...(prediction.warnings.length ? ['', ...prediction.warnings.map((w) => `> warning: ${markdownText(w)}`)] : []),
       ].join('\n');
       break;
     default:
       stdout = [
-        `${prediction.modelName}: ${formatEnergyAuto(prediction.energyJ)} per inference ± ${formatEnergyAuto(prediction.uncertaintyJ)} (${formatShare(prediction.uncertaintyJ / prediction.energyJ)})`,
-        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile ${prediction.profile.name} (${prediction.profile.hardware})`,
+        `${terminalText(prediction.modelName)}: ${formatEnergyAuto(prediction.energyJ)} per inference ± ${formatEnergyAuto(prediction.uncertaintyJ)} (${formatShare(prediction.uncertaintyJ / prediction.energyJ)})`,
+        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile ${terminalText(prediction.profile.name)} (${terminalText(prediction.profile.hardware)})`,
         physicsLine(prediction),
         '',
         formatTreeTable(prediction.root, { maxDepth: options.depth, expandRepeats: options.expandRepeats ?? false }),

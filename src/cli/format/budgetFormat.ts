@@ -12,6 +12,8 @@ import {
   type LimitCheck,
 } from '../../engine/index.js';
 import { annotation } from './githubCommands.js';
+import { maxOf, pushAll } from '../../engine/arrays.js';
+import { markdownCode } from '../../engine/report/escapeText.js';
 
 function pct(x: number, sign = true): string {
   return `${sign ? (x >= 0 ? '+' : '−') : ''}${formatSignificant(Math.abs(x), 2)} %`;
@@ -82,7 +84,7 @@ export function formatBudgetTable(report: BudgetReport, results: readonly Budget
     statusWord(r),
   ]);
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]!].length)));
+  const widths = header.map((_, i) => maxOf(all.map((row) => [...row[i]!].length)));
   const right = new Set([2, 3, 4, 5, 6]);
   const line = (row: string[]): string =>
     row
@@ -100,8 +102,9 @@ export function formatBudgetTable(report: BudgetReport, results: readonly Budget
   return out.join('\n');
 }
 
+/** Text for a Markdown table cell or line: pipes escaped, line breaks flattened, HTML neutralised. */
 function md(s: string): string {
-  return s.replace(/\|/g, '\\|');
+  return s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Markdown for a PR comment or the GitHub step summary. */
@@ -110,13 +113,13 @@ export function formatBudgetMarkdown(report: BudgetReport, results: readonly Bud
   const lines = [
     `## IrEne energy budget: ${report.status === 'over' ? '❌' : '✅'} ${headline(report)}`,
     '',
-    `\`${md(report.budget)}\`, ${md(baselineLine(report))}.`,
+    `${markdownCode(report.budget)}, ${md(baselineLine(report))}.`,
     '',
     '| | model | setting | energy / inference | per token | baseline | change | limits |',
     '|---|---|---|---:|---:|---:|---:|---|',
     ...results.map(
       (r) =>
-        `| ${icon(r)} | \`${md(r.name)}\` | ${md(settingCell(r))} | ${formatEnergyAuto(r.prediction.energyJ)} ± ${formatEnergyAuto(r.prediction.uncertaintyJ)} | ${formatEnergyAuto(r.metrics.energyPerTokenJ)} | ${r.baseline ? formatEnergyAuto(r.baseline.energyJ) : '–'} | ${md(changeCell(r))} | ${md(limitsCell(r.checks))} |`,
+        `| ${icon(r)} | ${markdownCode(r.name, true)} | ${md(settingCell(r))} | ${formatEnergyAuto(r.prediction.energyJ)} ± ${formatEnergyAuto(r.prediction.uncertaintyJ)} | ${formatEnergyAuto(r.metrics.energyPerTokenJ)} | ${r.baseline ? formatEnergyAuto(r.baseline.energyJ) : '–'} | ${md(changeCell(r))} | ${md(limitsCell(r.checks))} |`,
     ),
   ];
   const over = results.filter((r) => r.status === 'over');
@@ -129,7 +132,7 @@ export function formatBudgetMarkdown(report: BudgetReport, results: readonly Bud
     ...r.warnings.map((w) => `${r.name}: ${w}`),
   ]);
   if (notes.length > 0) {
-    lines.push('', '<details><summary>Notes</summary>', '', ...notes.map((n) => `- ${md(n)}`), '', '</details>');
+    pushAll(lines, ['', '<details><summary>Notes</summary>', '', ...notes.map((n) => `- ${md(n)}`), '', '</details>']);
   }
   lines.push(
     '',

@@ -5,6 +5,8 @@
  */
 import { formatEnergyAuto, formatSignificant, type Prediction, type TreeDiff, type TreeDiffRow } from '../../engine/index.js';
 import { lastSegment } from './treeTable.js';
+import { maxOf } from '../../engine/arrays.js';
+import { markdownCode, markdownText, terminalText } from '../../engine/report/escapeText.js';
 
 /** The two sides of a diff as the user named them. */
 export interface DiffSide {
@@ -72,7 +74,7 @@ function countsLine(v: DiffView): string {
 }
 
 function label(r: TreeDiffRow): string {
-  return `${r.depth === 0 ? 'root' : lastSegment(r.scope)} (${r.instanceType})`;
+  return terminalText(`${r.depth === 0 ? 'root' : lastSegment(r.scope)} (${r.instanceType})`);
 }
 
 /** The aligned table. */
@@ -90,7 +92,7 @@ export function formatDiffTable(v: DiffView): string {
   const lines = [`irene diff: ${v.a.label} → ${v.b.label} (${settingLine(v)})`, totalLine(v), countsLine(v), ''];
   if (rows.length === 0) return [...lines, v.diff.summary.changed + v.diff.summary.added + v.diff.summary.removed === 0 ? 'no node changed' : 'no change outside the noise'].join('\n');
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]!].length)));
+  const widths = header.map((_, i) => maxOf(all.map((row) => [...row[i]!].length)));
   const line = (row: string[]): string =>
     row.map((c, i) => (i >= 2 ? ' '.repeat(widths[i]! - [...c].length) + c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ').trimEnd();
   return [...lines, ...all.map(line)].join('\n');
@@ -98,9 +100,8 @@ export function formatDiffTable(v: DiffView): string {
 
 /** Markdown for a PR comment. */
 export function formatDiffMarkdown(v: DiffView): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = [
-    `## Energy diff: \`${esc(v.a.label)}\` → \`${esc(v.b.label)}\``,
+    `## Energy diff: ${markdownCode(v.a.label)} → ${markdownCode(v.b.label)}`,
     '',
     `${settingLine(v)}`,
     '',
@@ -113,7 +114,7 @@ export function formatDiffMarkdown(v: DiffView): string {
   ];
   for (const r of shownRows(v.diff.rows, v.depth, v.all)) {
     lines.push(
-      `| ${'&nbsp;&nbsp;'.repeat(r.depth)}\`${esc(r.depth === 0 ? 'root' : lastSegment(r.scope))}\` (${esc(r.instanceType)}) | ${r.status} | ${r.energyAJ === undefined ? '–' : formatEnergyAuto(r.energyAJ)} | ${r.energyBJ === undefined ? '–' : formatEnergyAuto(r.energyBJ)} | ${signedJ(r.deltaJ)} | ${formatEnergyAuto(r.sigmaJ)} | ${signedPct(r.relativeDelta)} |`,
+      `| ${'&nbsp;&nbsp;'.repeat(r.depth)}${markdownCode(r.depth === 0 ? 'root' : lastSegment(r.scope), true)} (${markdownText(r.instanceType)}) | ${r.status} | ${r.energyAJ === undefined ? '–' : formatEnergyAuto(r.energyAJ)} | ${r.energyBJ === undefined ? '–' : formatEnergyAuto(r.energyBJ)} | ${signedJ(r.deltaJ)} | ${formatEnergyAuto(r.sigmaJ)} | ${signedPct(r.relativeDelta)} |`,
     );
   }
   return lines.join('\n');

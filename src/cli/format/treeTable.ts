@@ -6,6 +6,8 @@ import {
   formatShare,
   type PredictedNode,
 } from '../../engine/index.js';
+import { maxOf } from '../../engine/arrays.js';
+import { markdownCode, markdownText, terminalText } from '../../engine/report/escapeText.js';
 
 /** Options shared by the text formats. */
 export interface TreeFormatOptions {
@@ -45,7 +47,7 @@ function collectRows(node: PredictedNode, depth: number, options: TreeFormatOpti
   const name = run?.label ?? (depth === 0 ? node.node.scope : lastSegment(node.node.scope));
   const branch = depth === 0 ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`;
   const repeats = run && run.count > 1 ? ` ×${run.count}` : '';
-  out.push(rowOf(node, `${branch}${name} (${node.node.instanceType})${repeats}`));
+  out.push(rowOf(node, `${branch}${terminalText(`${name} (${node.node.instanceType})`)}${repeats}`));
   if (depth >= options.maxDepth) return;
   const childPrefix = depth === 0 ? '' : `${prefix}${isLast ? '   ' : '│  '}`;
   const runs: SiblingRun[] = options.expandRepeats ? node.children.map((c) => ({ first: c, count: 1, label: undefined })) : foldRepeats(node.children, options.maxDepth - depth - 1);
@@ -123,7 +125,7 @@ export function formatTreeTable(root: PredictedNode, options: TreeFormatOptions)
   collectRows(root, 0, options, '', true, rows);
   const header: Row = { label: 'node', calls: 'calls', energy: 'energy/inf.', share: 'share', flops: 'FLOPs/inf.', bytes: 'bytes/inf.', bound: 'bound' };
   const all = [header, ...rows];
-  const width = (k: keyof Row) => Math.max(...all.map((r) => [...r[k]].length));
+  const width = (k: keyof Row) => maxOf(all.map((r) => [...r[k]].length));
   const pad = (s: string, w: number, right = false) => {
     const fill = ' '.repeat(Math.max(0, w - [...s].length));
     return right ? fill + s : s + fill;
@@ -150,7 +152,7 @@ export function formatTreeMarkdown(root: PredictedNode, options: TreeFormatOptio
   const visit = (n: PredictedNode, depth: number) => {
     const indent = depth === 0 ? '' : `${'&nbsp;&nbsp;'.repeat(depth)}`;
     lines.push(
-      `| ${indent}\`${depth === 0 ? n.node.scope : lastSegment(n.node.scope)}\` | ${n.node.instanceType} | ${n.node.calls} | ${formatEnergyAuto(n.energyJ)} | ${formatShare(n.share)} | ${formatFlops(n.node.flops * n.node.calls)} | ${n.regime} |`,
+      `| ${indent}${markdownCode(depth === 0 ? n.node.scope : lastSegment(n.node.scope), true)} | ${markdownText(n.node.instanceType)} | ${n.node.calls} | ${formatEnergyAuto(n.energyJ)} | ${formatShare(n.share)} | ${formatFlops(n.node.flops * n.node.calls)} | ${n.regime} |`,
     );
     if (depth < options.maxDepth) for (const c of n.children) visit(c, depth + 1);
   };

@@ -7,6 +7,8 @@
  */
 import { parse, type ParseError } from 'jsonc-parser';
 import { MalformedFileError } from '../errors.js';
+import { jsonNestingDepth } from '../limits/jsonNesting.js';
+import { MAX_NESTING_DEPTH } from '../limits/workBudgets.js';
 
 /** The architecture knobs of the Compare view. */
 export type ConfigFieldId = 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'intermediate';
@@ -40,6 +42,7 @@ const LABELS: Readonly<Record<ConfigFieldId, string>> = {
 const MAX_POSITION_KEYS = ['max_position_embeddings', 'n_positions', 'n_ctx', 'max_seq_len', 'seq_length'];
 
 function parseObject(text: string): Record<string, unknown> | undefined {
+  if (jsonNestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) return undefined;
   const errors: ParseError[] = [];
   const value: unknown = parse(text, errors, { allowTrailingComma: true });
   return errors.length === 0 && value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -11,6 +11,7 @@ import type { DiffRow } from './compareTrees.js';
 import { KIND_GROUP_LABELS } from './kindGroup.js';
 import { primitiveKindOfNode } from './kindGroup.js';
 import type { SweepAxis, SweepPoint } from './whatIf.js';
+import { pushAll } from '../arrays.js';
 
 /** Everything the current view shows; sections left undefined are not exported. */
 export interface ExportView {
@@ -165,7 +166,7 @@ export function toMarkdownExport(view: ExportView): string {
       ),
     );
   }
-  if (p.warnings.length > 0) out.push('', '## Warnings', '', ...p.warnings.map((w) => `- ${markdownCell(w)}`));
+  if (p.warnings.length > 0) pushAll(out, ['', '## Warnings', '', ...p.warnings.map((w) => `- ${markdownCell(w)}`)]);
   out.push('');
   return out.join('\n');
 }

@@ -7,6 +7,7 @@
 import { formatEnergyAuto, formatSignificant } from '../report/formatUnits.js';
 import { escapeXml, px } from './markup.js';
 import type { SweepAxis, SweepPoint } from './whatIf.js';
+import { maxOf } from '../arrays.js';
 
 /** Which energy the chart plots. */
 export type SweepMetric = 'inference' | 'token';
@@ -68,7 +69,7 @@ export function renderSweepChart(points: readonly SweepPoint[], options: SweepCh
     const t = logX ? Math.log2(x / xMin) / Math.log2(xMax / xMin) : (x - xMin) / (xMax - xMin);
     return margin.left + t * plotW;
   };
-  const yTop = Math.max(...sorted.map((p) => value(p) + Math.max(0, sigma(p))));
+  const yTop = maxOf(sorted.map((p) => value(p) + Math.max(0, sigma(p))));
   const ticks = niceTicks(yTop > 0 ? yTop : 1);
   const yMax = ticks[ticks.length - 1]!;
   const ty = (y: number): number => margin.top + plotH - (Math.max(0, y) / yMax) * plotH;

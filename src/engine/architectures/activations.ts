@@ -6,6 +6,7 @@
  */
 import { MalformedFileError } from '../errors.js';
 import { FLOPS_PER_ELEMENT } from '../features/primitiveCost.js';
+import { ownValue } from '../ownKey.js';
 
 /** The module an activation name becomes, and its cost per element (FLOPs). */
 export interface ActivationSpec {
@@ -39,7 +40,7 @@ export const SUPPORTED_ACTIVATIONS: readonly string[] = Object.keys(ACTIVATIONS)
  * @throws MalformedFileError for a name transformers would not accept either
  */
 export function activationFor(name: string, key: string, context: string): ActivationSpec {
-  const spec = ACTIVATIONS[name];
+  const spec = ownValue(ACTIVATIONS, name);
   if (!spec) {
     throw new MalformedFileError(`${context}: unsupported ${key} "${name}" (supported: ${SUPPORTED_ACTIVATIONS.join(', ')})`);
   }

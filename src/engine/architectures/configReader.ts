@@ -5,6 +5,7 @@
  * are read with that default and the assumption is written to the warnings.
  */
 import { MalformedFileError, MissingFieldError } from '../errors.js';
+import { configFieldLimit } from '../limits/workBudgets.js';
 
 export class ConfigReader {
   /** Keys (as written in the config) that were read, so the importer can report unused ones if it wants. */
@@ -62,7 +63,7 @@ export class ConfigReader {
     const v = this.raw[key];
     if (v === undefined || v === null) return fallback;
     this.used.add(key);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
       throw new MalformedFileError(`${this.context}: "${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
     }
     return v;
@@ -87,7 +88,7 @@ export class ConfigReader {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
       throw new MalformedFileError(`${this.context}: "${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
     }
-    return v;
+    return this.capped(key, v);
   }
 
   /** Any integer (negative values are flags in some configs, e.g. DeBERTa's max_relative_positions -1), or the fallback; no assumption is reported. */
@@ -96,7 +97,7 @@ export class ConfigReader {
     if (v === undefined || v === null) return fallback;
     this.used.add(key);
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new MalformedFileError(`${this.context}: "${key}" must be an integer, got ${JSON.stringify(v)}`);
-    return v;
+    return v < 0 ? -this.capped(key, -v) : this.capped(key, v);
   }
 
   /** A positive finite number (scales, fractions, soft-caps), or undefined when absent or null. */
@@ -140,7 +141,7 @@ export class ConfigReader {
     const v = this.raw[key];
     if (v === undefined || v === null) return undefined;
     this.used.add(key);
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
       throw new MalformedFileError(`${this.context}: "${key}" must be a list of non-negative integers, got ${JSON.stringify(v).slice(0, 80)}`);
     }
     return v as number[];
@@ -160,6 +161,19 @@ export class ConfigReader {
     this.used.add(key);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
       throw new MalformedFileError(`${this.context}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    }
+    return this.capped(key, v);
+  }
+
+  /**
+   * `v` after checking it against the field's limit (far above any real
+   * model: 10,000 layers, 65,536 heads ...), so an absurd config is one line,
+   * not minutes of work; every size stays a finite integer <= 2^53.
+   */
+  private capped(key: string, v: number): number {
+    const { limit, what } = configFieldLimit(key);
+    if (!Number.isSafeInteger(v) || v > limit) {
+      throw new MalformedFileError(`${this.context}: "${key}" is ${v}, above IrEne's limit of ${limit.toLocaleString('en-US')} ${what} (far beyond any real model)`);
     }
     return v;
   }

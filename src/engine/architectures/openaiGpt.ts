@@ -28,6 +28,7 @@ import { MalformedFileError } from '../errors.js';
 import { FLOPS_PER_ELEMENT } from '../features/primitiveCost.js';
 import { checkLearnedPositions, headDim, type ArchitectureBuilder } from './architecture.js';
 import type { ModelNode } from '../tree/modelNode.js';
+import { ownValue } from '../ownKey.js';
 
 /**
  * openai-gpt takes its activation from `ACT_FNS` (relu, silu, gelu, swish),
@@ -42,7 +43,7 @@ const OPENAI_ACT_FNS: Record<string, ActivationSpec> = {
 };
 
 function openaiActivation(name: string, context: string): ActivationSpec {
-  const spec = OPENAI_ACT_FNS[name];
+  const spec = ownValue(OPENAI_ACT_FNS, name);
   if (!spec) throw new MalformedFileError(`${context}: unsupported afn "${name}" (supported: ${Object.keys(OPENAI_ACT_FNS).join(', ')})`);
   return spec;
 }

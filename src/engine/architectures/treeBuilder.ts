@@ -19,6 +19,7 @@ import {
 } from '../features/tensorOpCost.js';
 import { DTYPE_BYTES, type Dtype, type ModelNode, type NodeType } from '../tree/modelNode.js';
 import { primitiveKindOf } from '../tree/primitiveKind.js';
+import { TreeNodeBudget } from '../limits/workBudgets.js';
 
 /** Optional node details shared by the factory methods. */
 export interface NodeOptions {
@@ -47,10 +48,12 @@ export class NodeFactory {
   /**
    * @param dtype compute dtype of activations and (unquantized) weights
    * @param quantized bytes per weight of quantized Linears (quantization_config), if any
+   * @param budget counts every node made against the shared tree node limit
    */
   constructor(
     readonly dtype: Dtype,
     private readonly quantized?: QuantizedWeightBytes,
+    readonly budget: TreeNodeBudget = new TreeNodeBudget('config'),
   ) {}
 
   /** Bytes per element of the compute dtype (bytes). */
@@ -67,6 +70,7 @@ export class NodeFactory {
     children: ModelNode[],
     configKey: string | undefined,
   ): ModelNode {
+    this.budget.take();
     const node: ModelNode = {
       scope,
       type,

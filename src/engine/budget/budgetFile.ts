@@ -19,6 +19,7 @@ import {
   type BudgetLimitKey,
   type BudgetSettingKey,
 } from './budgetFields.js';
+import { assertJsonNesting } from '../limits/jsonNesting.js';
 
 /** The name a budget file has at the root of a repository. */
 export const BUDGET_FILE_NAME = 'irene.budget.json';
@@ -180,6 +181,7 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
  * @throws BudgetFileError for invalid JSON (with its line) or a field at fault.
  */
 export function parseBudgetJson(text: string, fileName: string): Budget {
+  assertJsonNesting(text, fileName, (m) => new BudgetFileError(m, []));
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
   const first = errors[0];

@@ -7,6 +7,8 @@
  */
 import { findNodeAtLocation, parseTree, type Node as JsonNode } from 'jsonc-parser';
 import type { BudgetFieldPath } from './budgetFile.js';
+import { jsonNestingDepth } from '../limits/jsonNesting.js';
+import { MAX_NESTING_DEPTH } from '../limits/workBudgets.js';
 
 /** A 0-based range on one line. */
 export interface BudgetLocation {
@@ -30,6 +32,7 @@ function at(starts: number[], offset: number, length: number): BudgetLocation {
 }
 
 function locateJson(text: string, path: BudgetFieldPath): BudgetLocation | undefined {
+  if (jsonNestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) return undefined;
   const root = parseTree(text, [], { allowTrailingComma: true });
   if (!root) return undefined;
   const starts = lineStarts(text);

@@ -10,6 +10,8 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { nodesByConfigKey } from '../analysis/configKeyNodes.js';
 import { locateConfigKeys } from '../importers/hfConfig/configKeyLocator.js';
 import type { PredictedNode } from '../tree/modelNode.js';
+import { jsonNestingDepth } from '../limits/jsonNesting.js';
+import { MAX_NESTING_DEPTH } from '../limits/workBudgets.js';
 
 /** One part of a model and its share of the energy per inference. */
 export interface BudgetPart {
@@ -37,7 +39,7 @@ function sum(nodes: readonly PredictedNode[]): number {
 function configParts(root: PredictedNode, text: string): BudgetPart[] {
   const located = locateConfigKeys(text);
   let values: Record<string, unknown> = {};
-  const parsed: unknown = parseJsonc(text, [], { allowTrailingComma: true });
+  const parsed: unknown = jsonNestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH ? undefined : parseJsonc(text, [], { allowTrailingComma: true });
   if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) values = parsed as Record<string, unknown>;
   const parts: BudgetPart[] = [];
   const byKey = nodesByConfigKey(root);

@@ -6,6 +6,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { LimitCheck, BudgetBaseline, BudgetModelResult } from './budgetVerdict.js';
 import type { BudgetPart } from './budgetParts.js';
+import { assertJsonNesting } from '../limits/jsonNesting.js';
 
 /** Identifies the report format; bumped when a field changes meaning. */
 export const BUDGET_REPORT_SCHEMA = 'irene-check/1';
@@ -122,6 +123,7 @@ function isNum(v: unknown): v is number {
  * @throws InvalidInputError when the text is not a report of this format.
  */
 export function parseBudgetReport(text: string, fileName: string, label = fileName): Map<string, BudgetBaseline> {
+  assertJsonNesting(text, label, (m) => new InvalidInputError(m));
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -85,7 +85,7 @@ export function parseCheckReport(stdout: string, python: string): PythonCheckRep
   if (!isObject(v) || typeof v['python'] !== 'string') {
     throw new CalibrationError(`${python} did not answer the harness's check (is it Python 3.8 or newer?)`);
   }
-  const sources: PythonCheckReport['energySources'] = {};
+  const sources: PythonCheckReport['energySources'] = Object.create(null) as PythonCheckReport['energySources'];
   const es = v['energy_sources'];
   if (isObject(es)) {
     for (const [k, s] of Object.entries(es)) {

@@ -8,13 +8,19 @@ import { AbortedError } from '../errors.js';
 import { CalibrationError } from './harnessCommand.js';
 import type { ProcessResult, ProcessRunner } from './processRunner.js';
 
+/** Most characters of stdout kept (its tail, where the harness's answer is). */
+const MAX_STDOUT_CHARS = 8 * 1024 * 1024;
+/** Longest stderr line passed on (characters); the rest of a longer line is dropped. */
+const MAX_STDERR_LINE_CHARS = 64 * 1024;
+
 /**
  * A runner that spawns the program directly (no shell, so paths with spaces
  * and quotes are safe). On abort it sends SIGTERM, then SIGKILL after
  * `killGraceMs` if the program is still there.
  */
-export function createNodeProcessRunner(options: { killGraceMs?: number } = {}): ProcessRunner {
+export function createNodeProcessRunner(options: { killGraceMs?: number; maxStdoutChars?: number } = {}): ProcessRunner {
   const grace = options.killGraceMs ?? 3000;
+  const maxStdout = options.maxStdoutChars ?? MAX_STDOUT_CHARS;
   return {
     run(command, args, opts): Promise<ProcessResult> {
       return new Promise<ProcessResult>((resolve, reject) => {
@@ -35,7 +41,10 @@ export function createNodeProcessRunner(options: { killGraceMs?: number } = {}):
         child.stdout.setEncoding('utf8');
         child.stderr.setEncoding('utf8');
         child.stdout.on('data', (d: string) => {
+          // The harness's answer is its last line: keep the tail, so a program that prints
+          // hundreds of megabytes cannot fill memory (or pass V8's longest string).
           stdout += d;
+          if (stdout.length > 2 * maxStdout) stdout = stdout.slice(-maxStdout);
         });
         child.stderr.on('data', (d: string) => {
           pending += d;
@@ -43,7 +52,12 @@ export function createNodeProcessRunner(options: { killGraceMs?: number } = {}):
           while ((i = pending.indexOf('\n')) >= 0) {
             const line = pending.slice(0, i);
             pending = pending.slice(i + 1);
-            opts.onStderrLine?.(line);
+            opts.onStderrLine?.(line.length > MAX_STDERR_LINE_CHARS ? `${line.slice(0, MAX_STDERR_LINE_CHARS)}…` : line);
+          }
+          // A line without end is cut, not buffered forever.
+          if (pending.length > MAX_STDERR_LINE_CHARS) {
+            opts.onStderrLine?.(`${pending.slice(0, MAX_STDERR_LINE_CHARS)}…`);
+            pending = '';
           }
         });
         const onAbort = (): void => {

@@ -1,6 +1,7 @@
 import { InvalidInputError, UnsupportedFormatError, throwIfAborted } from '../errors.js';
 import type { Dtype, ModelTree } from '../tree/modelNode.js';
 import { DTYPES } from '../tree/modelNode.js';
+import { MAX_BATCH_SIZE, MAX_SEQUENCE_LENGTH } from '../limits/workBudgets.js';
 import type { ImportInput, ImportOptions, Importer } from './importer.js';
 
 const importers: Importer[] = [];
@@ -31,6 +32,8 @@ export function validateImportOptions(options: ImportOptions): void {
     if (!Number.isInteger(value) || value < 1) {
       throw new InvalidInputError(`${name} must be a positive integer, got ${String(value)}`);
     }
+    const limit = name === 'batch size' ? MAX_BATCH_SIZE : MAX_SEQUENCE_LENGTH;
+    if (value > limit) throw new InvalidInputError(`${name} ${String(value)} is above IrEne's limit of ${limit.toLocaleString('en-US')}`);
   }
   if (!DTYPES.includes(options.dtype)) {
     throw new InvalidInputError(`dtype must be one of ${DTYPES.join(', ')}, got "${String(options.dtype)}"`);

@@ -17,6 +17,7 @@ import { leafDistance, trainingRanges, treeExtrapolation, type TrainingRange } f
 import { noiseFor, type NoiseLike, type Residual } from './uncertainty.js';
 import type { HardwareSpec } from '../hardware/hardwareSpec.js';
 import { treeWork, rooflineRates } from '../features/nodeWork.js';
+import { pushAll } from '../arrays.js';
 
 /** MAPE per level (percent). NaN where the level has no measured node. */
 export interface LevelErrors {
@@ -106,7 +107,7 @@ export function crossValidate(trees: readonly ModelTree[], options: CrossValidat
     );
     const scored = scoreTrees(test, model, hardware, { ranges: trainingRanges(train), noise: options.noise, fold: g, signal: options.signal });
     perModel.push({ model: g, ...scored.errors });
-    residuals.push(...scored.residuals);
+    pushAll(residuals, scored.residuals);
   }
   options.onProgress?.(1, 'done');
   return { perModel, overall: meanErrors(perModel), residuals };
@@ -127,7 +128,7 @@ export function evaluateProfile(trees: readonly ModelTree[], profile: Profile, s
       { ranges: profile.trainingRange, noise: profile.noise, fold: m, signal },
     );
     perModel.push({ model: m, ...s.errors });
-    residuals.push(...s.residuals);
+    pushAll(residuals, s.residuals);
   }
   return { perModel, overall: meanErrors(perModel), residuals };
 }

@@ -7,6 +7,7 @@
 import type { ModelNode, ModelTree } from '../tree/modelNode.js';
 import { walkTree } from '../tree/treeWalk.js';
 import { primitiveKindOf } from '../tree/primitiveKind.js';
+import { pushAll } from '../arrays.js';
 
 /** Inclusive [min, max] range seen in training. */
 export type Range = [number, number];
@@ -83,12 +84,17 @@ export function trainingRanges(trees: readonly ModelTree[]): Record<string, Trai
   return out;
 }
 
+/** Largest factor outside a range that is reported (its ln, 690, stays finite in every product). */
+const MAX_FACTOR = 1e300;
+
 /** The factor by which `value` lies outside `range` (1 inside or within the slack), and on which side. */
 export function outsideFactor(value: number, range: Range | undefined): { factor: number; above: boolean } {
   if (!range || !(value > 0)) return { factor: 1, above: false };
   const [lo, hi] = range;
-  if (hi > 0 && value > hi) return { factor: value / hi, above: true };
-  if (lo > 0 && value < lo) return { factor: lo / value, above: false };
+  // Capped: a value of 2e-308 FLOPs against a range from 1e9 is "infinitely" far, which would make
+  // the uncertainty Infinity; 1e300 is far enough to say so.
+  if (hi > 0 && value > hi) return { factor: Math.min(value / hi, MAX_FACTOR), above: true };
+  if (lo > 0 && value < lo) return { factor: Math.min(lo / value, MAX_FACTOR), above: false };
   return { factor: 1, above: false };
 }
 
@@ -122,7 +128,7 @@ export function treeExtrapolation(tree: ModelTree, ranges: Record<string, Traini
     const prev = worst.get(kind);
     if (!prev || factor > prev.factor) worst.set(kind, { name: `${kind} FLOPs`, value: node.flops, range: r.flops, factor, above });
   }
-  dims.push(...worst.values());
+  pushAll(dims, worst.values());
   dims.sort((a, b) => b.factor - a.factor);
   return { distance: dims.length > 0 ? Math.log(dims[0]!.factor) : 0, dimensions: dims };
 }

@@ -8,7 +8,8 @@
  * trustworthy: a dtype mismatch, extrapolation, unknown primitives, and a run
  * that does not fit in the device's memory.
  */
-import { throwIfAborted } from '../errors.js';
+import { NonFinitePredictionError, throwIfAborted } from '../errors.js';
+import { assertTreeWorkFinite } from '../limits/workBudgets.js';
 import type { ModelTree, PredictedNode, Regime } from '../tree/modelNode.js';
 import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
@@ -19,6 +20,7 @@ import { extrapolationWarnings, leafDistance, treeExtrapolation, type Extrapolat
 import { noiseFor, relativeSigma, type Level } from './uncertainty.js';
 import { withOverrides, type HardwareOverrides, type HardwareSpec } from '../hardware/hardwareSpec.js';
 import { estimateForwardMemory, fitInMemory, memoryWarning, type MemoryFit } from '../hardware/deviceMemory.js';
+import { pushAll } from '../arrays.js';
 
 /** A whole-model prediction: the report's fields (PredictionLike) with the profile's full summary. */
 export interface Prediction extends PredictionLike {
@@ -52,6 +54,7 @@ export function relativeUncertainty(profile: Profile, level: Level, tokens: numb
  */
 export function predictTree(tree: ModelTree, profile: Profile, options: PredictOptions = {}): Prediction {
   throwIfAborted(options.signal);
+  assertTreeWorkFinite(tree);
   const model = profile.predictor;
   const hardware = withOverrides(profile.hardware, options);
   // Only the primitives the profile's training trees listed; the rest ran inside their parents there.
@@ -74,7 +77,7 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   }
   const memNote = memoryWarning(memory, hardware);
   if (memNote) warnings.push(memNote);
-  warnings.push(...extrapolationWarnings(extrapolation));
+  pushAll(warnings, extrapolationWarnings(extrapolation));
   const fallbackTypes = new Set<string>();
   nodes.forEach((n, i) => {
     if (usedFallback[i]) fallbackTypes.add(n.instanceType);
@@ -169,6 +172,9 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
     if (p >= 0) built[p]!.children.push(built[i]!);
   }
   const root = built[rootIdx]!;
+  for (const [what, v] of [['energy', root.energyJ], ['uncertainty', root.uncertaintyJ], ['time', root.timeS]] as const) {
+    if (!Number.isFinite(v) || v < 0) throw new NonFinitePredictionError(tree.modelName, profile.name, `${what} ${v}`);
+  }
   return {
     modelName: tree.modelName,
     profile: summarizeProfile(profile),

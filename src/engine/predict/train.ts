@@ -15,6 +15,7 @@ import { leafVocabulary } from './leafVocabulary.js';
 import { trainingRanges } from './extrapolation.js';
 import { calibrateUncertainty, mapeToSigma, DEFAULT_PER_LOG_DISTANCE, LEVELS, type UncertaintyModel } from './uncertainty.js';
 import type { HardwareSpec } from '../hardware/hardwareSpec.js';
+import { maxOf } from '../arrays.js';
 
 /** Options of {@link trainProfile}. */
 export interface TrainProfileOptions {
@@ -141,7 +142,7 @@ function uncertaintyFrom(cv: { overall: { mlPct: number; modulePct: number; mode
   const mape = { ml: cv.overall.mlPct, module: cv.overall.modulePct, model: cv.overall.modelPct };
   const known = Object.values(mape).filter((v) => Number.isFinite(v));
   const fallback = Object.fromEntries(
-    LEVELS.map((l) => [l, Number.isFinite(mape[l]) ? mapeToSigma(mape[l]) : known.length > 0 ? mapeToSigma(Math.max(...known)) : 0.5]),
+    LEVELS.map((l) => [l, Number.isFinite(mape[l]) ? mapeToSigma(mape[l]) : known.length > 0 ? mapeToSigma(maxOf(known)) : 0.5]),
   ) as Record<(typeof LEVELS)[number], number>;
   if (cv.residuals.length > 0) return calibrateUncertainty(cv.residuals, fallback);
   return {

@@ -15,6 +15,7 @@ import { TIME_MODEL_FIELDS } from '../predict/timeModel.js';
 import { LEVELS, type UncertaintyModel } from '../predict/uncertainty.js';
 import type { TrainingRange } from '../predict/extrapolation.js';
 import { validateHardware, type HardwareSpec } from '../hardware/hardwareSpec.js';
+import { assertJsonNesting } from '../limits/jsonNesting.js';
 
 export type { Range, TrainingRange } from '../predict/extrapolation.js';
 
@@ -117,6 +118,7 @@ export function summarizeProfile(p: Profile): ProfileSummary {
  * @throws ProfileError naming the first field that is missing or wrong.
  */
 export function parseProfile(json: string, origin: string): Profile {
+  assertJsonNesting(json, origin, (m) => new ProfileError(m));
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -135,6 +137,8 @@ type Obj = Record<string, unknown>;
 
 /** Upper bound of any coefficient: a check against corrupted or hand-edited profiles. */
 const MAX_COEFFICIENT = 1e6;
+/** Largest value of a training range (FLOPs, bytes, tokens ...): far above any real model, and finite when multiplied. */
+const MAX_RANGE_VALUE = 1e30;
 /** Largest aggregation weight magnitude: beyond it tanh saturates and the weights carry no information. */
 const MAX_WEIGHT = 1e3;
 
@@ -191,12 +195,24 @@ export function validateProfile(value: unknown, origin: string): Profile {
   // JSON has no NaN: a level without measured nodes is written as null and read back as NaN.
   for (const k of ['mlPct', 'modulePct', 'modelPct']) cv[k] = num(cv, k, 'crossValidation.', 0, 1e9, true);
   if (!Array.isArray(cv['perModel'])) fail('crossValidation.perModel', 'must be an array');
+  (cv['perModel'] as unknown[]).forEach((m, i) => {
+    const mo = obj(m, `crossValidation.perModel[${i}]`);
+    str(mo, 'model', `crossValidation.perModel[${i}].`);
+    for (const k of ['mlPct', 'modulePct', 'modelPct']) mo[k] = num(mo, k, `crossValidation.perModel[${i}].`, 0, 1e9, true);
+  });
   const tr = obj(root['trainingRange'], 'trainingRange');
   if (!tr['model']) fail('trainingRange.model', 'is missing');
   for (const [k, r] of Object.entries(tr)) {
     const ro = obj(r, `trainingRange.${k}`);
-    for (const f of ['batch', 'seq', 'flops']) nums(ro[f], `trainingRange.${k}.${f}`, 2, 0);
-    for (const f of ['bytes', 'tokens', 'parameters']) if (ro[f] !== undefined) nums(ro[f], `trainingRange.${k}.${f}`, 2, 0);
+    // A range is [lowest, highest] seen in training ([0, 0] for a kind that does no such work):
+    // inverted, or with its top between 0 and one unit, it puts inputs infinitely far outside it.
+    const range = (f: string): void => {
+      const [lo, hi] = nums(ro[f], `trainingRange.${k}.${f}`, 2, 0, MAX_RANGE_VALUE) as [number, number];
+      if (lo > hi) fail(`trainingRange.${k}.${f}`, `is [${lo}, ${hi}]; the lowest value must not exceed the highest`);
+      if (hi > 0 && hi < 1) fail(`trainingRange.${k}.${f}`, `is [${lo}, ${hi}]; the highest value must be 0 or at least 1`);
+    };
+    for (const f of ['batch', 'seq', 'flops']) range(f);
+    for (const f of ['bytes', 'tokens', 'parameters']) if (ro[f] !== undefined) range(f);
   }
   if (root['noise'] !== undefined) {
     const n = obj(root['noise'], 'noise');
@@ -207,6 +223,8 @@ export function validateProfile(value: unknown, origin: string): Profile {
   const ul = obj(unc['levels'], 'uncertainty.levels');
   for (const level of LEVELS) {
     const l = obj(ul[level], `uncertainty.levels.${level}`);
+    // Up to 1000 %: training on a few noisy measurements (a CPU calibration) legitimately gives
+    // bands of 200-300 %, and train must be able to write what it measured.
     num(l, 'baseRelative', `uncertainty.levels.${level}.`, 0, 10);
     num(l, 'perLogDistance', `uncertainty.levels.${level}.`, 0, 10);
   }
@@ -224,6 +242,8 @@ export function validateProfile(value: unknown, origin: string): Profile {
   if (peak && (tm['secondsPerFlop'] as number) * peak < 1 - 1e-9) {
     fail('predictor.timeModel.secondsPerFlop', `implies more than the hardware's peak of ${peak} FLOP/s`);
   }
+  // Power drawn while busy on top of idle (W); below the power limit, or energies pass the ceiling.
+  num(pm, 'activePowerW', 'predictor.', 0, hardware.powerLimitW);
   const nReg = regressionColumnNames(featureSet).length;
   const checkReg = (v: unknown, path: string): void => {
     const r = obj(v, path);

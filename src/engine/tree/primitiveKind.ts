@@ -1,4 +1,5 @@
 import type { PrimitiveKind } from './modelNode.js';
+import { ownValue } from '../ownKey.js';
 
 /**
  * Maps a primitive's instance type (PyTorch class or functional op name, as
@@ -92,7 +93,7 @@ const KIND_BY_SUFFIX: readonly [RegExp, PrimitiveKind][] = [
 /** The normalised kind of an instance type; unknown types map to `other` (they still get a fallback prediction). */
 export function primitiveKindOf(instanceType: string): PrimitiveKind {
   const t = instanceType.toLowerCase();
-  const known = KIND_BY_TYPE[t];
+  const known = ownValue(KIND_BY_TYPE, t);
   if (known) return known;
   for (const [suffix, kind] of KIND_BY_SUFFIX) if (suffix.test(t)) return kind;
   return 'other';

@@ -3,6 +3,7 @@
  * (codicons in `$(name)` syntax), so they are tested without VS Code.
  */
 import type { BudgetModelResult } from '../../engine/budget/budgetVerdict.js';
+import { markdownCode } from '../../engine/report/escapeText.js';
 
 /** The budget part of a status bar state, as the BudgetService holds it. */
 export type BudgetStatus =
@@ -29,7 +30,7 @@ export function budgetTooltip(s: BudgetStatus): string {
   const lines = [`**Energy budget:** ${s.over ? 'over' : 'within'}`];
   for (const r of s.results) {
     const setting = `batch ${r.prediction.batchSize} × ${r.prediction.seqLen}, ${r.prediction.profile}`;
-    lines.push(`- \`${r.name}\` (models[${r.model.entry.index}], ${setting}):`);
+    lines.push(`- ${markdownCode(r.name)} (models[${r.model.entry.index}], ${setting}):`);
     for (const c of r.checks) lines.push(`  - ${c.status === 'over' ? '❌' : c.status === 'within-noise' ? '⚠️' : c.status === 'skipped' ? '–' : '✅'} ${c.message}`);
     if (r.checks.length === 0) lines.push('  - no limit set');
   }

@@ -24,6 +24,7 @@ import {
 import { AbortedError, IreneError } from '../../engine/errors.js';
 import { COMMANDS } from '../ids.js';
 import { settingId } from '../ireneSettings.js';
+import { pushAll } from '../../engine/arrays.js';
 
 /** Command id (mirror it in package.json `contributes.commands`, with `"enablement": "isWorkspaceTrusted"`). */
 export const CALIBRATE_COMMAND_ID = COMMANDS.calibrate;
@@ -142,7 +143,7 @@ async function calibrateInteractively(context: vscode.ExtensionContext, deps: Ca
   if (modelPicks.some((p) => p.label === CONFIG_ITEM)) {
     const uris = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'config.json': ['json'] }, title: 'Hugging Face config.json files' });
     if (!uris?.length) return;
-    models.push(...uris.map((u) => u.fsPath));
+    pushAll(models, uris.map((u) => u.fsPath));
   }
   const onGpu = sourcePick.source === 'nvml';
   const dtypes = onGpu ? ['bf16', 'fp16', 'fp32'] : ['fp32', 'bf16', 'fp16'];

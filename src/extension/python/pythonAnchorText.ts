@@ -7,6 +7,7 @@
 import { formatShare, type PredictedNode, type PredictionLike } from '../../engine/index.js';
 import { aggregate, escapeMarkdown, nodesMarkdown, relativeUncertainty, showEnergy, type EnergyDisplay } from '../energyText.js';
 import type { PythonAnchor } from './pythonSourceMapper.js';
+import { markdownCode } from '../../engine/report/escapeText.js';
 
 /** Per-layer rows shown at most in a hover (the rest are summarised). */
 const MAX_ROWS = 16;
@@ -37,14 +38,14 @@ export function pythonAnchorMarkdown(anchor: PythonAnchor, prediction: Predictio
   if (anchor.nodes.length > 1) {
     const rows = ['| node | per inference | per call | share | calls |', '|---|---:|---:|---:|---:|'];
     for (const p of anchor.nodes.slice(0, MAX_ROWS)) {
-      rows.push(`| \`${p.node.scope}\` | ${showEnergy(p.energyJ, display)} | ${showEnergy(p.energyPerCallJ, display)} | ${formatShare(p.share)} | ${p.node.calls} |`);
+      rows.push(`| ${markdownCode(p.node.scope, true)} | ${showEnergy(p.energyJ, display)} | ${showEnergy(p.energyPerCallJ, display)} | ${formatShare(p.share)} | ${p.node.calls} |`);
     }
     if (anchor.nodes.length > MAX_ROWS) rows.push(`| … ${anchor.nodes.length - MAX_ROWS} more | | | | |`);
     parts.push(rows.join('\n'));
   }
   const unresolved = [...new Set(anchor.nodes.flatMap((n) => collectUnresolved(n)))];
   if (unresolved.length) {
-    parts.push(`$(warning) Not resolved from the source: ${unresolved.map((u) => `\`${u}\``).join(', ')}. These numbers are incomplete.`);
+    parts.push(`$(warning) Not resolved from the source: ${unresolved.map((u) => markdownCode(u)).join(', ')}. These numbers are incomplete.`);
   }
   return parts.join('\n\n');
 }

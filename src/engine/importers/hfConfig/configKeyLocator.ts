@@ -5,6 +5,8 @@
  * reports positions in a half-typed file.
  */
 import { parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { jsonNestingDepth } from '../../limits/jsonNesting.js';
+import { MAX_NESTING_DEPTH } from '../../limits/workBudgets.js';
 
 /** Position of one key: 0-based line, and 0-based start / end (exclusive) columns of the quoted key. */
 export interface ConfigKeyLocation {
@@ -20,6 +22,8 @@ export interface ConfigKeyLocation {
  */
 export function locateConfigKeys(text: string): Map<string, ConfigKeyLocation> {
   const out = new Map<string, ConfigKeyLocation>();
+  // Too deep for the recursive parser: nothing located (the importer reports the file).
+  if (jsonNestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) return out;
   const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
   if (!root || root.type !== 'object') return out;
   const lineStarts = lineStartOffsets(text);

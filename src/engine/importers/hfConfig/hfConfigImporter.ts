@@ -17,6 +17,9 @@ import { checkWeights, readWeightFiles, type WeightFiles } from './weightFiles.j
 import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportInput, ImportOptions, Importer } from '../importer.js';
 import { validateImportOptions } from '../registry.js';
+import { TreeNodeBudget } from '../../limits/workBudgets.js';
+import { assertJsonNesting } from '../../limits/jsonNesting.js';
+import { ownValue } from '../../ownKey.js';
 
 /**
  * Builds the model tree of a parsed config.json.
@@ -34,12 +37,12 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
   if (typeof modelType !== 'string') {
     throw new MalformedFileError(`config.json: "model_type" must be a string, got ${JSON.stringify(modelType)}`);
   }
-  const build = ARCHITECTURES[modelType];
+  const build = ownValue(ARCHITECTURES, modelType);
   if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES, resemblance(config));
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
   const quant = readQuantizationConfig(cfg);
-  const f = new NodeFactory(options.dtype, quant ? (scope) => (quant.applies(scope) ? quant.bytesPerWeight : undefined) : undefined);
+  const f = new NodeFactory(options.dtype, quant ? (scope) => (quant.applies(scope) ? quant.bytesPerWeight : undefined) : undefined, new TreeNodeBudget(`${modelType} config`));
   const moe = { routedParameters: 0, activeRoutedParameters: 0 };
   const targetLen = options.targetLen ?? options.seqLen;
   const root = build(cfg, { batchSize: options.batchSize, seqLen: options.seqLen, targetLen, dtype: options.dtype, f, moe, signal: options.signal });
@@ -55,7 +58,7 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     root,
     warnings,
   };
-  if (ARCHITECTURE_SPECS[modelType]?.family === 'encoder-decoder') tree.targetLen = targetLen;
+  if (ownValue(ARCHITECTURE_SPECS, modelType)?.family === 'encoder-decoder') tree.targetLen = targetLen;
   if (moe.routedParameters > 0) tree.activeParameters = root.parameters - moe.routedParameters + moe.activeRoutedParameters;
   tree.weightBytes = weightBytesOf(root, f);
   if (weights) tree.weights = checkWeights(weights, root, cfg.context, quant?.bits ?? 4, (w) => warnings.push(w));
@@ -73,7 +76,7 @@ const DTYPE_NAMES: Readonly<Record<string, Dtype>> = { float32: 'fp32', float16:
 export function declaredDtypeOf(config: Readonly<Record<string, unknown>>, weights?: WeightFiles): Dtype | undefined {
   for (const key of ['dtype', 'torch_dtype']) {
     const v = config[key];
-    if (typeof v === 'string') return DTYPE_NAMES[v.replace(/^torch\./, '')];
+    if (typeof v === 'string') return ownValue(DTYPE_NAMES, v.replace(/^torch\./, ''));
   }
   if (!weights) return undefined;
   const bytes = new Map<string, number>();
@@ -97,6 +100,7 @@ function weightBytesOf(root: ModelNode, f: NodeFactory): number {
  * @throws MalformedFileError naming the line and column of the first error
  */
 export function parseConfigText(text: string, fileName: string): Record<string, unknown> {
+  assertJsonNesting(text, fileName);
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0) {

@@ -21,6 +21,7 @@ import { parseSafetensorsHeader, parseSafetensorsIndex, type SafetensorsHeader, 
 import { SAFETENSORS_INDEX_FILE } from './modelDirectory.js';
 import type { ModelNode, WeightFilesSummary } from '../../tree/modelNode.js';
 import { walkTree } from '../../tree/treeWalk.js';
+import { ownValue } from '../../ownKey.js';
 
 /** A weight file as an adapter hands it over: the name, the first 8 + N bytes (the header), and the file's size. */
 export interface WeightFileBytes {
@@ -119,7 +120,7 @@ export function checkWeights(files: WeightFiles, root: ModelNode, context: strin
   const scopes = treeScopes(root);
   let parameters = 0;
   let headParameters = 0;
-  const bytesByDtype: Record<string, number> = {};
+  const bytesByDtype: Record<string, number> = Object.create(null) as Record<string, number>;
   const unplaced = new Map<string, number>();
   const placed = new Set<string>();
   for (const t of all) {
@@ -139,7 +140,7 @@ export function checkWeights(files: WeightFiles, root: ModelNode, context: strin
   let dtype: string | undefined;
   let most = 0;
   for (const [d, b] of Object.entries(bytesByDtype)) {
-    if (FLOAT_DTYPES[d] && b > most) {
+    if (ownValue(FLOAT_DTYPES, d) && b > most) {
       most = b;
       dtype = FLOAT_DTYPES[d];
     }

@@ -5,9 +5,13 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { DataError, throwIfAborted } from '../../errors.js';
+import { formatMegabytes, MAX_DECOMPRESSED_BYTES } from '../../limits/inputLimits.js';
 import type { Dtype, ModelNode, ModelTree, NodeType, RuntimeFeatures } from '../../tree/modelNode.js';
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import { IRENE_SKIPPED_MODELS, RUNTIME_COLUMNS, type IreneLoadOptions } from './loadIreneCsv.js';
+import { pushAll } from '../../arrays.js';
+import { assertJsonNesting } from '../../limits/jsonNesting.js';
+import { ownValue } from '../../ownKey.js';
 
 /** PyTorch dtype names as written in the files, mapped onto the engine's. */
 const DTYPE_BY_NAME: Record<string, Dtype> = {
@@ -23,7 +27,7 @@ const DTYPE_BY_NAME: Record<string, Dtype> = {
 
 /** Maps a dtype name from a data file (`bfloat16`, `float32` ...) onto the engine's Dtype, if known. */
 export function dtypeFromName(name: string): Dtype | undefined {
-  return DTYPE_BY_NAME[name.toLowerCase().replace(/^torch\./, '')];
+  return ownValue(DTYPE_BY_NAME, name.toLowerCase().replace(/^torch\./, ''));
 }
 
 /** True when the bytes start with the gzip magic number. */
@@ -31,14 +35,23 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Text of a possibly gzipped file. */
+/**
+ * Text of a possibly gzipped file; inflating stops at MAX_DECOMPRESSED_BYTES,
+ * so a small gzip bomb is refused as too large instead of filling memory.
+ * @throws DataError for a damaged stream or one that inflates past the limit
+ */
 export function decodeMaybeGzip(bytes: Uint8Array, fileName: string): string {
   if (!isGzip(bytes)) return new TextDecoder().decode(bytes);
+  let inflated: Buffer;
   try {
-    return new TextDecoder().decode(gunzipSync(bytes));
+    inflated = gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new DataError(`${fileName}: too large when decompressed (over the ${formatMegabytes(MAX_DECOMPRESSED_BYTES)} limit for data files); split it or give it uncompressed`);
+    }
     throw new DataError(`${fileName}: the gzip stream is damaged (${(e as Error).message}); download the file again`);
   }
+  return new TextDecoder().decode(inflated);
 }
 
 type Json = Record<string, unknown>;
@@ -66,6 +79,7 @@ export function loadIreneJsonl(
     const raw = lines[i]!.trim();
     if (raw === '') continue;
     const where = `${fileName}: line ${i + 1}`;
+    assertJsonNesting(raw, where, (m) => new DataError(m));
     let obj: unknown;
     try {
       obj = JSON.parse(raw);
@@ -185,7 +199,7 @@ function redistributeSharedModules(tree: ModelTree): void {
   while (stack.length > 0) {
     const n = stack.pop()!;
     all.push(n);
-    stack.push(...n.children);
+    pushAll(stack, n.children);
   }
   for (const parent of all) {
     for (let idx = 0; idx < parent.children.length; idx++) {

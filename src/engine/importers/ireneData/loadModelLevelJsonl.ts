@@ -5,6 +5,7 @@
 import { DataError } from '../../errors.js';
 import type { Dtype, ModelTree } from '../../tree/modelNode.js';
 import { dtypeFromName } from './loadIreneJsonl.js';
+import { assertJsonNesting } from '../../limits/jsonNesting.js';
 
 /** One configuration's whole-model energy. */
 export interface ModelLevelRecord {
@@ -31,6 +32,7 @@ export function loadModelLevelJsonl(text: string, fileName = 'model_level.jsonl'
     const raw = lines[i]!.trim();
     if (raw === '') continue;
     const where = `${fileName}: line ${i + 1}`;
+    assertJsonNesting(raw, where, (m) => new DataError(m));
     let o: Record<string, unknown>;
     try {
       o = JSON.parse(raw) as Record<string, unknown>;

@@ -14,6 +14,7 @@ import { inferOnnxShapes, type TensorInfo } from './inferOnnxShapes.js';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './onnxModel.js';
 import { prepareOnnxGraph } from './prepareOnnxGraph.js';
 import { guessClassName, parsePyList, recoverOnnxScopes, type ScopeAssignment } from './recoverOnnxScopes.js';
+import { pushAll } from '../../arrays.js';
 
 /** Import options of the ONNX importer: the HF config the model was exported from, when known, names classes. */
 export type OnnxImportOptions = ImportOptions & { config?: Record<string, unknown> };
@@ -168,7 +169,7 @@ function assemble(
         leaves.set(leafPath, entry);
       }
       const n = entry.node;
-      n.source!.onnxNodes!.push(...nodeNames(u));
+      pushAll(n.source!.onnxNodes!, nodeNames(u));
       for (const k of u.nodes) nodeMl[k] = n.scope;
       if (u.dormant) entry.dormant.push(u.dormant);
       if (u.kind !== 'drop') {
@@ -190,7 +191,7 @@ function assemble(
       return;
     }
     if (u.kind === 'drop') {
-      mod.source!.onnxNodes!.push(...nodeNames(u));
+      pushAll(mod.source!.onnxNodes!, nodeNames(u));
       return;
     }
     const c = counters.get(mod.scope) ?? 0;

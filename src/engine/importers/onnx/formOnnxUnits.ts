@@ -24,6 +24,7 @@ import type { TensorInfo } from './inferOnnxShapes.js';
 import type { OnnxNode, OnnxTensor } from './onnxModel.js';
 import { attrInt } from './onnxModel.js';
 import type { PreparedGraph } from './prepareOnnxGraph.js';
+import { ownValue } from '../../ownKey.js';
 
 /** One primitive made of one or more ONNX nodes. */
 export interface OnnxUnit {
@@ -336,7 +337,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       push({ ...base, kind: rms ? 'rmsnorm' : 'layernorm', op: rms ? 'rmsnorm' : 'layernorm', className: rms ? 'RMSNorm' : 'LayerNorm', weight: w, cost });
       return;
     }
-    const act = ACTIVATIONS[op];
+    const act = ownValue(ACTIVATIONS, op);
     if (act) {
       const s = shapeOf(n.inputs[0]!);
       push({ ...base, kind: 'activation', op: act[0], className: act[2], cost: s ? pointwiseCost(s, act[1], ctx.dtype) : zeroCost(0) });
@@ -357,7 +358,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       push({ ...base, kind: 'memory', op: name, cost: outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0) });
       return;
     }
-    const ew = ELEMENTWISE_NAMES[op];
+    const ew = ownValue(ELEMENTWISE_NAMES, op);
     if (ew) {
       const shapes = ins.map((s) => (isConst(s) && (shapeOf(s)?.length ?? 0) <= 1 && numel(shapeOf(s) ?? []) <= 1 ? [] : (shapeOf(s) ?? [])));
       push({ ...base, kind: 'elementwise', op: ew, cost: known ? elementwiseCost(shapes, ctx.dtype) : zeroCost(0) });
@@ -382,13 +383,22 @@ function dropDeadConstantWork(units: OnnxUnit[], graph: PreparedGraph, nodes: On
   const constant = units.map((u) => u.outputs.every(isConst));
   const runtime = units.map((u, i) => u.kind !== 'drop' && !constant[i]);
   // feeds[i]: a run-time unit reads unit i's result, directly or through views.
-  const feeds = units.map(() => false);
+  const feeds = new Uint8Array(units.length);
   for (let i = units.length - 1; i >= 0; i--) {
     const u = units[i]!;
     if (runtime[i]) continue;
-    const readers = u.outputs.flatMap((t) => graph.consumers.get(t) ?? []).map((k) => unitOf[k]!).filter((r) => r >= 0);
     // Views pass the value on; an identity (x + 0) does not read its neutral constant.
-    feeds[i] = readers.some((r) => runtime[r] || (units[r]!.kind === 'drop' && units[r]!.op !== 'identity' && feeds[r]));
+    // (Plain loops: this runs once per unit of a 10k-node graph, in a cold process.)
+    search: for (const t of u.outputs) {
+      for (const k of graph.consumers.get(t) ?? []) {
+        const r = unitOf[k]!;
+        if (r < 0) continue;
+        if (runtime[r] || (units[r]!.kind === 'drop' && units[r]!.op !== 'identity' && feeds[r])) {
+          feeds[i] = 1;
+          break search;
+        }
+      }
+    }
     if (u.kind !== 'drop' && !feeds[i]) {
       u.dormant = u.cost;
       u.kind = 'drop';

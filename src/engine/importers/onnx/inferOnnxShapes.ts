@@ -196,7 +196,8 @@ export function inferOnnxShapes(
   outer?: Map<string, TensorInfo>,
 ): ShapeInference {
   const tensors = new Map<string, TensorInfo>(outer ?? []);
-  const bindings: Record<string, number> = {};
+  // No prototype: a dim_param named __proto__ or constructor is just a name.
+  const bindings: Record<string, number> = Object.create(null) as Record<string, number>;
   const unknownOps = new Set<string>();
   const warnings: string[] = [];
   const unbound = new Map<string, string>();

@@ -94,7 +94,8 @@ export function renderOnnxText(bytes: Uint8Array, options: OnnxImportOptions & {
   const model = decodeOnnxModel(bytes, options.fileName, options.signal);
   const { tree, layout } = buildOnnxTree(model, options, options.fileName);
   const lines = header(model, layout, options, tree.warnings);
-  const scopeLines: Record<string, number> = {};
+  // No prototype: scopes come from the file (a node named constructor).
+  const scopeLines: Record<string, number> = Object.create(null) as Record<string, number>;
 
   const modules: ModelNode[] = [];
   const byScope = new Map<string, ModelNode>();

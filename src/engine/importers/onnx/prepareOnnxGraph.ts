@@ -6,6 +6,8 @@
  */
 import { MalformedFileError, throwIfAborted } from '../../errors.js';
 import type { OnnxFunction, OnnxGraph, OnnxModel, OnnxNode } from './onnxModel.js';
+import { pushAll } from '../../arrays.js';
+import { MAX_INLINED_ONNX_NODES, TreeNodeBudget } from '../../limits/workBudgets.js';
 
 /** A graph ready for inference: nodes in execution order plus who produces and consumes each tensor. */
 export interface PreparedGraph {
@@ -31,16 +33,40 @@ export function prepareOnnxGraph(model: OnnxModel, fileName: string, signal?: Ab
   const functions = new Map<string, OnnxFunction>();
   for (const f of model.functions) functions.set(`${f.domain}::${f.name}`, f);
   let inlined = 0;
+  // Inlining multiplies: a function calling another 20 times, 8 levels deep, is 20^8 nodes. The
+  // budget counts every node inlining adds; calls past it (and calls of a function from inside
+  // itself) stay opaque nodes, with a warning.
+  let added = 0;
+  let overBudget = 0;
+  const recursive = new Set<string>();
+  const active = new Set<string>();
+  const prefixes = new Set<string>();
   const expand = (nodes: OnnxNode[], depth: number): OnnxNode[] => {
     const out: OnnxNode[] = [];
     for (const n of nodes) {
-      const fn = functions.get(`${n.domain}::${n.opType}`);
+      const key = `${n.domain}::${n.opType}`;
+      const fn = functions.get(key);
       if (!fn || depth >= MAX_FUNCTION_DEPTH) {
         out.push(n);
         continue;
       }
+      if (active.has(key)) {
+        recursive.add(fn.name);
+        out.push(n);
+        continue;
+      }
+      if (added + fn.nodes.length > MAX_INLINED_ONNX_NODES) {
+        overBudget++;
+        out.push(n);
+        continue;
+      }
+      added += fn.nodes.length;
       inlined++;
-      const prefix = `${n.name || n.opType}/`;
+      throwIfAborted(signal);
+      // Unnamed calls of one function in one body would share a prefix and produce a tensor twice.
+      let prefix = `${n.name || n.opType}/`;
+      if (prefixes.has(prefix)) prefix = `${n.name || n.opType}_${inlined}/`;
+      prefixes.add(prefix);
       const rename = new Map<string, string>();
       fn.inputs.forEach((name, k) => rename.set(name, n.inputs[k] ?? ''));
       fn.outputs.forEach((name, k) => rename.set(name, n.outputs[k] ?? ''));
@@ -53,12 +79,21 @@ export function prepareOnnxGraph(model: OnnxModel, fileName: string, signal?: Ab
         // The call's metadata (module scope) wins over the body's, which has none from exporters.
         metadata: { ...b.metadata, ...n.metadata },
       }));
-      out.push(...expand(body, depth + 1));
+      active.add(key);
+      pushAll(out, expand(body, depth + 1));
+      active.delete(key);
     }
     return out;
   };
   const raw = model.functions.length > 0 ? expand(model.graph.nodes, 0) : model.graph.nodes;
+  new TreeNodeBudget(fileName).take(raw.length);
   if (inlined > 0) warnings.push(`${inlined} calls of model-local functions were expanded into their nodes`);
+  if (overBudget > 0) {
+    warnings.push(`${overBudget} calls of model-local functions were left unexpanded: inlining stopped at ${MAX_INLINED_ONNX_NODES.toLocaleString('en-US')} added nodes (IrEne's limit); their cost is not predicted`);
+  }
+  if (recursive.size > 0) {
+    warnings.push(`model-local function${recursive.size > 1 ? 's' : ''} ${[...recursive].join(', ')} call${recursive.size > 1 ? '' : 's'} itself: those calls were left unexpanded and their cost is not predicted`);
+  }
 
   let subgraphNodes = 0;
   let controlFlow = 0;

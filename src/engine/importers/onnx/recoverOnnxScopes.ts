@@ -14,6 +14,8 @@
 import type { OnnxUnit } from './formOnnxUnits.js';
 import type { OnnxNode, OnnxTensor } from './onnxModel.js';
 import type { PreparedGraph } from './prepareOnnxGraph.js';
+import { pushAll } from '../../arrays.js';
+import { ownValue } from '../../ownKey.js';
 
 /** Where each unit sits in the module tree. */
 export interface ScopeAssignment {
@@ -119,7 +121,7 @@ export function guessClassName(path: string, prefix: string): string {
     crossattention: 'Attention',
   };
   if (s === 'output') return `${prefix}${prev === 'attention' ? 'SelfOutput' : 'Output'}`;
-  const role = roles[s];
+  const role = ownValue(roles, s);
   if (role) return prefix + role;
   return s.replace(/(^|_)([a-z])/g, (_, __: string, c: string) => c.toUpperCase());
 }
@@ -165,7 +167,7 @@ function namePath(n: OnnxNode): NodePath | undefined {
 }
 
 function familyOf(ctx: ScopeContext, leaves: Iterable<string>): OnnxFamily {
-  const byType = ctx.modelType ? FAMILY_BY_MODEL_TYPE[ctx.modelType] : undefined;
+  const byType = ctx.modelType ? ownValue(FAMILY_BY_MODEL_TYPE, ctx.modelType) : undefined;
   if (byType) return byType;
   for (const l of leaves) {
     if (/(^|\.)attention\.self\.query$/.test(l)) return 'bert';
@@ -176,7 +178,7 @@ function familyOf(ctx: ScopeContext, leaves: Iterable<string>): OnnxFamily {
 }
 
 function prefixOf(ctx: ScopeContext, family: OnnxFamily): string {
-  if (ctx.modelType && CLASS_PREFIX[ctx.modelType]) return CLASS_PREFIX[ctx.modelType]!;
+  if (ctx.modelType && ownValue(CLASS_PREFIX, ctx.modelType)) return CLASS_PREFIX[ctx.modelType]!;
   return family === 'bert' ? 'Bert' : family === 'gpt2' ? 'GPT2' : family === 'llama' ? 'Llama' : '';
 }
 
@@ -264,7 +266,7 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
       for (const c of graph.consumers.get(t) ?? []) {
         const cu = unitOfNode.get(c);
         if (cu === undefined || cu === i) continue;
-        if (units[cu]!.kind === 'drop') stack.push(...units[cu]!.outputs);
+        if (units[cu]!.kind === 'drop') pushAll(stack, units[cu]!.outputs);
         else out.add(cu);
       }
     }
@@ -314,12 +316,18 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
   const used = new Set<string>(claimedLeaf);
   const embeddingLeaves = new Set(units.flatMap((u, i) => (anchor[i] && u.kind === 'embedding' ? [leaf[i]!] : [])));
   const ordinal = new Map<string, number>();
+  const nextSuffix = new Map<string, number>();
   units.forEach((u, i) => {
     if (anchor[i] || u.kind === 'drop') return;
     const m = module[i]!;
     const leafName = (base: string): string => {
       let name = m === '' ? base : `${m}.${base}`;
-      for (let k = 1; used.has(name); k++) name = `${m === '' ? '' : m + '.'}${base}_${k}`;
+      // Start from the suffix this name last got: trying _1, _2 ... from 1 each time is quadratic
+      // in a module with thousands of same-named leaves (a wide fan-out).
+      const key = name;
+      let k = nextSuffix.get(key) ?? 1;
+      for (; used.has(name); k++) name = `${m === '' ? '' : m + '.'}${base}_${k}`;
+      nextSuffix.set(key, k);
       used.add(name);
       return name;
     };
@@ -338,7 +346,7 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
       const list = m === '' ? table.root : blockOf(m) === m ? table.block : table.other;
       leaf[i] = leafName(list[Math.min(k, list.length - 1)]!);
     } else if (u.kind === 'activation' && u.className) {
-      leaf[i] = leafName(ACT_NAMES[`${family}:${lastSegment(m)}`] ?? 'act');
+      leaf[i] = leafName(ownValue(ACT_NAMES, `${family}:${lastSegment(m)}`) ?? 'act');
     } else if (u.kind === 'linear' || u.kind === 'embedding' || u.kind === 'conv') {
       const own = u.weight ? ctx.originalName(u.weight) : undefined;
       const ownLeaf = own?.endsWith('.weight') ? own.slice(0, -'.weight'.length) : undefined;

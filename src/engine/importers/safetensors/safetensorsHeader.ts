@@ -10,6 +10,8 @@
  * Format: https://github.com/huggingface/safetensors (README, "Format").
  */
 import { MalformedFileError } from '../../errors.js';
+import { assertJsonNesting } from '../../limits/jsonNesting.js';
+import { ownValue } from '../../ownKey.js';
 
 /** Bytes before the JSON header: its length, u64 little-endian (bytes). */
 export const SAFETENSORS_PREFIX_BYTES = 8;
@@ -98,6 +100,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileName: string, file
     throw new MalformedFileError(`${fileName}: safetensors header is ${n} bytes but only ${bytes.length - SAFETENSORS_PREFIX_BYTES} were given`);
   }
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(SAFETENSORS_PREFIX_BYTES, SAFETENSORS_PREFIX_BYTES + n));
+  assertJsonNesting(text, fileName);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -140,7 +143,7 @@ function readTensor(name: string, entry: unknown, fileName: string): { tensor: S
   }
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);
   const dataBytes = (offsets[1] as number) - (offsets[0] as number);
-  const width = SAFETENSORS_DTYPE_BYTES[dtype];
+  const width = ownValue(SAFETENSORS_DTYPE_BYTES, dtype);
   if (width !== undefined && Math.ceil(elements * width) !== dataBytes) {
     throw bad(`holds ${dataBytes} bytes, but ${dtype} x ${JSON.stringify(shape)} needs ${Math.ceil(elements * width)}`);
   }
@@ -162,6 +165,7 @@ export interface SafetensorsIndex {
  * @throws MalformedFileError when it is not JSON with a `weight_map` of strings
  */
 export function parseSafetensorsIndex(text: string, fileName: string): SafetensorsIndex {
+  assertJsonNesting(text, fileName);
   let json: unknown;
   try {
     json = JSON.parse(text);

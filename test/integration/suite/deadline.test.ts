@@ -1,0 +1,60 @@
+// The worker's deadline (issue 15): a file that keeps the engine busy past
+// irene.predictionTimeout shows "prediction stopped: took over N s" in its lens
+// and its Energy Tree row, the engine is restarted, and the next file still
+// predicts. The slow file is a tinyllama config with 10,000 layers (within the
+// config limits, but seconds of work); the timeout is lowered to 1 s for the test.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { activateIrene, BERT_CONFIG, codeLenses, fixture, repoRoot, setSetting, waitFor, type IreneApiView } from './helpers';
+
+suite('prediction deadline', () => {
+  let api: IreneApiView;
+  const slowDir = () => fixture('slow-model');
+  const slow = () => fixture('slow-model', 'config.json');
+
+  suiteSetup(async () => {
+    api = await activateIrene();
+    await setSetting('predictionTimeout', 1);
+    await waitFor('the timeout setting to apply', () => api.settings.current.predictionTimeout === 1);
+    const config = JSON.parse(readFileSync(join(repoRoot(), 'examples', 'tinyllama-1.1b', 'config.json'), 'utf8')) as Record<string, unknown>;
+    await vscode.workspace.fs.createDirectory(slowDir());
+    await vscode.workspace.fs.writeFile(slow(), new TextEncoder().encode(JSON.stringify({ ...config, num_hidden_layers: 10_000 }, null, 2)));
+  });
+
+  suiteTeardown(async () => {
+    await vscode.workspace.fs.delete(slowDir(), { recursive: true });
+    await setSetting('predictionTimeout', undefined);
+  });
+
+  test('a file that keeps the engine busy shows the deadline message, and the next file still predicts', async function () {
+    this.timeout(60_000);
+    const uri = slow();
+    assert.equal(await api.getPrediction(uri), undefined, 'the slow file must not predict within 1 s');
+    const state = api.predictionService.state(uri);
+    assert.equal(state?.status, 'error');
+    assert.equal(state?.status === 'error' ? state.message : '', 'prediction stopped: took over 1 s');
+    // Its lens says so.
+    const lenses = await waitFor('the deadline message in the lens', async () => {
+      const all = await codeLenses(uri);
+      return all.some((l) => /prediction stopped: took over 1 s/.test(l.command?.title ?? '')) ? all : undefined;
+    });
+    assert.ok(lenses.length > 0);
+    // Its Energy Tree row says so.
+    await waitFor('the deadline message in the Energy Tree', async () => {
+      for (const el of (await api.energyTreeProvider.getChildren(undefined)) ?? []) {
+        const item = await api.energyTreeProvider.getTreeItem(el);
+        if (item.resourceUri?.toString() === uri.toString() && /prediction stopped: took over 1 s/.test(String(item.description ?? ''))) return item;
+      }
+      return undefined;
+    }, 30_000, 250);
+    // Not retried in a loop: asking again answers from the cached error at once.
+    const t0 = Date.now();
+    assert.equal(await api.getPrediction(uri), undefined);
+    assert.ok(Date.now() - t0 < 900, `asking again took ${Date.now() - t0} ms: was it retried?`);
+    // The restarted engine serves the next file.
+    const bert = await waitFor('a prediction for bert-base after the restart', () => api.getPrediction(fixture(...BERT_CONFIG)), 30_000);
+    assert.ok(bert.energyJ > 0);
+  });
+});

@@ -13,7 +13,7 @@ import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportOptions } from '../importer.js';
 import { dottedName, type PyExpr } from './pyAst.js';
 import { PythonInterpreter, ROOT_WIDTH } from './pythonInterpreter.js';
-import type { PythonAnalysis, PythonClass } from './pythonModelAnalyzer.js';
+import type { PythonAnalysis, PythonClass } from './pythonAnalysisTypes.js';
 import { IDENTITY_LAYERS } from './torchCatalog.js';
 import { NONE, fromJson, unknown, type ClassRef, type ModuleInst, type Value } from './pythonValue.js';
 

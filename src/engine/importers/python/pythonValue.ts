@@ -4,7 +4,10 @@
  * that the tree can show it as unresolved instead of guessing.
  */
 import type { PyFunction, SourceRange } from './pyAst.js';
-import type { PythonAnalysis, PythonClass } from './pythonModelAnalyzer.js';
+import type { PythonAnalysis, PythonClass } from './pythonAnalysisTypes.js';
+
+/** Prefix of the `why` of a root input whose feature width is not known yet. */
+export const ROOT_WIDTH = 'width of ';
 
 /** A tensor dimension: a number of elements, or undefined when it could not be resolved. */
 export type Dim = number | undefined;
@@ -41,6 +44,12 @@ export interface ModuleInst {
   order?: number;
 }
 
+/** One item of a subscript, evaluated: `x[i]`, `x[a:b:c]`, `x[...]`. */
+export type SubItem =
+  | { k: 'index'; v: Value }
+  | { k: 'slice'; lower: number | undefined; upper: number | undefined; step: number | undefined; unknownBound: boolean }
+  | { k: 'ellipsis' };
+
 /** Values of the evaluator. */
 export type Value =
   | { t: 'num'; v: number }
@@ -55,13 +64,28 @@ export type Value =
   | { t: 'tensor'; shape: Dim[] | undefined; int?: boolean; param?: boolean; why?: string }
   | { t: 'module'; m: ModuleInst }
   | { t: 'class'; ref: ClassRef }
-  /** A function of an analysed file, or a method bound to `self`. */
-  | { t: 'func'; f: PyFunction; file: PythonAnalysis; self?: Value; owner?: ClassRef }
+  /** A function of an analysed file (a nested one or a lambda keeps the scope it was defined in), or a method bound to `self`. */
+  | { t: 'func'; f: PyFunction; file: PythonAnalysis; self?: Value; owner?: ClassRef; closure?: Scope }
+  /** A built-in method bound to its receiver (`x.view`, `items.append`, `self.layers.append`), or `super().name`. */
+  | { t: 'bound'; self: Value; name: string; via: 'builtin' | 'super' }
+  /** `slice(lower, upper, step)`, used as an index. */
+  | { t: 'slice'; lower: Value; upper: Value; step: Value }
   /** `super()` inside a method of `owner`. */
   | { t: 'super'; self: Value; owner: ClassRef }
   /** A dotted path into an imported library (`torch.nn`, `math`, `F`). */
   | { t: 'ref'; path: string }
   | { t: 'unknown'; why: string };
+
+/** Local variables of one function call; `parent` is the scope a nested function or lambda was defined in. */
+export interface Scope {
+  vars: Map<string, Value>;
+  parent?: Scope;
+}
+
+/** A new scope (a call's locals) below `parent`. */
+export function newScope(parent?: Scope): Scope {
+  return parent ? { vars: new Map(), parent } : { vars: new Map() };
+}
 
 export const NONE: Value = { t: 'none' };
 
@@ -140,4 +164,63 @@ export function fromJson(data: unknown, name = 'config'): Value {
     return { t: 'obj', name, attrs };
   }
   return unknown(name);
+}
+
+/** A symbolic tensor; `why` is kept only while some dimension is unknown. */
+export function tensor(shape: Dim[] | undefined, why?: string, int?: boolean): Value {
+  return { t: 'tensor', shape, ...(why && (!shape || shape.some((d) => d === undefined)) ? { why } : {}), ...(int ? { int } : {}) };
+}
+
+/** Whether every dimension is known. */
+export function allKnown(shape: readonly Dim[]): shape is number[] {
+  return shape.every((d) => d !== undefined);
+}
+
+/** Broadcast of several shapes (numpy rules); an unknown dimension stays unknown unless another side fixes it. */
+export function broadcastDims(shapes: Dim[][]): Dim[] {
+  let n = 0;
+  for (const s of shapes) n = Math.max(n, s.length);
+  const out: Dim[] = [];
+  for (let i = 0; i < n; i++) {
+    let d: Dim = 1;
+    for (const s of shapes) {
+      const j = s.length - n + i;
+      const v = j < 0 ? 1 : s[j];
+      if (v === undefined) d = d === 1 ? undefined : d;
+      else if (v !== 1) d = v;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** Sum of dimensions, undefined when one is unknown. */
+export function sumDims(ds: Dim[]): Dim {
+  let s = 0;
+  for (const d of ds) {
+    if (d === undefined) return undefined;
+    s += d;
+  }
+  return s;
+}
+
+/** The number of a value, or of the first item of a tuple (`kernel_size=(3,)`). */
+export function firstNum(v: Value | undefined): number | undefined {
+  if (v?.t === 'seq') return asNumber(v.items[0]);
+  return asNumber(v);
+}
+
+/** A JavaScript default of a signature table as a value (`undefined`: a required argument). */
+export function jsDefault(def: unknown): Value {
+  if (def === undefined || def === null) return def === null ? NONE : unknown('argument');
+  if (typeof def === 'number') return num(def);
+  if (typeof def === 'boolean') return { t: 'bool', v: def };
+  if (typeof def === 'string') return { t: 'str', v: def };
+  return NONE;
+}
+
+/** A dimension index, negative ones counted from the end. */
+export function dimIndex(v: Value | undefined, rank: number): number | undefined {
+  const d = asNumber(v);
+  return d === undefined ? undefined : d < 0 ? rank + d : d;
 }

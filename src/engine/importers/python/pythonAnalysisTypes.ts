@@ -59,6 +59,11 @@ export interface PythonClass {
   functionalOps: PythonFunctionalOp[];
   /** Base classes that are neither known bases nor classes of the analysed files (their layers are missing). */
   unresolvedBases: string[];
+  /**
+   * Model classes its `__init__` calls anywhere (in a ModuleDict(dict(...)), a
+   * list, a comprehension, a lambda): they are submodules, never the root.
+   */
+  instantiates?: string[];
 }
 
 /** A syntax error lezer recovered from. */

@@ -319,21 +319,113 @@ function resolveModels(a: PythonAnalysis): void {
     if (memo?.signature === signature) {
       cls.layers = memo.layers;
       cls.functionalOps = memo.ops;
+      cls.instantiates = memo.instantiates;
       continue;
     }
-    const init = cls.methods['__init__'];
+    const init = Object.hasOwn(cls.methods, '__init__') ? cls.methods['__init__'] : undefined;
     if (init) collectLayers(init.body, false, cls.layers, a.imports, isModelClass);
+    cls.instantiates = init ? calledModelClasses(init.body, isModelClass).filter((n) => n !== cls.name) : [];
     for (const [name, m] of Object.entries(cls.methods)) {
       if (name === '__init__') continue;
       collectOps(m.body, name, cls.functionalOps, a.imports);
     }
     cls.functionalOps.sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
-    layerMemo.set(cls.methods, { signature, layers: cls.layers, ops: cls.functionalOps });
+    layerMemo.set(cls.methods, { signature, layers: cls.layers, ops: cls.functionalOps, instantiates: cls.instantiates });
   }
 }
 
 /** Layers and ops per class body, reused by incremental analyses while imports and model names are unchanged. */
-const layerMemo = new WeakMap<Record<string, PyFunction>, { signature: string; layers: PythonLayer[]; ops: PythonFunctionalOp[] }>();
+const layerMemo = new WeakMap<Record<string, PyFunction>, { signature: string; layers: PythonLayer[]; ops: PythonFunctionalOp[]; instantiates: string[] }>();
+
+/** Names of model classes called anywhere in a body (statements and expressions at any depth, iteratively). */
+function calledModelClasses(body: PyStmt[], isModelClass: (name: string) => boolean): string[] {
+  const found = new Set<string>();
+  const exprs: PyExpr[] = [];
+  const stmts: PyStmt[] = [...body];
+  while (stmts.length || exprs.length) {
+    const s = stmts.pop();
+    if (s) {
+      switch (s.k) {
+        case 'assign':
+          exprs.push(s.value);
+          break;
+        case 'augassign':
+        case 'expr':
+          exprs.push(s.value);
+          break;
+        case 'return':
+          if (s.value) exprs.push(s.value);
+          break;
+        case 'if':
+          for (const b of s.branches) {
+            if (b.test) exprs.push(b.test);
+            stmts.push(...b.body);
+          }
+          break;
+        case 'for':
+          exprs.push(s.iter);
+          stmts.push(...s.body);
+          break;
+        case 'while':
+          exprs.push(s.test);
+          stmts.push(...s.body);
+          break;
+        case 'with':
+          stmts.push(...s.body);
+          break;
+        case 'def':
+          stmts.push(...s.f.body);
+          break;
+        default:
+          break;
+      }
+      continue;
+    }
+    const e = exprs.pop()!;
+    switch (e.k) {
+      case 'call': {
+        const callee = dottedName(e.fn);
+        if (callee && isModelClass(callee.split('.').pop()!)) found.add(callee.split('.').pop()!);
+        exprs.push(e.fn, ...e.args.map((x) => x.value));
+        break;
+      }
+      case 'attr':
+        exprs.push(e.obj);
+        break;
+      case 'sub':
+        exprs.push(e.obj);
+        break;
+      case 'bin':
+        exprs.push(e.left, e.right);
+        break;
+      case 'unary':
+        exprs.push(e.operand);
+        break;
+      case 'tuple':
+      case 'list':
+        exprs.push(...e.items);
+        break;
+      case 'dict':
+        for (const en of e.entries) exprs.push(en.value);
+        break;
+      case 'comp':
+        exprs.push(e.elt, e.iter);
+        break;
+      case 'cond':
+        exprs.push(e.test, e.then, e.orelse);
+        break;
+      case 'starred':
+        exprs.push(e.value);
+        break;
+      case 'lambda':
+        stmts.push(...e.f.body);
+        break;
+      default:
+        break;
+    }
+  }
+  return [...found];
+}
 
 /** Bases that are not models and need not be resolved (mixins, dataclass bases, Python builtins). */
 const KNOWN_NON_MODEL_BASES = new Set(['object', 'Enum', 'IntEnum', 'NamedTuple', 'TypedDict', 'ABC', 'GenerationMixin', 'PretrainedConfig', 'PreTrainedConfig', 'Generic', 'Protocol', 'dict', 'Exception', 'ModelOutput']);

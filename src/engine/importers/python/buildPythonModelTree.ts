@@ -156,16 +156,21 @@ function parseConfig(text: string, fileName: string): Value {
   const isYaml = /\.ya?ml$/i.test(fileName);
   if (!isYaml) {
     try {
-      return fromJson(JSON.parse(text) as unknown);
+      return asHfConfig(fromJson(JSON.parse(text) as unknown));
     } catch (err) {
       if (/\.json$/i.test(fileName)) throw new MalformedFileError(`${fileName}: not valid JSON (${(err as Error).message}); fix it or remove it so the model's defaults are used`);
     }
   }
   try {
-    return fromJson(parseYaml(text) as unknown);
+    return asHfConfig(fromJson(parseYaml(text) as unknown));
   } catch (err) {
     throw new MalformedFileError(`${fileName}: not valid YAML (${(err as Error).message}); fix it or remove it so the model's defaults are used`);
   }
+}
+
+/** A config file's object, marked so that PretrainedConfig defaults and aliases apply to what it does not state. */
+function asHfConfig(v: Value): Value {
+  return v.t === 'obj' ? { ...v, hf: {} } : v;
 }
 
 /**
@@ -193,11 +198,13 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
   if (!init) return { args: [], kwargs };
   for (const p of init.f.params.slice(1)) {
     if (p.star) continue;
-    const configClass = configClassFor(interp, p.annotation, p.name, a);
+    const configClass = configClassFor(interp, p.annotation, p.name, a, ref);
     const configLike = /^(config|cfg|conf|args|hparams|params|model_args|opt|options|settings)$/i.test(p.name) || configClass !== undefined || /config/i.test(p.annotation ?? '');
     if (configLike) {
       let v: Value | undefined;
-      if (configClass) v = interp.evalExpr(callOf(configClass.cls.name), new Map(), configClass.analysis);
+      // An HF config class is built from the file's values (`LlamaConfig(**config_json)`), so that what its __init__ derives follows them.
+      if (configClass && config && isHfConfigClass(configClass.cls)) v = interp.evalExpr(callOf(configClass.cls.name, CONFIG_JSON), new Map([[CONFIG_JSON, config]]), configClass.analysis);
+      else if (configClass) v = interp.evalExpr(callOf(configClass.cls.name), new Map(), configClass.analysis);
       if (config) v = v ? merge(v, config) : config;
       if (!v && p.default) v = interp.evalExpr(p.default, new Map(), init.owner.analysis);
       kwargs.set(p.name, v ?? unknown(p.name));
@@ -210,25 +217,32 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
   return { args: [], kwargs };
 }
 
-/** A synthetic `Name()` call expression. */
-function callOf(name: string): PyExpr {
+/** Name of the variable holding the config file's values in a synthetic `Config(**values)` call. */
+const CONFIG_JSON = '<config.json>';
+
+/** A synthetic `Name()` call expression, or `Name(**kwargsVar)`. */
+function callOf(name: string, kwargsVar?: string): PyExpr {
   const range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
-  return { k: 'call', fn: { k: 'name', id: name, range }, args: [], range };
+  const args = kwargsVar ? [{ star: '**' as const, value: { k: 'name' as const, id: kwargsVar, range } }] : [];
+  return { k: 'call', fn: { k: 'name', id: name, range }, args, range };
 }
 
 /** The config class a parameter refers to: its annotation, else a `*Config` class of the file. */
-function configClassFor(interp: PythonInterpreter, annotation: string | undefined, paramName: string, a: PythonAnalysis): ClassRef | undefined {
+function configClassFor(interp: PythonInterpreter, annotation: string | undefined, paramName: string, a: PythonAnalysis, model?: ClassRef): ClassRef | undefined {
   if (annotation) {
     const r = interp.classRef(annotation.split('.').pop()!);
     if (r && !r.cls.isModel) return r;
   }
+  // A PreTrainedModel names its config class (`config_class = LlamaConfig`), possibly in another workspace file.
+  const declared = model ? interp.classAttr(model, 'config_class') : undefined;
+  if (declared?.t === 'class' && !declared.ref.cls.isModel) return declared.ref;
   if (!/^(config|cfg|conf|args|hparams)$/i.test(paramName)) return undefined;
   const candidates = a.classes.filter((c) => !c.isModel && /(Config|Cfg|Args|Params|HParams)$/.test(c.name) && !isHfConfigClass(c));
   return candidates.length === 1 ? { cls: candidates[0]!, analysis: a } : undefined;
 }
 
 function isHfConfigClass(c: PythonClass): boolean {
-  return c.bases.some((b) => /PretrainedConfig|PreTrainedConfig/.test(b));
+  return c.bases.some((b) => /PretrainedConfig|PreTrainedConfig/.test(b)) || c.name.endsWith('Config') && c.bases.some((b) => b.endsWith('Config'));
 }
 
 /** Overlays config-file values on an object (a dataclass instance). */
@@ -236,7 +250,8 @@ function merge(base: Value, over: Value): Value {
   if (base.t !== 'obj' || over.t !== 'obj') return over;
   const attrs = new Map(base.attrs);
   for (const [k, v] of over.attrs) attrs.set(k, v);
-  return { t: 'obj', name: base.name, attrs };
+  const hf = base.hf ?? over.hf;
+  return { t: 'obj', name: base.name, attrs, ...(hf ? { hf } : {}) };
 }
 
 /** The root forward's inputs: token ids (batch x seq) for an ids-like first parameter, else hidden states whose width the first layer fixes. */

@@ -434,6 +434,48 @@ export class AstConverter {
 }
 
 /**
+ * The text with the one lexical gap of `@lezer/python` closed: a float with a
+ * trailing dot (`dropout=0.`, `eps=1.`) is read as a member access, and the
+ * keyword after it (`0. if a else b`) breaks the expression. The dot of such a
+ * literal becomes a space (an int of the same value; same length, so every
+ * position holds). Strings and comments are left alone.
+ */
+export function closeParserGaps(text: string): string {
+  let out: string[] | undefined;
+  const n = text.length;
+  const isWord = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+  for (let i = 0; i < n; i++) {
+    const c = text[i]!;
+    if (c === '#') {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      const triple = text.startsWith(c.repeat(3), i);
+      const q = triple ? c.repeat(3) : c;
+      i += q.length;
+      while (i < n && !text.startsWith(q, i)) {
+        if (text[i] === '\\') i++;
+        else if (!triple && text[i] === '\n') break;
+        i++;
+      }
+      i += q.length - 1;
+      continue;
+    }
+    if (c >= '0' && c <= '9' && !isWord(text[i - 1]) && text[i - 1] !== '.') {
+      let j = i;
+      while (j < n && /[0-9_]/.test(text[j]!)) j++;
+      if (text[j] === '.' && !isWord(text[j + 1]) && text[j + 1] !== '.') {
+        out ??= [...text];
+        out[j] = ' ';
+      }
+      i = j;
+    }
+  }
+  return out ? out.join('') : text;
+}
+
+/**
  * Whether an error node is a gap of `@lezer/python` rather than bad Python:
  * valid 3.12 code it marks with an empty error node. Two are known, a float
  * with a trailing dot (`dropout=0.`, read as a member access with no name) and

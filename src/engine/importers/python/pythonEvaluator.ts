@@ -13,7 +13,8 @@ import type { EvalDiagnostics } from './evalDiagnostics.js';
 import { dottedName, sourceText, type PyArg, type PyExpr, type PyFunction, type PyStmt, type SourceRange } from './pyAst.js';
 import type { PythonAnalysis } from './pythonAnalysisTypes.js';
 import { BUILTIN_NAMES, callBuiltin, callMath, type BuiltinHost } from './pythonBuiltins.js';
-import { NONE, asNumber, newScope, num, truthy, unknown, whyUnknown, type ClassRef, type ModuleInst, type Scope, type SubItem, type Value } from './pythonValue.js';
+import { callHfLibrary, callHfObjectMethod, hfConfigAttr, isAttentionTable } from './hfSemantics.js';
+import { NONE, asNumber, fromJson, newScope, num, truthy, unknown, whyUnknown, type ClassRef, type ModuleInst, type Scope, type SubItem, type Value } from './pythonValue.js';
 import type { PythonRunner, TorchDispatch } from './torchDispatch.js';
 import { fullName } from './torchCatalog.js';
 
@@ -146,6 +147,14 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
     }
     for (const r of chain) for (const f of r.cls.fields) if (f.value) attrs.set(f.name, this.evalExpr(f.value, newScope(), r.analysis));
     const obj: Value = { t: 'obj', name: ref.cls.name, attrs };
+    if (chain.some((r) => r.cls.bases.some((b) => /Pre[tT]rainedConfig$/.test(b)))) {
+      // A transformers config class: PretrainedConfig's defaults and the class's attribute_map apply.
+      const map = attrs.get('attribute_map');
+      const aliases = new Map<string, string>();
+      if (map?.t === 'dict') for (const [k, v] of map.map) if (v.t === 'str') aliases.set(k, v.v);
+      attrs.delete('attribute_map');
+      obj.hf = { aliases };
+    }
     const init = this.findMethod(ref, '__init__');
     if (init) {
       this.callFunction(init.f, init.owner.analysis, [obj, ...pos], kw, init.owner);
@@ -165,8 +174,62 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
   private superCall(self: Value, method: string, pos: Value[], kw: Map<string, Value>): Value {
     if (self.t !== 'super') return NONE;
     const found = this.findMethod(self.owner, method, true);
-    if (!found) return NONE; // nn.Module.__init__ and friends
+    if (!found) {
+      if (method === '__init__') this.libraryInit(self.self, pos, kw);
+      return NONE; // nn.Module.__init__ and friends
+    }
     return this.callFunction(found.f, found.owner.analysis, [self.self, ...pos], kw, found.owner);
+  }
+
+  /**
+   * `super().__init__(...)` reaching a library base: PretrainedConfig sets its
+   * keyword arguments as attributes; PreTrainedModel binds `self.config`.
+   */
+  private libraryInit(self: Value, pos: Value[], kw: Map<string, Value>): void {
+    if (self.t === 'obj' && self.hf) {
+      for (const [k, v] of kw) if (!self.attrs.has(k)) self.attrs.set(k, v);
+      return;
+    }
+    if (self.t === 'module' && self.m.kind === 'user' && self.m.cls?.cls.modelChain.some((c) => /PreTrainedModel$|ModelMixin$/.test(c))) {
+      const config = pos[0] ?? kw.get('config');
+      if (config && !self.m.attrs.has('config')) self.m.attrs.set('config', config);
+    }
+  }
+
+  /** An attribute of a config object: its own, else (a transformers config) an alias or a PretrainedConfig default. */
+  private objAttr(obj: Extract<Value, { t: 'obj' }>, name: string, text: string): Value {
+    const own = obj.attrs.get(name);
+    if (own) return own;
+    if (obj.hf) {
+      const v = hfConfigAttr(obj.attrs, obj.hf.aliases, name, fromJson);
+      if (name === '_attn_implementation' && v?.t === 'str' && !obj.attrs.has('attn_implementation')) {
+        // The one default that changes which code runs: say which attention the tree uses.
+        this.warn(`config._attn_implementation is not set; the attention code for "${v.v}" is counted (transformers' default, and what the profiles were measured with)`);
+      }
+      return v ?? unknown(text);
+    }
+    if (obj.name === 'DynamicCache') return { t: 'bound', self: obj, name, via: 'builtin' };
+    return unknown(text);
+  }
+
+  /**
+   * `post_init()` / `tie_weights()` of a PreTrainedModel: the weights named in
+   * `_tied_weights_keys` are the input embedding's when the config ties them
+   * (PretrainedConfig's default), so they are counted once.
+   */
+  private tieWeights(m: ModuleInst): void {
+    if (!m.cls) return;
+    const keys = this.classField(m.cls, '_tied_weights_keys');
+    const config = m.attrs.get('config');
+    const tie = config?.t === 'obj' ? truthy(this.getAttr(config, 'tie_word_embeddings', 'config.tie_word_embeddings')) : undefined;
+    if (keys?.t !== 'seq' || tie !== true) return;
+    for (const key of keys.items) {
+      if (key.t !== 'str' || !key.v.endsWith('.weight')) continue;
+      let target: ModuleInst | undefined = m;
+      for (const part of key.v.slice(0, -'.weight'.length).split('.')) target = target?.children.find(([k]) => k === part)?.[1];
+      const w = target ? this.torch.moduleAttr(target, 'weight', key.v) : undefined;
+      if (target && w?.t === 'tensor' && w.shape?.every((d) => d !== undefined)) target.tiedParameters = (w.shape as number[]).reduce((p, d) => p * d, 1);
+    }
   }
 
   currentSuper(): Value | undefined {
@@ -372,6 +435,15 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
 
   /** `self.x = value` on a module: a submodule is registered under its name, an nn.Parameter counted. */
   private setModuleAttr(m: ModuleInst, name: string, v: Value, range: SourceRange): void {
+    if (name === 'weight' && m.kind === 'layer' && v.t === 'tensor' && v.weightOf && v.weightOf !== m) {
+      // `wte.weight = lm_head.weight`: one tensor shared by two layers, counted once (on the embedding).
+      const isEmbedding = (x: ModuleInst): boolean => /Embedding$/.test(x.className);
+      const tied = isEmbedding(m) && !isEmbedding(v.weightOf) ? v.weightOf : m;
+      const s = v.shape && v.shape.every((d) => d !== undefined) ? (v.shape as number[]) : undefined;
+      if (s) tied.tiedParameters = s.reduce((p, d) => p * d, 1);
+      m.attrs.set(name, v);
+      return;
+    }
     if (v.t === 'module') {
       if (!v.m.range || v.m.range.start.line !== range.start.line) v.m.range = range;
       const existing = m.children.findIndex(([k]) => k === name);
@@ -542,7 +614,7 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
   getAttr(obj: Value, name: string, text: string): Value {
     switch (obj.t) {
       case 'obj':
-        return obj.attrs.get(name) ?? unknown(text);
+        return this.objAttr(obj, name, text);
       case 'dict':
         if (['get', 'items', 'keys', 'values', 'pop', 'setdefault', 'update'].includes(name)) return { t: 'bound', self: obj, name, via: 'builtin' };
         return obj.map.get(name) ?? unknown(text);
@@ -594,6 +666,11 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
       return this.torch.activationModule(this.evalExpr(e.items[0].value, scope, file), e.range, file);
     }
     const obj = this.evalExpr(e.obj, scope, file);
+    if (obj.t === 'ref' && e.items[0]?.k === 'index' && (isAttentionTable(obj.path) || obj.path.endsWith('ROPE_INIT_FUNCTIONS'))) {
+      const key = this.evalExpr(e.items[0].value, scope, file);
+      if (key.t !== 'str') return unknown(whyUnknown(key) ?? sourceText(e));
+      return { t: 'ref', path: obj.path.endsWith('ROPE_INIT_FUNCTIONS') ? 'transformers.modeling_rope_utils._compute_default_rope_parameters' : `${obj.path}.${key.v}` };
+    }
     if (obj.t === 'tensor') return this.torch.indexTensor(obj, e.items.map((it) => this.subItem(it, scope, file)));
     const first = e.items[0];
     if (!first) return unknown(sourceText(e));
@@ -753,7 +830,10 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
       case 'tensor':
         return this.torch.tensorMethod(self, name, pos, kw, range);
       case 'module':
+        if ((name === 'post_init' || name === 'tie_weights') && self.m.kind === 'user') this.tieWeights(self.m);
         return this.torch.moduleMethod(self.m, name, pos, kw, range);
+      case 'obj':
+        return callHfObjectMethod(self.name, name, pos) ?? unknown(`${self.name}.${name}`);
       case 'seq':
         if (name === 'append') {
           if (self.items.length < MAX_SEQUENCE) self.items.push(pos[0] ?? NONE);
@@ -800,6 +880,14 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
     if (path === 'copy.deepcopy' || path === 'copy.copy') return this.deepCopy(pos[0] ?? NONE, e.range);
     const fromTorch = this.torch.callLibrary(path, pos, kw, { text: sourceText(e.fn), range: e.range, file });
     if (fromTorch) return fromTorch;
+    const table = /ALL_ATTENTION_FUNCTIONS\.(\w+)$/.exec(path);
+    if (table) {
+      // sdpa / flash attention (module, query, key, value, mask, ...): one fused attention, (output, None).
+      const out = this.torch.callLibrary('torch.nn.functional.scaled_dot_product_attention', pos.slice(1, 4), new Map(), { text: `${table[1]} attention`, range: e.range, file });
+      return { t: 'seq', kind: 'tuple', items: [this.torch.tensorMethod(out as Extract<Value, { t: 'tensor' }>, 'transpose', [num(1), num(2)], new Map(), e.range), NONE] };
+    }
+    const hf = callHfLibrary(last, pos, kw, (config, attr) => this.getAttr(config, attr, `config.${attr}`));
+    if (hf) return hf;
     if (last === 'apply_chunking_to_forward') {
       // transformers: apply_chunking_to_forward(fn, chunk_size, dim, *inputs) computes fn(*inputs) (in chunks: same work).
       const fn = pos[0];
@@ -871,6 +959,8 @@ function arithmetic(op: string, a: number, b: number): Value | undefined {
       return num(a & b);
     case '|':
       return num(a | b);
+    case '^':
+      return num(a ^ b);
     default:
       return undefined;
   }

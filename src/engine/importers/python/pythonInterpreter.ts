@@ -69,6 +69,11 @@ export class PythonInterpreter {
     return this.evaluator.findMethod(ref, name);
   }
 
+  /** A class-level attribute of a class or its bases (`config_class`), evaluated. */
+  classAttr(ref: ClassRef, name: string): Value | undefined {
+    return this.guard(() => this.evaluator.classField(ref, name), () => undefined);
+  }
+
   /** Evaluates a module-level expression (constructor arguments, defaults). */
   evalExpr(e: PyExpr, env: Map<string, Value>, file: PythonAnalysis): Value {
     const scope = newScope();

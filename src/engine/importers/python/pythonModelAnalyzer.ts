@@ -8,7 +8,7 @@
 import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { throwIfAborted } from '../../errors.js';
-import { AstConverter, BINARY_OPS, children, dottedName, isParserGap, sourceText, type PyExpr, type PyFunction, type PyStmt, type SourceRange } from './pyAst.js';
+import { AstConverter, BINARY_OPS, children, closeParserGaps, dottedName, isParserGap, sourceText, type PyExpr, type PyFunction, type PyStmt, type SourceRange } from './pyAst.js';
 import { classifyCallee } from './torchCatalog.js';
 
 import type { PythonAnalysis, PythonClass, PythonFunctionalOp, PythonLayer, PythonSyntaxError, TopLevelPart } from './pythonAnalysisTypes.js';
@@ -37,9 +37,11 @@ export interface AnalyzePythonOptions {
  */
 export function analyzePythonModels(text: string, options: AnalyzePythonOptions = {}): PythonAnalysis {
   throwIfAborted(options.signal);
-  const tree = parseIncremental(text, options.previous);
+  // The parser reads a text where its known gaps are papered over (same length, so every position holds).
+  const parsed = closeParserGaps(text);
+  const tree = parseIncremental(text, parsed, options.previous);
   throwIfAborted(options.signal);
-  const conv = new AstConverter(text);
+  const conv = new AstConverter(parsed);
   const analysis: PythonAnalysis = {
     text,
     ...(options.fileName ? { fileName: options.fileName } : {}),
@@ -81,9 +83,9 @@ export function analyzePythonModels(text: string, options: AnalyzePythonOptions 
 }
 
 /** Re-parses reusing the previous tree for the unchanged prefix and suffix of the text. */
-function parseIncremental(text: string, previous: PythonAnalysis | undefined): Tree {
+function parseIncremental(text: string, parsed: string, previous: PythonAnalysis | undefined): Tree {
   const prev = previous?.parseState;
-  if (!prev || previous.text === undefined) return parser.parse(text);
+  if (!prev || previous.text === undefined) return parser.parse(parsed);
   if (previous.text === text) return prev.tree;
   const old = previous.text;
   let start = 0;
@@ -96,7 +98,7 @@ function parseIncremental(text: string, previous: PythonAnalysis | undefined): T
     endNew--;
   }
   const fragments = TreeFragment.applyChanges(prev.fragments, [{ fromA: start, toA: endOld, fromB: start, toB: endNew }]);
-  return parser.parse(text, fragments);
+  return parser.parse(parsed, fragments);
 }
 
 function collectSyntaxErrors(node: SyntaxNode, conv: AstConverter, out: PythonSyntaxError[]): void {

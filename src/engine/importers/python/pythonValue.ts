@@ -38,6 +38,8 @@ export interface ModuleInst {
   unresolved: string[];
   /** Parameters owned directly (nn.Parameter attributes), count; undefined dims make it unresolved. */
   ownParameters: number;
+  /** Parameters of this layer that are another layer's (a tied weight): counted once, on the other one (count). */
+  tiedParameters?: number;
   /** Dotted scope, assigned after construction. */
   scope?: string;
   /** Registration index among its parent's children (for ordering tree nodes). */
@@ -50,6 +52,12 @@ export type SubItem =
   | { k: 'slice'; lower: number | undefined; upper: number | undefined; step: number | undefined; unknownBound: boolean }
   | { k: 'ellipsis' };
 
+/** Marks an object as a transformers config: missing fields get PretrainedConfig defaults, `attribute_map` aliases apply. */
+export interface HfConfigInfo {
+  /** The config class's `attribute_map` (alias -> field). */
+  aliases?: Map<string, string>;
+}
+
 /** Values of the evaluator. */
 export type Value =
   | { t: 'num'; v: number }
@@ -59,9 +67,9 @@ export type Value =
   | { t: 'seq'; kind: 'tuple' | 'list'; items: Value[] }
   | { t: 'dict'; map: Map<string, Value> }
   /** An object with attributes: a config (from JSON/YAML or a dataclass), a namespace. */
-  | { t: 'obj'; name: string; attrs: Map<string, Value> }
+  | { t: 'obj'; name: string; attrs: Map<string, Value>; hf?: HfConfigInfo }
   /** A tensor; `shape` undefined when even the rank is unknown. `why` names what made dims unknown. */
-  | { t: 'tensor'; shape: Dim[] | undefined; int?: boolean; param?: boolean; why?: string }
+  | { t: 'tensor'; shape: Dim[] | undefined; int?: boolean; param?: boolean; why?: string; weightOf?: ModuleInst }
   | { t: 'module'; m: ModuleInst }
   | { t: 'class'; ref: ClassRef }
   /** A function of an analysed file (a nested one or a lambda keeps the scope it was defined in), or a method bound to `self`. */

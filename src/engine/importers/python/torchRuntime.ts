@@ -212,8 +212,8 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
     const n = (k: string): Value => m.args.get(k) ?? unknown(text);
     if (name === 'weight') {
       const entry = layerEntry(m.className);
-      if (entry?.kind === 'linear' && m.className !== 'Conv1D') return { t: 'tensor', shape: [asNumber(n('out_features')), asNumber(n('in_features'))], param: true };
-      if (entry?.kind === 'embedding') return { t: 'tensor', shape: [asNumber(n('num_embeddings')), asNumber(n('embedding_dim'))], param: true };
+      if (entry?.kind === 'linear' && m.className !== 'Conv1D') return { t: 'tensor', shape: [asNumber(n('out_features')), asNumber(n('in_features'))], param: true, weightOf: m };
+      if (entry?.kind === 'embedding') return { t: 'tensor', shape: [asNumber(n('num_embeddings')), asNumber(n('embedding_dim'))], param: true, weightOf: m };
     }
     if (m.args.has(name)) return m.args.get(name)!;
     if (name === 'training') return { t: 'bool', v: false };
@@ -303,7 +303,10 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
     const entry = layerEntry(m.className);
     let result: { out: Value; cost?: PrimitiveCost; parameters: number };
     if (entry) result = entry.run(this, call);
-    else {
+    else if (m.className === 'activation') {
+      // ACT2FN[name] whose name is unknown: the node says what is missing (its cost cannot be known).
+      result = { out: tensor(call.shape, whyUnknown(x)), parameters: 0 };
+    } else {
       this.incomplete(`${m.scope}: ${m.className} layers are not modelled; counted as 0 FLOPs`);
       result = { out: tensor(call.shape, whyUnknown(x)), cost: { flops: 0, memBytes: 0, parameters: 0 }, parameters: 0 };
     }
@@ -315,7 +318,7 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
     node.type = 'ml';
     node.kind = entry?.kind ?? primitiveKindOf(m.className);
     node.calls++;
-    node.parameters = result.parameters;
+    node.parameters = Math.max(0, result.parameters - (m.tiedParameters ?? 0));
     if (node.inputShapes.length === 0) {
       const shape = call.shape;
       const s = shape && allKnown(shape) && m.className !== 'Conv1d' && entry?.kind !== 'embedding' ? shape : knownShape(x);

@@ -203,7 +203,9 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
     if (configLike) {
       let v: Value | undefined;
       // An HF config class is built from the file's values (`LlamaConfig(**config_json)`), so that what its __init__ derives follows them.
-      if (configClass && config && isHfConfigClass(configClass.cls)) v = interp.evalExpr(callOf(configClass.cls.name, CONFIG_JSON), new Map([[CONFIG_JSON, config]]), configClass.analysis);
+      const defaults = defaultConfigOf(interp, ref);
+      if (defaults) v = defaults;
+      else if (configClass && config && isHfConfigClass(configClass.cls)) v = interp.evalExpr(callOf(configClass.cls.name, CONFIG_JSON), new Map([[CONFIG_JSON, config]]), configClass.analysis);
       else if (configClass) v = interp.evalExpr(callOf(configClass.cls.name), new Map(), configClass.analysis);
       if (config) v = v ? merge(v, config) : config;
       if (!v && p.default) v = interp.evalExpr(p.default, new Map(), init.owner.analysis);
@@ -215,6 +217,19 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
     else kwargs.set(p.name, unknown(p.name));
   }
   return { args: [], kwargs };
+}
+
+/**
+ * The config a model class builds for itself (minGPT's `GPT.get_default_config()`,
+ * whose `None`s the constructor fills by model type), when it has such a method.
+ */
+function defaultConfigOf(interp: PythonInterpreter, ref: ClassRef): Value | undefined {
+  const m = interp.findMethod(ref, 'get_default_config');
+  if (!m) return undefined;
+  const range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+  const call: PyExpr = { k: 'call', fn: { k: 'attr', obj: { k: 'name', id: m.owner.cls.name, range }, name: 'get_default_config', range }, args: [], range };
+  const v = interp.evalExpr(call, new Map(), m.owner.analysis);
+  return v.t === 'obj' ? v : undefined;
 }
 
 /** Name of the variable holding the config file's values in a synthetic `Config(**values)` call. */
@@ -250,8 +265,8 @@ function merge(base: Value, over: Value): Value {
   if (base.t !== 'obj' || over.t !== 'obj') return over;
   const attrs = new Map(base.attrs);
   for (const [k, v] of over.attrs) attrs.set(k, v);
-  const hf = base.hf ?? over.hf;
-  return { t: 'obj', name: base.name, attrs, ...(hf ? { hf } : {}) };
+  // Base's class and kind stay: values from the file fill a dataclass, a config node or a transformers config.
+  return { ...base, attrs };
 }
 
 /** The root forward's inputs: token ids (batch x seq) for an ids-like first parameter, else hidden states whose width the first layer fixes. */

@@ -146,7 +146,7 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
       r = cur.cls.bases.map((b) => this.baseRef(b)).find((b) => b && b.cls !== cur.cls);
     }
     for (const r of chain) for (const f of r.cls.fields) if (f.value) attrs.set(f.name, this.evalExpr(f.value, newScope(), r.analysis));
-    const obj: Value = { t: 'obj', name: ref.cls.name, attrs };
+    const obj: Value = { t: 'obj', name: ref.cls.name, attrs, cls: ref };
     if (chain.some((r) => r.cls.bases.some((b) => /Pre[tT]rainedConfig$/.test(b)))) {
       // A transformers config class: PretrainedConfig's defaults and the class's attribute_map apply.
       const map = attrs.get('attribute_map');
@@ -200,6 +200,14 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
   private objAttr(obj: Extract<Value, { t: 'obj' }>, name: string, text: string): Value {
     const own = obj.attrs.get(name);
     if (own) return own;
+    // `self.__dict__` is the attribute map itself (`self.__dict__.update(kwargs)`).
+    if (name === '__dict__') return { t: 'dict', map: obj.attrs };
+    if (obj.cls) {
+      const method = this.findMethod(obj.cls, name);
+      if (method) return { t: 'func', f: method.f, file: method.owner.analysis, self: obj, owner: method.owner };
+      const field = this.classField(obj.cls, name);
+      if (field) return field;
+    }
     if (obj.hf) {
       const v = hfConfigAttr(obj.attrs, obj.hf.aliases, name, fromJson);
       if (name === '_attn_implementation' && v?.t === 'str' && !obj.attrs.has('attn_implementation')) {

@@ -67,7 +67,7 @@ export type Value =
   | { t: 'seq'; kind: 'tuple' | 'list'; items: Value[] }
   | { t: 'dict'; map: Map<string, Value> }
   /** An object with attributes: a config (from JSON/YAML or a dataclass), a namespace. */
-  | { t: 'obj'; name: string; attrs: Map<string, Value>; hf?: HfConfigInfo }
+  | { t: 'obj'; name: string; attrs: Map<string, Value>; hf?: HfConfigInfo; cls?: ClassRef }
   /** A tensor; `shape` undefined when even the rank is unknown. `why` names what made dims unknown. */
   | { t: 'tensor'; shape: Dim[] | undefined; int?: boolean; param?: boolean; why?: string; weightOf?: ModuleInst }
   | { t: 'module'; m: ModuleInst }

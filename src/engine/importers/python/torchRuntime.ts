@@ -30,7 +30,7 @@ const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
 
 /** Methods nn.Module / PreTrainedModel provide that modelling files call on modules. */
 const MODULE_METHODS = new Set(['append', 'extend', 'insert', 'add_module', 'register_module', 'register_buffer', 'register_parameter']);
-const PRETRAINED_HELPERS = new Set(['get_extended_attention_mask', 'invert_attention_mask', 'get_head_mask', 'init_weights', 'post_init', 'tie_weights', 'gradient_checkpointing_enable', 'apply', 'eval', 'train', 'to', 'requires_grad_', 'parameters', 'named_parameters', 'modules', 'children']);
+const PRETRAINED_HELPERS = new Set(['get_extended_attention_mask', 'invert_attention_mask', 'get_head_mask', 'init_weights', 'post_init', 'tie_weights', 'gradient_checkpointing_enable', 'apply', 'eval', 'train', 'to', 'requires_grad_', 'parameters', 'named_parameters', 'modules', 'named_modules', 'children', 'named_children', 'buffers', 'named_buffers']);
 
 /** The torch side of one evaluation. */
 export class TorchRuntime implements TorchDispatch, LayerContext {
@@ -205,6 +205,10 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
         if (shape) m.ownParameters += numel(shape);
       }
     } else if (name === 'to' || name === 'eval' || name === 'train' || name === 'requires_grad_') return { t: 'module', m };
+    else if (/^(named_)?(parameters|modules|children|buffers)$/.test(name)) {
+      // Weight-initialisation loops (`for pn, p in self.named_parameters()`) do not change the tree: nothing to iterate.
+      return { t: 'seq', kind: 'list', items: [] };
+    }
     return NONE;
   }
 

@@ -344,17 +344,45 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
   }
 
   private execIf(s: Extract<PyStmt, { k: 'if' }>, scope: Scope, file: PythonAnalysis): Completion {
-    for (const b of s.branches) {
+    for (let i = 0; i < s.branches.length; i++) {
+      const b = s.branches[i]!;
       if (!b.test) return this.execBlock(b.body, scope, file);
       const test = this.evalExpr(b.test, scope, file);
       const t = truthy(test);
       if (t === true) return this.execBlock(b.body, scope, file);
       if (t === undefined) {
         const what = whyUnknown(test) ?? sourceText(b.test);
-        this.incomplete(`line ${s.range.start.line + 1}: condition "${sourceText(b.test)}" cannot be resolved (${what}); the code under it is not counted`);
-        return undefined;
+        this.incomplete(`line ${s.range.start.line + 1}: condition "${sourceText(b.test)}" cannot be resolved (${what}); every branch is counted (an upper bound) and what they assign is joined`);
+        return this.joinBranches(s.branches.slice(i), s.range, scope, file);
       }
     }
+    return undefined;
+  }
+
+  /**
+   * Runs each remaining branch (an implicit empty `else` included) on its own
+   * copy of the scope and joins what they assign: a value every branch agrees on
+   * stays known, a tensor keeps the dimensions the branches share. Unknown stays local.
+   */
+  private joinBranches(branches: { test?: PyExpr; body: PyStmt[] }[], range: SourceRange, scope: Scope, file: PythonAnalysis): Completion {
+    const bodies = branches.map((b) => b.body);
+    if (branches[branches.length - 1]!.test) bodies.push([]);
+    const outcomes: { vars: Map<string, Value>; done: Completion }[] = [];
+    for (const body of bodies) {
+      const fork: Scope = { vars: new Map(scope.vars), ...(scope.parent ? { parent: scope.parent } : {}) };
+      const done = this.execBlock(body, fork, file);
+      outcomes.push({ vars: fork.vars, done });
+    }
+    const why = `branches of line ${range.start.line + 1}`;
+    const names = new Set<string>();
+    for (const o of outcomes) for (const k of o.vars.keys()) names.add(k);
+    for (const name of names) {
+      const values = outcomes.map((o) => o.vars.get(name) ?? scope.vars.get(name));
+      const joined = joinValues(values, why);
+      if (joined) scope.vars.set(name, joined);
+    }
+    const returns = outcomes.map((o) => (o.done?.k === 'return' ? o.done.value : undefined));
+    if (returns.every((r) => r !== undefined)) return { k: 'return', value: joinValues(returns, why) ?? unknown(why) };
     return undefined;
   }
 
@@ -541,10 +569,18 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
       case 'comp':
         return this.comprehension(e, scope, file);
       case 'cond': {
-        const t = truthy(this.evalExpr(e.test, scope, file));
+        const test = this.evalExpr(e.test, scope, file);
+        const t = truthy(test);
         if (t === true) return this.evalExpr(e.then, scope, file);
         if (t === false) return this.evalExpr(e.orelse, scope, file);
-        return unknown(sourceText(e.test));
+        // Both sides run (each one's ops are counted: an upper bound); the value is what they agree on.
+        const a = this.evalExpr(e.then, scope, file);
+        const b = this.evalExpr(e.orelse, scope, file);
+        const joined = joinValues([a, b], `"${sourceText(e.test)}"`);
+        if (joined?.t !== 'unknown' && (a.t === 'tensor' || b.t === 'tensor')) {
+          this.incomplete(`line ${e.range.start.line + 1}: condition "${sourceText(e.test)}" cannot be resolved (${whyUnknown(test) ?? sourceText(e.test)}); both sides are counted (an upper bound)`);
+        }
+        return joined?.t === 'unknown' ? unknown(whyUnknown(test) ?? sourceText(e.test)) : (joined ?? unknown(sourceText(e.test)));
       }
       case 'lambda':
         return { t: 'func', f: e.f, file, closure: scope };
@@ -932,6 +968,37 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
     fix(v.m, copy);
     return { t: 'module', m: copy };
   }
+}
+
+/**
+ * What several possible values have in common: the value itself when they are
+ * the same (or equal numbers, strings, bools), a tensor with the dimensions they
+ * share, else unknown naming `why`. Undefined when no branch has a value.
+ */
+function joinValues(values: (Value | undefined)[], why: string): Value | undefined {
+  const present = values.filter((v): v is Value => v !== undefined);
+  if (present.length === 0) return undefined;
+  if (present.length < values.length) return unknown(why);
+  const first = present[0]!;
+  if (present.every((v) => v === first)) return first;
+  if (first.t === 'num' || first.t === 'str' || first.t === 'bool') {
+    if (present.every((v) => v.t === first.t && (v as { v: unknown }).v === first.v)) return first;
+    return unknown(why);
+  }
+  if (first.t === 'none' && present.every((v) => v.t === 'none')) return first;
+  if (present.every((v) => v.t === 'tensor')) {
+    const shapes = present.map((v) => (v as Extract<Value, { t: 'tensor' }>).shape);
+    const rank = shapes[0]?.length;
+    if (rank === undefined || shapes.some((sh) => sh?.length !== rank)) return { t: 'tensor', shape: undefined, why };
+    const dims = shapes[0]!.map((d, i) => (shapes.every((sh) => sh![i] === d) ? d : undefined));
+    const int = present.every((v) => (v as Extract<Value, { t: 'tensor' }>).int === true);
+    return { t: 'tensor', shape: dims, ...(dims.some((d) => d === undefined) ? { why } : {}), ...(int ? { int } : {}) };
+  }
+  if (present.every((v) => v.t === 'seq') && present.every((v) => (v as Extract<Value, { t: 'seq' }>).items.length === (first as Extract<Value, { t: 'seq' }>).items.length)) {
+    const seqs = present as Extract<Value, { t: 'seq' }>[];
+    return { t: 'seq', kind: seqs[0]!.kind, items: seqs[0]!.items.map((_, i) => joinValues(seqs.map((q) => q.items[i]), why) ?? unknown(why)) };
+  }
+  return unknown(why);
 }
 
 /** Python arithmetic and comparisons on numbers; undefined for an operator it does not have. */

@@ -133,6 +133,9 @@ export function truthy(v: Value): boolean | undefined {
       return undefined;
     case 'tensor':
       return undefined;
+    case 'ref':
+      // A module or function of a known library is an object (truthy); a name imported from elsewhere could be anything.
+      return /^(torch|math|builtins|copy|typing|dataclasses|tensor)\b/.test(v.path) ? true : undefined;
     default:
       return true;
   }

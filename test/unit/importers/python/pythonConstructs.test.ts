@@ -18,9 +18,9 @@ const S = OPTS.seqLen;
 const D = 64;
 const VOCAB = 1000;
 
-function load(name: string, className?: string): ModelTree {
+function load(name: string, className?: string, configText?: string): ModelTree {
   const text = readFileSync(join(__dirname, '../../../fixtures/python/constructs', name), 'utf8');
-  return importPythonModel(text, { ...OPTS, fileName: name, ...(className ? { className } : {}) }).tree;
+  return importPythonModel(text, { ...OPTS, fileName: name, ...(className ? { className } : {}), ...(configText ? { configText, configFileName: 'config.json' } : {}) }).tree;
 }
 
 function node(tree: ModelTree, scope: string): ModelNode {
@@ -111,5 +111,40 @@ describe('Python constructs (one fixture each)', () => {
     assertNoLoss(t);
     assert.equal(node(t, 'root.proj').flops, linear(B * S, D, 2 * D));
     assert.ok(totalFlops(t.root) > 0);
+  });
+
+  it('super().__init__(config) on a PreTrainedModel binds self.config (layers sliced by it run)', () => {
+    const t = load('hf_self_config.py', undefined, JSON.stringify({ vocab_size: VOCAB, hidden_size: D, num_hidden_layers: 3 }));
+    assertNoLoss(t);
+    for (let i = 0; i < 3; i++) assert.equal(node(t, `root.layers.${i}.dense`).flops, linear(B * S, D, D));
+  });
+
+  it('PretrainedConfig defaults: eager attention from the dispatch table, mlp_bias False, no cross-attention', () => {
+    const t = load('hf_attention_classes.py', undefined, JSON.stringify({ vocab_size: VOCAB, hidden_size: D }));
+    assertNoLoss(t);
+    assert.equal(node(t, 'root.layer.attention').instanceType, 'EagerAttention');
+    assert.equal(node(t, 'root.layer.attention.qkv').parameters, D * 3 * D);
+    assert.equal(node(t, 'root.layer.out').parameters, D * D);
+    assert.equal(findByScope(t.root, 'root.layer.crossattention'), undefined);
+    assert.ok(t.warnings.some((w) => w.includes('_attn_implementation') && w.includes('eager')), t.warnings.join('\n'));
+    const sdpa = load('hf_attention_classes.py', undefined, JSON.stringify({ vocab_size: VOCAB, hidden_size: D, _attn_implementation: 'sdpa' }));
+    assert.equal(node(sdpa, 'root.layer.attention').instanceType, 'SdpaAttention');
+  });
+
+  it('attribute_map aliases resolve hidden_size and num_hidden_layers to the names config.json uses', () => {
+    const t = load('hf_attribute_map.py', undefined, JSON.stringify({ vocab_size: VOCAB, n_embd: D, n_layer: 3 }));
+    assertNoLoss(t);
+    assert.equal(node(t, 'root.h.2').flops, linear(B * S, D, D));
+    assert.equal(t.root.parameters, VOCAB * D + 3 * (D * D + D));
+  });
+
+  it('an if on something unknown runs both branches; the shape they agree on stays known after it', () => {
+    const t = load('unresolved_if.py');
+    assert.equal(node(t, 'root.fast').flops, linear(B * S, D, D));
+    assert.equal(node(t, 'root.slow').flops, linear(B * S, D, D));
+    assert.deepEqual(node(t, 'root.out').inputShapes, [[B, S, D]]);
+    assert.equal(node(t, 'root.out').unresolved, undefined);
+    assert.ok(t.warnings.some((w) => w.includes('FAST_PATH') && w.includes('upper bound')), t.warnings.join('\n'));
+    assert.ok(!t.warnings.some((w) => /never called/.test(w)));
   });
 });

@@ -70,7 +70,7 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   };
   // A root that takes hidden states (not token ids) learns their width from the first layer that reads them; run again with it known.
   let first = run();
-  if (first.interp.inferredInputWidth !== undefined) first = run(first.interp.inferredInputWidth);
+  if (first.interp.inferredInputWidth !== undefined && !first.interp.budgetExceeded) first = run(first.interp.inferredInputWidth);
   const { interp, rootModule, root } = first;
   finishNodes(root, rootModule);
   const warnings = [...interp.warnings];
@@ -321,12 +321,15 @@ function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
   rollUpTotals(root);
   // rollUpTotals sums children only: add the nn.Parameters a module with submodules owns itself (a bias, a scale).
   const own = new Map<string, number>();
-  const collect = (m: ModuleInst): void => {
-    if (m.scope && m.children.length > 0 && m.ownParameters > 0) own.set(m.scope, m.ownParameters);
-    for (const [, c] of m.children) collect(c);
-  };
+  // Iterative, with the number of identical instances each module stands for (counted repeats).
   rootModule.scope = rootModule.scope ?? 'root';
-  collect(rootModule);
+  const pending: [ModuleInst, number][] = [[rootModule, 1]];
+  while (pending.length) {
+    const [m, parentFactor] = pending.pop()!;
+    const factor = parentFactor * (m.repeat ?? 1);
+    if (m.scope && m.children.length > 0 && m.ownParameters > 0) own.set(m.scope, m.ownParameters * factor);
+    for (const [, c] of m.children) pending.push([c, factor]);
+  }
   const addOwn = (n: ModelNode): number => {
     let extra = own.get(n.scope) ?? 0;
     for (const c of n.children) extra += addOwn(c);

@@ -10,6 +10,7 @@ import { DTYPE_BYTES, type Dtype, type ModelNode } from '../../tree/modelNode.js
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import type { SourceRange } from './pyAst.js';
 import type { PythonAnalysis } from './pythonAnalysisTypes.js';
+import { BudgetExceeded, MAX_NODES } from './evalBudget.js';
 import { knownShape, whyUnknown, type ModuleInst, type Value } from './pythonValue.js';
 
 /** One active forward call: the module whose ops are being recorded. */
@@ -25,6 +26,10 @@ export interface Frame {
 export class ModuleRecorder {
   private readonly nodes = new Map<string, ModelNode>();
   readonly frames: Frame[] = [];
+  /** How many times the code running now runs (a loop over N counted repeats runs its body once for N). */
+  callMultiplier = 1;
+  /** How many identical instances the module running now stands for (a ModuleList of N counted repeats). */
+  instanceFactor = 1;
 
   constructor(
     private readonly dtype: Dtype,
@@ -72,11 +77,16 @@ export class ModuleRecorder {
       const src = this.sourceOf(m.range, m.file);
       if (src) node.source = src;
       if (m.unresolved.length) node.unresolved = [...new Set(m.unresolved)];
+      this.checkNodeBudget();
       this.nodes.set(scope, node);
       const parentNode = this.structuralParent(scope) ?? parent;
       if (parentNode && parentNode !== node) parentNode.children.push(node);
     }
     return node;
+  }
+
+  private checkNodeBudget(): void {
+    if (this.nodes.size >= MAX_NODES) throw new BudgetExceeded(`the evaluation stopped after recording ${MAX_NODES.toLocaleString('en-US')} tree nodes`);
   }
 
   /** The node of a scope, if it was created. */
@@ -136,10 +146,11 @@ export class ModuleRecorder {
       const src = this.sourceOf(range, file);
       if (src) node.source = src;
       if (!cost) this.markUnresolved(node, why ?? 'input shapes');
+      this.checkNodeBudget();
       this.nodes.set(scope, node);
       frame.node.children.push(node);
     }
-    node.calls++;
+    node.calls += this.callMultiplier;
   }
 
   /** A user module without submodules is one primitive (LlamaRMSNorm): its cost by convention when its kind is known, else the sum of its ops. */
@@ -155,7 +166,7 @@ export class ModuleRecorder {
     if (!shape && kind !== 'rotary' && whyUnknown(input)) this.markUnresolved(node, whyUnknown(input)!);
     node.flops = cost.flops;
     node.memBytes = cost.memBytes + (perElement[kind] !== undefined ? 0 : m.ownParameters * DTYPE_BYTES[this.dtype]);
-    node.parameters = m.ownParameters;
+    node.parameters = m.ownParameters * this.instanceFactor;
   }
 }
 

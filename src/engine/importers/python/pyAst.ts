@@ -91,9 +91,13 @@ export interface PyFunction {
   range: SourceRange;
 }
 
+/** Nesting of expressions and blocks the converter follows; deeper code becomes `unknown` (no real model nests this deep). */
+export const MAX_AST_DEPTH = 200;
+
 /** Converts lezer nodes to the plain AST, with positions from a line index. */
 export class AstConverter {
   private readonly lineStarts: number[];
+  private depth = 0;
 
   constructor(private readonly text: string) {
     this.lineStarts = [0];
@@ -122,6 +126,16 @@ export class AstConverter {
 
   /** Converts an expression node; anything not modelled becomes `unknown` with its text. */
   expr(node: SyntaxNode): PyExpr {
+    if (this.depth >= MAX_AST_DEPTH) return { k: 'unknown', text: 'expression nested too deeply', range: this.range(node) };
+    this.depth++;
+    try {
+      return this.exprAt(node);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private exprAt(node: SyntaxNode): PyExpr {
     const range = this.range(node);
     const kids = children(node);
     switch (node.name) {
@@ -307,6 +321,16 @@ export class AstConverter {
 
   /** Converts one statement. */
   stmt(node: SyntaxNode): PyStmt {
+    if (this.depth >= MAX_AST_DEPTH) return { k: 'other', range: this.range(node) };
+    this.depth++;
+    try {
+      return this.stmtAt(node);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private stmtAt(node: SyntaxNode): PyStmt {
     const range = this.range(node);
     const kids = children(node);
     switch (node.name) {

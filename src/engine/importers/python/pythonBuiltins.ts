@@ -54,10 +54,10 @@ export function callBuiltin(host: BuiltinHost, name: string, pos: Value[], kw: M
     }
     case 'len': {
       const v = pos[0];
-      if (v?.t === 'seq') return num(v.items.length);
+      if (v?.t === 'seq') return num(v.repeat ?? v.items.length);
       if (v?.t === 'dict') return num(v.map.size);
       if (v?.t === 'str') return num(v.v.length);
-      if (v?.t === 'module' && v.m.kind === 'container') return num(v.m.children.length);
+      if (v?.t === 'module' && v.m.kind === 'container') return num(v.m.children.length === 1 ? (v.m.children[0]![1].repeat ?? 1) : v.m.children.length);
       if (v?.t === 'tensor' && v.shape?.[0] !== undefined) return num(v.shape[0]);
       return unknown(why);
     }

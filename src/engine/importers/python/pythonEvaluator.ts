@@ -35,6 +35,8 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
   readonly budget = new EvalBudget();
   private readonly constCache = new Map<string, Value>();
   private torch!: TorchDispatch;
+  /** Set when a budget ran out inside the outermost constructor. */
+  budgetCut = false;
   /** The file whose code runs now. */
   currentFile: PythonAnalysis | undefined;
   private currentSelf: Value | undefined;
@@ -92,6 +94,7 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
     } catch (err) {
       if (err instanceof BudgetExceeded && this.depth === 0) {
         // The outermost constructor keeps what it built: the tree is partial, not empty.
+        this.budgetCut = true;
         this.incomplete(`${err.what}; the tree is partial (what was built until then is counted)`);
         return m;
       }
@@ -387,7 +390,17 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
   }
 
   private execFor(s: Extract<PyStmt, { k: 'for' }>, scope: Scope, file: PythonAnalysis): Completion {
-    const it = this.iterate(this.evalExpr(s.iter, scope, file));
+    const iterValue = this.evalExpr(s.iter, scope, file);
+    const repeats = repeatCount(iterValue);
+    if (repeats !== undefined) {
+      // A loop over N counted repeats: the body runs once and counts N times.
+      return this.torch.repeated(repeats, () => {
+        this.assign(s.target, this.iterate(iterValue)![0]!, scope, file, s.range);
+        const r = this.execBlock(s.body, scope, file);
+        return r?.k === 'return' ? r : undefined;
+      });
+    }
+    const it = this.iterate(iterValue);
     if (!it) {
       this.incomplete(`line ${s.range.start.line + 1}: cannot resolve what "for ... in ${sourceText(s.iter)}" iterates over; the loop body is not counted`);
       return undefined;
@@ -603,6 +616,14 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
       if (one.t === 'module') one.m.unresolved.push(`number of repeats (${why})`);
       this.incomplete(`line ${e.range.start.line + 1}: cannot resolve how many items "${sourceText(e.iter)}" makes (${why}); one item is shown and the total is incomplete`);
       return { t: 'seq', kind: 'list', items: [one] };
+    }
+    if (items.length > MAX_LOOP && !e.cond) {
+      // N identical items (a ModuleList of 10,000 blocks): built once, counted N times.
+      const local = newScope(scope);
+      this.assign(e.target, items[0]!, local, file, e.range);
+      const one = this.evalExpr(e.elt, local, file);
+      this.warn(`line ${e.range.start.line + 1}: ${items.length.toLocaleString('en-US')} items are built once and counted ${items.length.toLocaleString('en-US')} times (one node with that many calls)`);
+      return { t: 'seq', kind: 'list', items: [one], repeat: items.length };
     }
     const out: Value[] = [];
     for (const item of items) {
@@ -1045,6 +1066,13 @@ function sameIdentity(a: Value, b: Value): boolean {
   if (a.t === 'none' || b.t === 'none') return a.t === b.t;
   if (a.t === 'bool' && b.t === 'bool') return a.v === b.v;
   return a === b;
+}
+
+/** The count of a value standing for N identical items (a repeated seq, a container of one repeated module), if it is one. */
+function repeatCount(v: Value): number | undefined {
+  if (v.t === 'seq' && v.repeat !== undefined && v.items.length === 1) return v.repeat;
+  if (v.t === 'module' && v.m.kind === 'container' && v.m.children.length === 1) return v.m.children[0]![1].repeat;
+  return undefined;
 }
 
 /** A slice item from evaluated bounds; a bound that is neither a number nor None is unknown. */

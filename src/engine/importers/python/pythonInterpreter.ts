@@ -59,6 +59,14 @@ export class PythonInterpreter {
     return this.torch.inferredInputWidth;
   }
 
+  /** Set when a work budget ran out (the tree is partial). */
+  budgetExceeded = false;
+
+  /** Statements and expressions evaluated so far (count). */
+  get steps(): number {
+    return this.evaluator.budget.steps;
+  }
+
   /** A class of the analysed files by name. */
   classRef(name: string): ClassRef | undefined {
     return this.evaluator.classRef(name);
@@ -83,7 +91,9 @@ export class PythonInterpreter {
 
   /** Instantiates a model class with bound arguments and returns the module (partial when a budget ran out). */
   instantiate(ref: ClassRef, args: Value[], kwargs: Map<string, Value>, range?: SourceRange): ModuleInst {
-    return this.evaluator.instantiate(ref, args, kwargs, range);
+    const m = this.evaluator.instantiate(ref, args, kwargs, range);
+    if (this.evaluator.budgetCut) this.budgetExceeded = true;
+    return m;
   }
 
   /** Runs the root module's forward on token ids and returns the root node. */
@@ -106,6 +116,7 @@ export class PythonInterpreter {
       return work();
     } catch (err) {
       if (!(err instanceof BudgetExceeded)) throw err;
+      this.budgetExceeded = true;
       this.diagnostics.incomplete(`${err.what}; the tree is partial (what ran until then is counted)`);
       return fallback();
     }

@@ -44,6 +44,8 @@ export interface ModuleInst {
   scope?: string;
   /** Registration index among its parent's children (for ordering tree nodes). */
   order?: number;
+  /** How many identical instances this one stands for (a ModuleList of counted repeats), when more than one. */
+  repeat?: number;
 }
 
 /** One item of a subscript, evaluated: `x[i]`, `x[a:b:c]`, `x[...]`. */
@@ -64,7 +66,8 @@ export type Value =
   | { t: 'str'; v: string }
   | { t: 'bool'; v: boolean }
   | { t: 'none' }
-  | { t: 'seq'; kind: 'tuple' | 'list'; items: Value[] }
+  /** A list or tuple; `repeat` set: its one item stands for `repeat` identical items (counted repeats, built once). */
+  | { t: 'seq'; kind: 'tuple' | 'list'; items: Value[]; repeat?: number }
   | { t: 'dict'; map: Map<string, Value> }
   /** An object with attributes: a config (from JSON/YAML or a dataclass), a namespace. */
   | { t: 'obj'; name: string; attrs: Map<string, Value>; hf?: HfConfigInfo; cls?: ClassRef }

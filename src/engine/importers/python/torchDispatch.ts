@@ -40,6 +40,8 @@ export interface TorchDispatch {
   moduleMethod(m: ModuleInst, name: string, pos: Value[], kw: Map<string, Value>, range: SourceRange): Value;
   /** Whether `name` is such a method of `m`. */
   hasModuleMethod(m: ModuleInst, name: string): boolean;
+  /** Runs `work` as if it ran `count` times (the body of a loop over counted repeats). */
+  repeated<T>(count: number, work: () => T): T;
   /** `ACT2FN[name]`: the activation module it builds. */
   activationModule(key: Value, range: SourceRange, file: PythonAnalysis): Value;
 }

@@ -69,6 +69,15 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
     if (this.inferredInputWidth === undefined && x.t === 'tensor' && x.why?.startsWith(ROOT_WIDTH)) this.inferredInputWidth = width;
   }
 
+  repeated<T>(count: number, work: () => T): T {
+    this.recorder.callMultiplier *= count;
+    try {
+      return work();
+    } finally {
+      this.recorder.callMultiplier /= count;
+    }
+  }
+
   // ---------------------------------------------------------------- building modules
 
   /** A torch layer with its constructor arguments bound to the catalog's signature. */
@@ -97,6 +106,14 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
     return m;
   }
 
+  /** A ModuleList over counted repeats (`[Block() for _ in range(10_000)]`): one child standing for all of them. */
+  makeRepeatedContainer(name: string, item: Value, count: number, range: SourceRange, file: PythonAnalysis): ModuleInst {
+    const m = this.makeContainer(name, [['0', item]], range, file);
+    const child = m.children[0]?.[1];
+    if (child) child.repeat = count;
+    return m;
+  }
+
   activationModule(key: Value, range: SourceRange, file: PythonAnalysis): Value {
     if (key.t !== 'str') {
       return { t: 'module', m: { className: 'activation', kind: 'layer', args: new Map(), attrs: new Map(), children: [], range, file, unresolved: [whyUnknown(key) ?? 'activation name'], ownParameters: 0 } };
@@ -114,7 +131,9 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
       let items: [string, Value][] = [];
       if (c.name === 'Sequential') items = pos.map((v, i) => [String(i), v]);
       else if (c.name === 'ModuleDict' && arg?.t === 'dict') items = [...arg.map.entries()];
-      else if (arg && arg.t === 'seq') items = arg.items.map((v, i) => [String(i), v]);
+      else if (arg && arg.t === 'seq' && arg.repeat !== undefined && arg.items.length === 1) {
+        return { t: 'module', m: this.makeRepeatedContainer(c.name, arg.items[0]!, arg.repeat, site.range, site.file) };
+      } else if (arg && arg.t === 'seq') items = arg.items.map((v, i) => [String(i), v]);
       else if (arg && arg.t === 'unknown') items = [['0', arg]];
       return { t: 'module', m: this.makeContainer(c.name, items, site.range, site.file) };
     }
@@ -226,11 +245,22 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
 
   /** Runs `m(*args, **kwargs)`: a container's items, a layer's handler or a user module's forward. */
   callModule(m: ModuleInst, args: Value[], kwargs: Map<string, Value>, range: SourceRange): Value {
+    // A module standing for N identical instances owns N times the parameters of one.
+    const factor = m.repeat ?? 1;
+    this.recorder.instanceFactor *= factor;
+    try {
+      return this.callModuleOnce(m, args, kwargs, range);
+    } finally {
+      this.recorder.instanceFactor /= factor;
+    }
+  }
+
+  private callModuleOnce(m: ModuleInst, args: Value[], kwargs: Map<string, Value>, range: SourceRange): Value {
     const parentFrame = this.recorder.top;
     if (m.kind === 'container') {
       if (m.className === 'Sequential') {
         const node = this.recorder.nodeOf(m, parentFrame?.node);
-        node.calls++;
+        node.calls += this.recorder.callMultiplier;
         let x = args[0] ?? NONE;
         for (const [, child] of m.children) x = this.callModule(child, [x], new Map(), range);
         return x;
@@ -259,7 +289,7 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
     const ref = m.cls!;
     const fwd = this.python.findMethod(ref, 'forward');
     const node = this.recorder.nodeOf(m, parentFrame?.node);
-    node.calls++;
+    node.calls += this.recorder.callMultiplier;
     if (node.inputShapes.length === 0) node.inputShapes = [...args, ...kwargs.values()].map(knownShape).filter((s): s is number[] => s !== undefined);
     if (!fwd) {
       this.incomplete(`${ref.cls.name}: no forward method found; its layers are not counted`);
@@ -321,8 +351,8 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
     const node: ModelNode = this.recorder.nodeOf(m, parentFrame?.node);
     node.type = 'ml';
     node.kind = entry?.kind ?? primitiveKindOf(m.className);
-    node.calls++;
-    node.parameters = Math.max(0, result.parameters - (m.tiedParameters ?? 0));
+    node.calls += this.recorder.callMultiplier;
+    node.parameters = Math.max(0, result.parameters - (m.tiedParameters ?? 0)) * this.recorder.instanceFactor;
     if (node.inputShapes.length === 0) {
       const shape = call.shape;
       const s = shape && allKnown(shape) && m.className !== 'Conv1d' && entry?.kind !== 'embedding' ? shape : knownShape(x);

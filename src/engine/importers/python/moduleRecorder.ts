@@ -120,7 +120,9 @@ export class ModuleRecorder {
   }
 
   /** Records a functional primitive in the current module (or folds it into a leaf). */
-  recordOp(op: string, inputs: Value[], cost: PrimitiveCost | undefined, range: SourceRange, file: PythonAnalysis | undefined, why?: string): void {
+  recordOp(op: string, inputs: Value[], costIn: PrimitiveCost | undefined, range: SourceRange, file: PythonAnalysis | undefined, whyIn?: string): void {
+    const cost = finiteCost(costIn);
+    const why = costIn && !cost ? 'a cost that is not a finite number' : whyIn;
     const frame = this.top;
     if (!frame) return;
     if (frame.fold) {
@@ -164,10 +166,17 @@ export class ModuleRecorder {
     if (shape && perElement[kind] !== undefined) cost = pointwiseCost(shape, perElement[kind]!, this.dtype, m.ownParameters);
     else if (kind === 'activation' && shape) cost = pointwiseCost(shape, FLOPS_PER_ELEMENT[activationOf(m.className)], this.dtype);
     if (!shape && kind !== 'rotary' && whyUnknown(input)) this.markUnresolved(node, whyUnknown(input)!);
-    node.flops = cost.flops;
-    node.memBytes = cost.memBytes + (perElement[kind] !== undefined ? 0 : m.ownParameters * DTYPE_BYTES[this.dtype]);
-    node.parameters = m.ownParameters * this.instanceFactor;
+    const finite = finiteCost(cost);
+    if (!finite) this.markUnresolved(node, 'a cost that is not a finite number');
+    node.flops = finite?.flops ?? 0;
+    node.memBytes = (finite?.memBytes ?? 0) + (perElement[kind] !== undefined ? 0 : m.ownParameters * DTYPE_BYTES[this.dtype]);
+    node.parameters = Number.isFinite(m.ownParameters) ? m.ownParameters * this.instanceFactor : 0;
   }
+}
+
+/** The cost when all its numbers are finite, else undefined (hostile sizes must never reach the tree as NaN or Infinity). */
+export function finiteCost(c: PrimitiveCost | undefined): PrimitiveCost | undefined {
+  return c && Number.isFinite(c.flops) && Number.isFinite(c.memBytes) && Number.isFinite(c.parameters) ? c : undefined;
 }
 
 /** Adds a cost into another (folding ops into a leaf module). */

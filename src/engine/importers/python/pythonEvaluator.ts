@@ -500,7 +500,8 @@ export class PythonEvaluator implements PythonRunner, BuiltinHost {
       else m.children.push([name, v.m]);
     } else if (v.t === 'tensor' && v.param) {
       const s = v.shape && v.shape.every((d) => d !== undefined) ? (v.shape as number[]) : undefined;
-      if (s) m.ownParameters += s.reduce((p, d) => p * d, 1);
+      const n = s ? s.reduce((p, d) => p * d, 1) : undefined;
+      if (n !== undefined && Number.isFinite(m.ownParameters + n)) m.ownParameters += n;
       else m.unresolved.push(whyUnknown(v) ?? 'parameter shape');
     }
     m.attrs.set(name, v);

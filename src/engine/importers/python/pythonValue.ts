@@ -180,8 +180,20 @@ export function fromJson(data: unknown, name = 'config'): Value {
   return unknown(name);
 }
 
-/** A symbolic tensor; `why` is kept only while some dimension is unknown. */
+/** Largest dimension or size the evaluator accepts (2^53: exact in a double). */
+export const MAX_SIZE = 2 ** 53;
+
+/** Whether a number can be a size: a finite non-negative integer up to 2^53. */
+export function isSize(n: number | undefined): n is number {
+  return n !== undefined && Number.isInteger(n) && n >= 0 && n <= MAX_SIZE;
+}
+
+/** A symbolic tensor; `why` is kept only while some dimension is unknown. A dimension that cannot be a size is unknown. */
 export function tensor(shape: Dim[] | undefined, why?: string, int?: boolean): Value {
+  if (shape && shape.some((d) => d !== undefined && !isSize(d))) {
+    shape = shape.map((d) => (isSize(d) ? d : undefined));
+    why ??= 'a dimension that is not a size (negative, fractional, infinite or above 2^53)';
+  }
   return { t: 'tensor', shape, ...(why && (!shape || shape.some((d) => d === undefined)) ? { why } : {}), ...(int ? { int } : {}) };
 }
 

@@ -12,8 +12,8 @@ import type { SourceRange } from './pyAst.js';
 import type { PythonAnalysis } from './pythonAnalysisTypes.js';
 import { BudgetExceeded } from './evalBudget.js';
 import type { EvalDiagnostics } from './evalDiagnostics.js';
-import { ModuleRecorder, addCost, type Frame } from './moduleRecorder.js';
-import { NONE, ROOT_WIDTH, allKnown, asNumber, jsDefault, knownShape, num, tensor, unknown, whyUnknown, type Dim, type ModuleInst, type SubItem, type Value } from './pythonValue.js';
+import { ModuleRecorder, addCost, finiteCost, type Frame } from './moduleRecorder.js';
+import { NONE, ROOT_WIDTH, allKnown, asNumber, isSize, jsDefault, knownShape, num, tensor, unknown, whyUnknown, type Dim, type ModuleInst, type SubItem, type Value } from './pythonValue.js';
 import { FUNCTIONAL_OPS, callFunctional, elementwise, matmul } from './torch/functionalOps.js';
 import { indexTensor } from './torch/tensorIndexing.js';
 import { callTensorMethod } from './torch/tensorMethods.js';
@@ -317,7 +317,16 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
   private callLayer(m: ModuleInst, args: Value[], kwargs: Map<string, Value>, parentFrame: Frame | undefined): Value {
     const x = args[0] ?? kwargs.get('input') ?? kwargs.get('query') ?? NONE;
     const missing: string[] = [...m.unresolved];
-    const a = (k: string): number | undefined => asNumber(m.args.get(k));
+    // A layer argument that cannot be a size (1e300, -1, 0.5) is as good as unknown, and says so.
+    const a = (k: string): number | undefined => {
+      const v = asNumber(m.args.get(k));
+      if (v !== undefined && !isSize(v)) {
+        const w = `${k} = ${v} is not a size`;
+        if (!missing.includes(w)) missing.push(w);
+        return undefined;
+      }
+      return v;
+    };
     const call: LayerCall = {
       m,
       x,
@@ -344,8 +353,11 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
       this.incomplete(`${m.scope}: ${m.className} layers are not modelled; counted as 0 FLOPs`);
       result = { out: tensor(call.shape, whyUnknown(x)), cost: { flops: 0, memBytes: 0, parameters: 0 }, parameters: 0 };
     }
+    const cost = finiteCost(result.cost);
+    if (result.cost && !cost) missing.push('a cost that is not a finite number');
+    if (!Number.isFinite(result.parameters)) result.parameters = 0;
     if (parentFrame?.fold) {
-      if (result.cost) addCost(parentFrame.fold, result.cost);
+      if (cost) addCost(parentFrame.fold, cost);
       return result.out;
     }
     const node: ModelNode = this.recorder.nodeOf(m, parentFrame?.node);
@@ -358,9 +370,9 @@ export class TorchRuntime implements TorchDispatch, LayerContext {
       const s = shape && allKnown(shape) && m.className !== 'Conv1d' && entry?.kind !== 'embedding' ? shape : knownShape(x);
       if (s) node.inputShapes = [s];
     }
-    if (result.cost) {
-      node.flops = result.cost.flops;
-      node.memBytes = result.cost.memBytes;
+    if (cost) {
+      node.flops = cost.flops;
+      node.memBytes = cost.memBytes;
     } else this.recorder.markUnresolved(node, missing[0] ?? whyUnknown(x) ?? 'input shape');
     return result.out;
   }

@@ -16,7 +16,7 @@ import {
 } from '../../../features/primitiveCost.js';
 import { DTYPE_BYTES } from '../../../tree/modelNode.js';
 import type { PrimitiveKind } from '../../../tree/modelNode.js';
-import { NONE, ROOT_WIDTH, allKnown, asNumber, firstNum, knownShape, tensor, truthy, unknown, whyUnknown, type Dim, type ModuleInst, type Value } from '../pythonValue.js';
+import { NONE, ROOT_WIDTH, allKnown, asNumber, firstNum, isSize, knownShape, tensor, truthy, unknown, whyUnknown, type Dim, type ModuleInst, type Value } from '../pythonValue.js';
 import { ACTIVATION_LAYERS } from '../torchCatalog.js';
 import type { TorchContext } from './torchContext.js';
 
@@ -63,11 +63,14 @@ function linearLike(ctx: LayerContext, call: LayerCall, inF: number | undefined,
     shape[shape.length - 1] = inF;
     ctx.noteInferredWidth(x, inF);
   }
-  if (shape && inF !== undefined && shape[shape.length - 1] !== undefined && shape[shape.length - 1] !== inF) {
+  const mismatch = shape && inF !== undefined && shape[shape.length - 1] !== undefined && shape[shape.length - 1] !== inF;
+  if (mismatch) {
+    // PyTorch would raise here; the cost of a call that cannot run is unknown, not guessed.
     ctx.warn(`${call.m.scope}: input has ${shape[shape.length - 1]} features but the ${label} expects ${inF}`);
+    call.missing.push(`input width ${shape[shape.length - 1]} (expects ${inF})`);
   }
   const parameters = inF !== undefined && outF !== undefined ? inF * outF + (bias ? outF : 0) : 0;
-  const s = shape && allKnown(shape) ? shape : undefined;
+  const s = shape && allKnown(shape) && !mismatch ? shape : undefined;
   const cost = s && outF !== undefined ? linearCost(s, outF, bias, ctx.dtype) : undefined;
   return { out: tensor(shape ? [...shape.slice(0, -1), outF] : undefined, whyUnknown(x) ?? call.missing[0]), ...(cost ? { cost } : {}), parameters };
 }
@@ -101,7 +104,7 @@ function norm(name: 'LayerNorm' | 'RMSNorm' | 'GroupNorm' | 'BatchNorm1d'): Laye
     run: (ctx, c) => {
       const { m, shape, x } = c;
       const ns = m.args.get(name === 'GroupNorm' ? 'num_channels' : name === 'BatchNorm1d' ? 'num_features' : 'normalized_shape');
-      const dims = ns?.t === 'seq' ? ns.items.map(asNumber) : [asNumber(ns)];
+      const dims = (ns?.t === 'seq' ? ns.items.map(asNumber) : [asNumber(ns)]).map((d) => (isSize(d) ? d : undefined));
       const n = dims.every((d) => d !== undefined) ? numel(dims as number[]) : undefined;
       if (n === undefined) c.missing.push(whyUnknown(ns) ?? 'normalized_shape');
       const affine = truthy(m.args.get(name === 'GroupNorm' ? 'affine' : 'elementwise_affine') ?? { t: 'bool', v: true }) !== false;
@@ -130,11 +133,12 @@ const conv1d: LayerEntry = {
     const { m, shape, x } = c;
     const cin = c.need('in_channels');
     const cout = c.need('out_channels');
-    const k = firstNum(m.args.get('kernel_size'));
-    const stride = firstNum(m.args.get('stride')) ?? 1;
-    const pad = firstNum(m.args.get('padding')) ?? 0;
-    const dil = firstNum(m.args.get('dilation')) ?? 1;
-    const groups = c.a('groups') ?? 1;
+    const size = (v: number | undefined): number | undefined => (isSize(v) ? v : undefined);
+    const k = size(firstNum(m.args.get('kernel_size')));
+    const stride = size(firstNum(m.args.get('stride'))) || 1;
+    const pad = size(firstNum(m.args.get('padding'))) ?? 0;
+    const dil = size(firstNum(m.args.get('dilation'))) || 1;
+    const groups = c.a('groups') || 1;
     const bias = truthy(m.args.get('bias') ?? NONE) !== false;
     if (k === undefined) c.missing.push(whyUnknown(m.args.get('kernel_size')) ?? 'kernel_size');
     const parameters = cin !== undefined && cout !== undefined && k !== undefined ? (cout * cin * k) / groups + (bias ? cout : 0) : 0;

@@ -34,6 +34,8 @@ const targets = [
 mkdirSync('dist', { recursive: true });
 // The measuring harness is Python run by the user's interpreter: ship it as is.
 cpSync('harness', 'dist/harness', { recursive: true });
+// So is the tracer of "Trace with Python" / `irene trace`.
+cpSync('src/cli/trace/irene_trace.py', 'dist/trace/irene_trace.py');
 
 if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();

@@ -135,7 +135,7 @@ function rescope(tree: ModelTree, scope: string): ModelTree {
 }
 
 /** One warning per unresolved node, repeated layers (`h.0` ... `h.11`) collapsed into one line with a count. */
-function unresolvedWarnings(root: ModelNode): string[] {
+export function unresolvedWarnings(root: ModelNode): string[] {
   const groups = new Map<string, { node: ModelNode; count: number }>();
   for (const { node } of walkTree(root)) {
     if (!node.unresolved?.length) continue;
@@ -298,7 +298,7 @@ function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: Import
 }
 
 /** Orders children (modules in registration order, then functional ops in call order) and rolls totals up. */
-function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
+export function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
   // Registration order over the whole module tree (depth-first), so that container items keep their place among siblings.
   const orderByScope = new Map<string, number>();
   let counter = 0;
@@ -339,7 +339,7 @@ function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
   addOwn(root);
 }
 
-function reportUncalled(m: ModuleInst, root: ModelNode, warnings: string[]): void {
+export function reportUncalled(m: ModuleInst, root: ModelNode, warnings: string[]): void {
   const scopes = new Set<string>();
   for (const { node } of walkTree(root)) scopes.add(node.scope);
   const visit = (x: ModuleInst): void => {

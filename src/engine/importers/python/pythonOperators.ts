@@ -112,7 +112,7 @@ export interface MethodHost {
 /** Methods of lists, strings and dicts (`items.append(x)`, `s.lower()`, `d.get(k, v)`). */
 export function callValueMethod(host: MethodHost, self: Value, name: string, pos: Value[], kw: Map<string, Value>): Value {
   switch (self.t) {
-  case 'seq':
+    case 'seq':
       if (name === 'append') {
         if (self.items.length < MAX_SEQUENCE) self.items.push(pos[0] ?? NONE);
         return NONE;

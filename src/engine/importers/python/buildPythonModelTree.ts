@@ -97,6 +97,16 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   const a = layerScopes(base);
   const b = layerScopes(sub.root);
   const same = a.size === b.size && [...a].every((x) => b.has(x));
+  if (resolved && same) {
+    // Same modules, but the source computes something else (a user's modified copy): show the source, name where it differs.
+    const at = firstFlopsDifference(base, sub.root);
+    if (at) {
+      built.warnings.unshift(
+        `${base.instanceType} differs from the stock ${configTree.format} tree by more than 1 % in FLOPs, first at ${at.scope} (${at.mine.toExponential(3)} vs ${at.theirs.toExponential(3)} FLOPs per inference): the tree is built from this source`,
+      );
+      return built;
+    }
+  }
   if (resolved && !same) {
     built.warnings.unshift(
       `${base.instanceType} differs from the stock ${configTree.format} tree (${[...a].filter((x) => !b.has(x)).length} layers added, ${[...b].filter((x) => !a.has(x)).length} missing): the tree is built from this source`,
@@ -125,6 +135,26 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   replace(root);
   rollUpTotals(root);
   return { ...built, warnings: attached.warnings };
+}
+
+/**
+ * The first node where two trees of the same modules disagree by more than 1 % in FLOPs per
+ * inference: from the root down, the first child that disagrees, until none of its children does.
+ */
+function firstFlopsDifference(mine: ModelNode, theirs: ModelNode): { scope: string; mine: number; theirs: number } | undefined {
+  const total = (n: ModelNode): number => n.flops * n.calls;
+  const differs = (a: ModelNode, b: ModelNode): boolean => Math.abs(total(a) - total(b)) > 0.01 * Math.max(total(a), total(b));
+  if (!differs(mine, theirs)) return undefined;
+  let a = mine;
+  let b = theirs;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const byScope = new Map(a.children.map((c) => [c.scope, c]));
+    const next = b.children.map((c) => [byScope.get(c.scope), c] as const).find(([x, y]) => x && /^[A-Z]/.test(y.instanceType) && differs(x, y));
+    if (!next) break;
+    a = next[0]!;
+    b = next[1];
+  }
+  return { scope: a.scope, mine: total(a), theirs: total(b) };
 }
 
 /** A copy of a tree whose scopes start at `scope` instead of `root` (for grafting). */

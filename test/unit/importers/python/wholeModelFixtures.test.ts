@@ -114,3 +114,17 @@ describe('nanoGPT- and minGPT-style GPTs, from source alone', () => {
     assert.deepEqual(t.warnings, []);
   });
 });
+
+describe('the config tree is only a cross-check', () => {
+  it('a modified copy with the stock modules but other sizes gets its own tree and a warning naming the first node that differs', () => {
+    const text = read('test/fixtures/python/hf_bert/modeling_bert.py')
+      .replace('self.dense = nn.Linear(config.hidden_size, config.intermediate_size)', 'self.dense = nn.Linear(config.hidden_size, 2 * config.intermediate_size)')
+      .replace('self.dense = nn.Linear(config.intermediate_size, config.hidden_size)', 'self.dense = nn.Linear(2 * config.intermediate_size, config.hidden_size)');
+    const configText = read('test/fixtures/python/hf_bert/config.json');
+    const t = importPythonModel(text, { ...OPTS, fileName: 'modeling_bert.py', className: 'BertModel', configText, configFileName: 'config.json' }).tree;
+    const stock = configTree('test/fixtures/python/hf_bert/config.json');
+    assert.ok(t.warnings[0]?.includes('more than 1 % in FLOPs, first at root.encoder.layer.0.intermediate'), t.warnings.join('\n'));
+    assert.equal(findByScope(t.root, 'root.encoder.layer.0.intermediate.dense')?.flops, 2 * OPTS.batchSize * OPTS.seqLen * 768 * 2 * 3072);
+    assert.ok(totalFlops(t.root) > 1.3 * totalFlops(stock.root));
+  });
+});

@@ -199,18 +199,9 @@ export class AstConverter {
         return { k: 'list', items: this.items(kids), range };
       case 'ArrayComprehensionExpression':
       case 'ComprehensionExpression': {
-        const forIdx = kids.findIndex((c) => c.name === 'for');
-        const inIdx = kids.findIndex((c) => c.name === 'in');
-        const elt = kids[1];
-        if (forIdx < 0 || inIdx < 0 || !elt) break;
-        const targets = kids.slice(forIdx + 1, inIdx).filter((c) => !isPunct(c));
-        const target: PyExpr =
-          targets.length === 1 ? this.expr(targets[0]!) : { k: 'tuple', items: targets.map((t) => this.expr(t)), range };
-        const iter = kids[inIdx + 1];
-        if (!iter) break;
-        const ifIdx = kids.findIndex((c, i) => i > inIdx && c.name === 'if');
-        const cond = ifIdx > 0 && kids[ifIdx + 1] ? this.expr(kids[ifIdx + 1]!) : undefined;
-        return { k: 'comp', elt: this.expr(elt), target, iter: this.expr(iter), ...(cond ? { cond } : {}), range };
+        const comp = this.comprehension(kids, range);
+        if (comp) return comp;
+        break;
       }
       case 'DictionaryExpression': {
         const entries: { key?: PyExpr; value: PyExpr }[] = [];
@@ -247,6 +238,21 @@ export class AstConverter {
     return { k: 'unknown', text: this.src(node), range };
   }
 
+  /** `[elt for target in iter if cond]`, `(elt for ...)` and a generator as a call's only argument. */
+  private comprehension(kids: SyntaxNode[], range: SourceRange): PyExpr | undefined {
+    const forIdx = kids.findIndex((c) => c.name === 'for');
+    const inIdx = kids.findIndex((c) => c.name === 'in');
+    const elt = kids[1];
+    if (forIdx < 0 || inIdx < 0 || !elt) return undefined;
+    const targets = kids.slice(forIdx + 1, inIdx).filter((c) => !isPunct(c));
+    const target: PyExpr = targets.length === 1 ? this.expr(targets[0]!) : { k: 'tuple', items: targets.map((t) => this.expr(t)), range };
+    const iter = kids[inIdx + 1];
+    if (!iter) return undefined;
+    const ifIdx = kids.findIndex((c, i) => i > inIdx && c.name === 'if');
+    const cond = ifIdx > 0 && kids[ifIdx + 1] ? this.expr(kids[ifIdx + 1]!) : undefined;
+    return { k: 'comp', elt: this.expr(elt), target, iter: this.expr(iter), ...(cond ? { cond } : {}), range };
+  }
+
   private items(kids: SyntaxNode[]): PyExpr[] {
     const out: PyExpr[] = [];
     for (let i = 0; i < kids.length; i++) {
@@ -273,7 +279,10 @@ export class AstConverter {
         out.push({ name: this.src(c), value: this.expr(kids[i + 2]!) });
         i += 2;
       } else if (c.name === 'ComprehensionExpression' || c.name === 'for') {
-        out.push({ value: { k: 'unknown', text: this.src(argList), range: this.range(argList) } });
+        // `nn.ModuleList(Block(c) for _ in range(n))`: the argument list is one generator.
+        const comp = this.comprehension(children(argList), this.range(argList));
+        out.length = 0;
+        out.push({ value: comp ?? { k: 'unknown', text: this.src(argList), range: this.range(argList) } });
         break;
       } else out.push({ value: this.expr(c) });
     }

@@ -147,4 +147,12 @@ describe('Python constructs (one fixture each)', () => {
     assert.ok(t.warnings.some((w) => w.includes('FAST_PATH') && w.includes('upper bound')), t.warnings.join('\n'));
     assert.ok(!t.warnings.some((w) => /never called/.test(w)));
   });
+
+  it('nn.ModuleList(Block() for _ in range(n)): a generator as the only argument builds every item', () => {
+    const t = load('generator_arg.py');
+    assertNoLoss(t);
+    assert.equal(t.modelName, 'Net');
+    for (let i = 0; i < 3; i++) assert.equal(node(t, `root.blocks.${i}.fc`).flops, linear(B * S, 8, 8));
+    assert.equal(t.root.parameters, 10 * 8 + 3 * (8 * 8 + 8));
+  });
 });

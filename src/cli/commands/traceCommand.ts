@@ -15,13 +15,14 @@ import {
   formatEnergyAuto,
   formatShare,
   importModel,
+  parseTrace,
   predictTree,
+  treeFromTrace,
   toPredictionReport,
   type Dtype,
   type ModelTree,
   type Prediction,
 } from '../../engine/index.js';
-import { parseTrace, treeFromTrace } from '../../engine/importers/python/traceReplay.js';
 import { CliUsageError } from '../cliErrors.js';
 import { formatTreeTable } from '../format/treeTable.js';
 import { readModelInput } from '../modelFiles.js';

@@ -7,9 +7,7 @@
 import * as vscode from 'vscode';
 import { dirname, join } from 'node:path';
 import { createNodeProcessRunner } from '../../engine/calibrate/nodeProcessRunner.js';
-import { DEFAULT_PROFILE_NAME, formatEnergyAuto, getBundledProfile, predictTree } from '../../engine/index.js';
-import { parseTrace, treeFromTrace } from '../../engine/importers/python/traceReplay.js';
-import { importPythonModel } from '../../engine/importers/python/pythonImporter.js';
+import { DEFAULT_PROFILE_NAME, formatEnergyAuto, getBundledProfile, importPythonModel, parseTrace, predictTree, treeFromTrace } from '../../engine/index.js';
 import { locateTraceScript } from '../../cli/trace/pythonTraceScript.js';
 import { runPythonTrace } from '../../cli/trace/runPythonTrace.js';
 import { COMMANDS } from '../ids.js';

@@ -39,6 +39,8 @@ mkdirSync('dist', { recursive: true });
 // The measuring harness is Python run by the user's interpreter: ship it as is,
 // without the bytecode caches a local test run leaves in it.
 cpSync('harness', 'dist/harness', { recursive: true, filter: (src) => !src.includes('__pycache__') });
+// So is the tracer of "Trace with Python" / `irene trace`.
+cpSync('src/cli/trace/irene_trace.py', 'dist/trace/irene_trace.py');
 
 if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();

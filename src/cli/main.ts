@@ -17,6 +17,7 @@ import { parseIntList } from './cliOptions.js';
 import { checkAction } from './commands/checkCommand.js';
 import { runDiff } from './commands/diffCommand.js';
 import { terminalText } from '../engine/report/escapeText.js';
+import { runTrace } from './commands/traceCommand.js';
 
 declare const IRENE_VERSION: string | undefined;
 
@@ -121,6 +122,35 @@ export function buildProgram(): Command {
     .description('list the bundled device profiles and their cross-validation error')
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json'] as const)).default('table'))
     .action((o) => emit(runProfiles({ format: o.format, defaultName: DEFAULT_PROFILE_NAME })));
+
+  program
+    .command('trace')
+    .description("trace a PyTorch source file with your own Python (model built on the meta device: no weights, no GPU) and predict on the exact tree")
+    .argument('<file.py>', 'PyTorch source file')
+    .option('-c, --class <name>', 'model class to trace (default: the outermost model class)')
+    .addOption(new Option('-b, --batch-size <n>', 'sequences per forward pass').argParser(parsePositiveInt).default(8))
+    .addOption(new Option('-s, --seq-len <n>', 'tokens per sequence').argParser(parsePositiveInt).default(256))
+    .addOption(dtypeOption().default(undefined, "the model's declared dtype, else the profile's"))
+    .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json'] as const)).default('table'))
+    .addOption(new Option('-d, --depth <n>', 'tree levels to show (table)').argParser(parsePositiveInt).default(4))
+    .option('--python <path>', 'Python interpreter with PyTorch (default: IRENE_PYTHON, then python3)')
+    .option('--no-cache', 'trace again even when this file was traced before')
+    .action(async (file: string, o) => {
+      emit(
+        await runTrace(file, {
+          ...(o.class ? { className: o.class } : {}),
+          batchSize: o.batchSize,
+          seqLen: o.seqLen,
+          ...(o.dtype ? { dtype: o.dtype } : {}),
+          profile: o.profile,
+          format: o.format,
+          depth: o.depth,
+          ...(o.python ? { python: o.python } : {}),
+          ...(o.cache === false ? { cacheDir: false as const } : {}),
+        }),
+      );
+    });
 
   program
     .command('calibrate')

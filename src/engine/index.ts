@@ -68,6 +68,7 @@ export {
 export { ARCHITECTURE_SPECS, SUPPORTED_MODEL_TYPES, type ArchitectureSpec, type LmHeadSpec } from './architectures/index.js';
 export { analyzePythonModels, buildPythonModelTree, type PythonAnalysis, type PythonClass, type PythonLayer, type PythonFunctionalOp, type PythonSyntaxError, type PythonUnresolved, type AnalyzePythonOptions, type BuildPythonTreeOptions, type SourceRange, type SourcePos } from './importers/python/pythonModelAnalyzer.js';
 export { pythonImporter, importPythonModel, pickRootModelClass, type PythonImportOptions } from './importers/python/pythonImporter.js';
+export { parseTrace, treeFromTrace, TRACED_FORMAT, type PythonTrace, type TraceTreeOptions } from './importers/python/traceReplay.js';
 export { onnxImporter, parseOnnx } from './importers/onnx/onnxImporter.js';
 export type { OnnxImportOptions } from './importers/onnx/buildOnnxTree.js';
 export { renderOnnxText, type OnnxText } from './importers/onnx/onnxTextRenderer.js';

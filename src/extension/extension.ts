@@ -34,6 +34,7 @@ import { PredictionService } from './predictionService.js';
 import { SettingsService } from './settingsService.js';
 import { registerCalibrateCommand } from './commands/calibrateCommand.js';
 import { registerPythonSupport } from './python/registerPythonSupport.js';
+import { registerTraceWithPythonCommand } from './python/traceWithPythonCommand.js';
 import { ConfigSourceMapper, OnnxTextSourceMapper } from './sourceMapper.js';
 import { BudgetCodeActionProvider } from './budget/budgetCodeActions.js';
 import { BudgetService } from './budget/budgetService.js';
@@ -146,6 +147,8 @@ function activateServices(context: vscode.ExtensionContext, store: DisposableSto
       },
     }),
   );
+
+  store.add(registerTraceWithPythonCommand(context, { log: log.channel, current: () => settings.current }));
 
   // A config.json is predicted as soon as it is opened, not when VS Code first
   // asks for its lens: the worker answers while the editor is still being laid out.

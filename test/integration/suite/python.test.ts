@@ -36,6 +36,7 @@ const BERT_LIKE = ['python', 'bert_like.py'];
 const HF_BERT = ['python', 'hf_bert', 'modeling_bert.py'];
 const GPT2_LIKE = ['python', 'gpt2_like.py'];
 const LLAMA_LIKE = ['python', 'llama_like.py'];
+const HF_LLAMA = ['python', 'hf_llama', 'modeling_llama.py'];
 const SYNTAX_ERROR = ['python', 'syntax_error.py'];
 const UNRESOLVED = ['python', 'unresolved_dim.py'];
 /** Key of the whole-file lens in classLenses' map. */
@@ -192,6 +193,30 @@ suite('Python source', () => {
       }
     });
   }
+
+  test('the HF-style Llama modelling file (config.json without model_type): lenses on LlamaModel and LlamaForCausalLM, a hover on self.q_proj with joules', async function () {
+    const uri = fixture(...HF_LLAMA);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const p = await predictionOf(api, uri);
+    const report = cliReport(uri.fsPath, p);
+    if (!report) this.skip();
+    assert.equal(report.tree.instanceType, 'LlamaForCausalLM');
+    const expected = energyByClass(report.tree);
+    assert.equal(expected.get('LlamaDecoderLayer')?.instances, 22);
+    const lenses = await classLenses(uri, 2);
+    for (const cls of ['LlamaModel', 'LlamaForCausalLM']) {
+      const title = lenses.get(cls);
+      assert.ok(title, `no lens with an energy on ${cls}: ${[...lenses.keys()].join(', ')}`);
+      assertShowsJoules(energyInText(title)!.joules, expected.get(cls)!.energyJ, `lens of ${cls} "${title}"`);
+    }
+    const hover = await hoverAt(uri, 'self.q_proj = nn.Linear', 'self.q_proj');
+    let qEnergy = 0;
+    walk(report.tree, (n) => {
+      if (/\.self_attn\.q_proj$/.test(n.scope)) qEnergy += n.energyJ;
+    });
+    assert.ok(qEnergy > 0, 'the CLI tree has no q_proj energy');
+    assertShowsJoules(energyInText(hover)!.joules, qEnergy, 'hover on self.q_proj');
+  });
 
   test('the HF-style modeling_bert.py reads its config.json and the hover on self.query shows exactly the 12 query layers', async function () {
     const uri = fixture(...HF_BERT);

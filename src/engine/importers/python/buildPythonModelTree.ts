@@ -13,7 +13,7 @@ import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
 import type { ImportOptions } from '../importer.js';
 import { dottedName, type PyExpr } from './pyAst.js';
 import { PythonInterpreter, ROOT_WIDTH } from './pythonInterpreter.js';
-import type { PythonAnalysis, PythonClass } from './pythonModelAnalyzer.js';
+import type { PythonAnalysis, PythonClass } from './pythonAnalysisTypes.js';
 import { IDENTITY_LAYERS } from './torchCatalog.js';
 import { NONE, fromJson, unknown, type ClassRef, type ModuleInst, type Value } from './pythonValue.js';
 
@@ -70,7 +70,7 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   };
   // A root that takes hidden states (not token ids) learns their width from the first layer that reads them; run again with it known.
   let first = run();
-  if (first.interp.inferredInputWidth !== undefined) first = run(first.interp.inferredInputWidth);
+  if (first.interp.inferredInputWidth !== undefined && !first.interp.budgetExceeded) first = run(first.interp.inferredInputWidth);
   const { interp, rootModule, root } = first;
   finishNodes(root, rootModule);
   const warnings = [...interp.warnings];
@@ -97,6 +97,16 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   const a = layerScopes(base);
   const b = layerScopes(sub.root);
   const same = a.size === b.size && [...a].every((x) => b.has(x));
+  if (resolved && same) {
+    // Same modules, but the source computes something else (a user's modified copy): show the source, name where it differs.
+    const at = firstFlopsDifference(base, sub.root);
+    if (at) {
+      built.warnings.unshift(
+        `${base.instanceType} differs from the stock ${configTree.format} tree by more than 1 % in FLOPs, first at ${at.scope} (${at.mine.toExponential(3)} vs ${at.theirs.toExponential(3)} FLOPs per inference): the tree is built from this source`,
+      );
+      return built;
+    }
+  }
   if (resolved && !same) {
     built.warnings.unshift(
       `${base.instanceType} differs from the stock ${configTree.format} tree (${[...a].filter((x) => !b.has(x)).length} layers added, ${[...b].filter((x) => !a.has(x)).length} missing): the tree is built from this source`,
@@ -127,6 +137,26 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   return { ...built, warnings: attached.warnings };
 }
 
+/**
+ * The first node where two trees of the same modules disagree by more than 1 % in FLOPs per
+ * inference: from the root down, the first child that disagrees, until none of its children does.
+ */
+function firstFlopsDifference(mine: ModelNode, theirs: ModelNode): { scope: string; mine: number; theirs: number } | undefined {
+  const total = (n: ModelNode): number => n.flops * n.calls;
+  const differs = (a: ModelNode, b: ModelNode): boolean => Math.abs(total(a) - total(b)) > 0.01 * Math.max(total(a), total(b));
+  if (!differs(mine, theirs)) return undefined;
+  let a = mine;
+  let b = theirs;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const byScope = new Map(a.children.map((c) => [c.scope, c]));
+    const next = b.children.map((c) => [byScope.get(c.scope), c] as const).find(([x, y]) => x && /^[A-Z]/.test(y.instanceType) && differs(x, y));
+    if (!next) break;
+    a = next[0]!;
+    b = next[1];
+  }
+  return { scope: a.scope, mine: total(a), theirs: total(b) };
+}
+
 /** A copy of a tree whose scopes start at `scope` instead of `root` (for grafting). */
 function rescope(tree: ModelTree, scope: string): ModelTree {
   const out = structuredClone(tree);
@@ -135,7 +165,7 @@ function rescope(tree: ModelTree, scope: string): ModelTree {
 }
 
 /** One warning per unresolved node, repeated layers (`h.0` ... `h.11`) collapsed into one line with a count. */
-function unresolvedWarnings(root: ModelNode): string[] {
+export function unresolvedWarnings(root: ModelNode): string[] {
   const groups = new Map<string, { node: ModelNode; count: number }>();
   for (const { node } of walkTree(root)) {
     if (!node.unresolved?.length) continue;
@@ -156,16 +186,21 @@ function parseConfig(text: string, fileName: string): Value {
   const isYaml = /\.ya?ml$/i.test(fileName);
   if (!isYaml) {
     try {
-      return fromJson(JSON.parse(text) as unknown);
+      return asHfConfig(fromJson(JSON.parse(text) as unknown));
     } catch (err) {
       if (/\.json$/i.test(fileName)) throw new MalformedFileError(`${fileName}: not valid JSON (${(err as Error).message}); fix it or remove it so the model's defaults are used`);
     }
   }
   try {
-    return fromJson(parseYaml(text) as unknown);
+    return asHfConfig(fromJson(parseYaml(text) as unknown));
   } catch (err) {
     throw new MalformedFileError(`${fileName}: not valid YAML (${(err as Error).message}); fix it or remove it so the model's defaults are used`);
   }
+}
+
+/** A config file's object, marked so that PretrainedConfig defaults and aliases apply to what it does not state. */
+function asHfConfig(v: Value): Value {
+  return v.t === 'obj' ? { ...v, hf: {} } : v;
 }
 
 /**
@@ -193,11 +228,15 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
   if (!init) return { args: [], kwargs };
   for (const p of init.f.params.slice(1)) {
     if (p.star) continue;
-    const configClass = configClassFor(interp, p.annotation, p.name, a);
+    const configClass = configClassFor(interp, p.annotation, p.name, a, ref);
     const configLike = /^(config|cfg|conf|args|hparams|params|model_args|opt|options|settings)$/i.test(p.name) || configClass !== undefined || /config/i.test(p.annotation ?? '');
     if (configLike) {
       let v: Value | undefined;
-      if (configClass) v = interp.evalExpr(callOf(configClass.cls.name), new Map(), configClass.analysis);
+      // An HF config class is built from the file's values (`LlamaConfig(**config_json)`), so that what its __init__ derives follows them.
+      const defaults = defaultConfigOf(interp, ref);
+      if (defaults) v = defaults;
+      else if (configClass && config && isHfConfigClass(configClass.cls)) v = interp.evalExpr(callOf(configClass.cls.name, CONFIG_JSON), new Map([[CONFIG_JSON, config]]), configClass.analysis);
+      else if (configClass) v = interp.evalExpr(callOf(configClass.cls.name), new Map(), configClass.analysis);
       if (config) v = v ? merge(v, config) : config;
       if (!v && p.default) v = interp.evalExpr(p.default, new Map(), init.owner.analysis);
       kwargs.set(p.name, v ?? unknown(p.name));
@@ -210,25 +249,45 @@ function constructorArgs(interp: PythonInterpreter, ref: ClassRef, config: Value
   return { args: [], kwargs };
 }
 
-/** A synthetic `Name()` call expression. */
-function callOf(name: string): PyExpr {
+/**
+ * The config a model class builds for itself (minGPT's `GPT.get_default_config()`,
+ * whose `None`s the constructor fills by model type), when it has such a method.
+ */
+function defaultConfigOf(interp: PythonInterpreter, ref: ClassRef): Value | undefined {
+  const m = interp.findMethod(ref, 'get_default_config');
+  if (!m) return undefined;
   const range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
-  return { k: 'call', fn: { k: 'name', id: name, range }, args: [], range };
+  const call: PyExpr = { k: 'call', fn: { k: 'attr', obj: { k: 'name', id: m.owner.cls.name, range }, name: 'get_default_config', range }, args: [], range };
+  const v = interp.evalExpr(call, new Map(), m.owner.analysis);
+  return v.t === 'obj' ? v : undefined;
+}
+
+/** Name of the variable holding the config file's values in a synthetic `Config(**values)` call. */
+const CONFIG_JSON = '<config.json>';
+
+/** A synthetic `Name()` call expression, or `Name(**kwargsVar)`. */
+function callOf(name: string, kwargsVar?: string): PyExpr {
+  const range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+  const args = kwargsVar ? [{ star: '**' as const, value: { k: 'name' as const, id: kwargsVar, range } }] : [];
+  return { k: 'call', fn: { k: 'name', id: name, range }, args, range };
 }
 
 /** The config class a parameter refers to: its annotation, else a `*Config` class of the file. */
-function configClassFor(interp: PythonInterpreter, annotation: string | undefined, paramName: string, a: PythonAnalysis): ClassRef | undefined {
+function configClassFor(interp: PythonInterpreter, annotation: string | undefined, paramName: string, a: PythonAnalysis, model?: ClassRef): ClassRef | undefined {
   if (annotation) {
     const r = interp.classRef(annotation.split('.').pop()!);
     if (r && !r.cls.isModel) return r;
   }
+  // A PreTrainedModel names its config class (`config_class = LlamaConfig`), possibly in another workspace file.
+  const declared = model ? interp.classAttr(model, 'config_class') : undefined;
+  if (declared?.t === 'class' && !declared.ref.cls.isModel) return declared.ref;
   if (!/^(config|cfg|conf|args|hparams)$/i.test(paramName)) return undefined;
   const candidates = a.classes.filter((c) => !c.isModel && /(Config|Cfg|Args|Params|HParams)$/.test(c.name) && !isHfConfigClass(c));
   return candidates.length === 1 ? { cls: candidates[0]!, analysis: a } : undefined;
 }
 
 function isHfConfigClass(c: PythonClass): boolean {
-  return c.bases.some((b) => /PretrainedConfig|PreTrainedConfig/.test(b));
+  return c.bases.some((b) => /PretrainedConfig|PreTrainedConfig/.test(b)) || c.name.endsWith('Config') && c.bases.some((b) => b.endsWith('Config'));
 }
 
 /** Overlays config-file values on an object (a dataclass instance). */
@@ -236,7 +295,8 @@ function merge(base: Value, over: Value): Value {
   if (base.t !== 'obj' || over.t !== 'obj') return over;
   const attrs = new Map(base.attrs);
   for (const [k, v] of over.attrs) attrs.set(k, v);
-  return { t: 'obj', name: base.name, attrs };
+  // Base's class and kind stay: values from the file fill a dataclass, a config node or a transformers config.
+  return { ...base, attrs };
 }
 
 /** The root forward's inputs: token ids (batch x seq) for an ids-like first parameter, else hidden states whose width the first layer fixes. */
@@ -268,7 +328,7 @@ function forwardInputs(interp: PythonInterpreter, ref: ClassRef, options: Import
 }
 
 /** Orders children (modules in registration order, then functional ops in call order) and rolls totals up. */
-function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
+export function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
   // Registration order over the whole module tree (depth-first), so that container items keep their place among siblings.
   const orderByScope = new Map<string, number>();
   let counter = 0;
@@ -291,12 +351,15 @@ function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
   rollUpTotals(root);
   // rollUpTotals sums children only: add the nn.Parameters a module with submodules owns itself (a bias, a scale).
   const own = new Map<string, number>();
-  const collect = (m: ModuleInst): void => {
-    if (m.scope && m.children.length > 0 && m.ownParameters > 0) own.set(m.scope, m.ownParameters);
-    for (const [, c] of m.children) collect(c);
-  };
+  // Iterative, with the number of identical instances each module stands for (counted repeats).
   rootModule.scope = rootModule.scope ?? 'root';
-  collect(rootModule);
+  const pending: [ModuleInst, number][] = [[rootModule, 1]];
+  while (pending.length) {
+    const [m, parentFactor] = pending.pop()!;
+    const factor = parentFactor * (m.repeat ?? 1);
+    if (m.scope && m.children.length > 0 && m.ownParameters > 0) own.set(m.scope, m.ownParameters * factor);
+    for (const [, c] of m.children) pending.push([c, factor]);
+  }
   const addOwn = (n: ModelNode): number => {
     let extra = own.get(n.scope) ?? 0;
     for (const c of n.children) extra += addOwn(c);
@@ -306,7 +369,7 @@ function finishNodes(root: ModelNode, rootModule: ModuleInst): void {
   addOwn(root);
 }
 
-function reportUncalled(m: ModuleInst, root: ModelNode, warnings: string[]): void {
+export function reportUncalled(m: ModuleInst, root: ModelNode, warnings: string[]): void {
   const scopes = new Set<string>();
   for (const { node } of walkTree(root)) scopes.add(node.scope);
   const visit = (x: ModuleInst): void => {

@@ -88,7 +88,10 @@ export function pickRootModelClass(analysis: PythonAnalysis, preferred: readonly
       if (l.items) collect(l.items);
     }
   };
-  for (const c of models) collect(c.layers);
+  for (const c of models) {
+    collect(c.layers);
+    for (const n of c.instantiates ?? []) used.add(n);
+  }
   const bases = new Set(models.flatMap((c) => c.bases.map((b) => b.split('.').pop()!)));
   let candidates = models.filter((c) => !used.has(c.name) && !bases.has(c.name));
   if (candidates.length === 0) candidates = models.filter((c) => !used.has(c.name));

@@ -8,113 +8,15 @@
 import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { throwIfAborted } from '../../errors.js';
-import { AstConverter, children, dottedName, type PyExpr, type PyFunction, type PyStmt, type SourceRange } from './pyAst.js';
+import { AstConverter, BINARY_OPS, children, closeParserGaps, dottedName, isParserGap, sourceText, type PyExpr, type PyFunction, type PyStmt, type SourceRange } from './pyAst.js';
 import { classifyCallee } from './torchCatalog.js';
 
+import type { PythonAnalysis, PythonClass, PythonFunctionalOp, PythonLayer, PythonSyntaxError, TopLevelPart } from './pythonAnalysisTypes.js';
+
 export type { SourcePos, SourceRange } from './pyAst.js';
+export type { PythonAnalysis, PythonClass, PythonFunctionalOp, PythonLayer, PythonSyntaxError, PythonUnresolved } from './pythonAnalysisTypes.js';
+export { BINARY_OPS, sourceText } from './pyAst.js';
 export { buildPythonModelTree, type BuildPythonTreeOptions } from './buildPythonModelTree.js';
-
-/** A layer a model class owns: an attribute assigned a module in `__init__`. */
-export interface PythonLayer {
-  /** Attribute path below the owning class: `query`, `layers`, `mlp.0` (Sequential items), `heads.key` (ModuleDict). */
-  path: string;
-  /** Class of the layer as written, resolved to its short name: `Linear`, `ModuleList`, `BertSelfAttention`. */
-  layerType: string;
-  /** `torch`: a torch.nn (or transformers) primitive; `container`: ModuleList/Sequential/ModuleDict; `model`: another model class; `activation`: ACT2FN-style lookup. */
-  category: 'torch' | 'container' | 'model' | 'activation';
-  /** The assignment statement (or the container item) in the source. */
-  range: SourceRange;
-  /** True when assigned under an `if`/`for`/`with` in `__init__`. */
-  conditional: boolean;
-  /** For containers: their items (a comprehension counts as one item repeated `repeat` times). */
-  items?: PythonLayer[];
-  /** For comprehension items: the `range(...)` argument as written (`config.n_layer`). */
-  repeat?: string;
-}
-
-/** A functional primitive called in a method (`torch.matmul`, `@`, `F.softmax`, `x.softmax`, `+` ...). */
-export interface PythonFunctionalOp {
-  /** Normalised op name as the trees write it: `matmul`, `softmax`, `add`, `gelu`, `scaled_dot_product_attention`. */
-  op: string;
-  /** The callee or operator as written: `torch.matmul`, `@`, `F.softmax`. */
-  callee: string;
-  /** Method it appears in (`forward`, or a helper such as `_attn`). */
-  method: string;
-  range: SourceRange;
-}
-
-/** One class of the file. */
-export interface PythonClass {
-  name: string;
-  /** Whole definition, decorators included. */
-  range: SourceRange;
-  /** The class name token. */
-  nameRange: SourceRange;
-  /** Base classes as written (`nn.Module`, `BertPreTrainedModel`). */
-  bases: string[];
-  decorators: string[];
-  /** Derives from nn.Module / PreTrainedModel, directly or through known classes. */
-  isModel: boolean;
-  /** The chain from this class to the torch/transformers base that made it a model (`['GPT2Block', 'nn.Module']`). */
-  modelChain: string[];
-  /** Class-level assignments (dataclass fields, class constants). */
-  fields: { name: string; value?: PyExpr; annotation?: string; range: SourceRange }[];
-  methods: Record<string, PyFunction>;
-  /** Layers assigned in `__init__`, in order. */
-  layers: PythonLayer[];
-  /** Functional primitives called in methods other than `__init__`, in source order. */
-  functionalOps: PythonFunctionalOp[];
-  /** Base classes that are neither known bases nor classes of the analysed files (their layers are missing). */
-  unresolvedBases: string[];
-}
-
-/** A syntax error lezer recovered from. */
-export interface PythonSyntaxError {
-  range: SourceRange;
-  message: string;
-}
-
-/** Something the analysis could not resolve; never fatal. */
-export interface PythonUnresolved {
-  /** The class it concerns, when any. */
-  className?: string;
-  /** What is missing, as written in the source (`config.hidden_size`, base `MyBase`). */
-  what: string;
-  range: SourceRange;
-  message: string;
-}
-
-/** Result of `analyzePythonModels`: plain data except `parseState`. */
-export interface PythonAnalysis {
-  /** Text that was analysed. */
-  text: string;
-  /** File name or URI given by the caller (source links of nodes built from this file). */
-  fileName?: string;
-  /** Local name -> dotted import path (`nn` -> `torch.nn`, `F` -> `torch.nn.functional`). */
-  imports: Record<string, string>;
-  /** Module-level assignments, last one wins. */
-  constants: Record<string, PyExpr>;
-  /** Module-level functions (helpers such as `rotate_half`). */
-  functions: Record<string, PyFunction>;
-  classes: PythonClass[];
-  /** Names of the model classes, in source order. */
-  modelClasses: string[];
-  syntaxErrors: PythonSyntaxError[];
-  unresolved: PythonUnresolved[];
-  /** Analyses of other workspace files whose classes may be bases or submodules here. */
-  otherFiles: PythonAnalysis[];
-  /** Opaque lezer state for the next incremental parse; do not send across threads (drop it first). */
-  parseState?: { tree: Tree; fragments: readonly TreeFragment[]; statements?: Map<string, TopLevelPart> };
-}
-
-/** What one top-level statement contributes (cached across incremental analyses). */
-interface TopLevelPart {
-  imports: Record<string, string>;
-  constants: Record<string, PyExpr>;
-  functions: Record<string, PyFunction>;
-  classes: PythonClass[];
-  syntaxErrors: PythonSyntaxError[];
-}
 
 /** Options of `analyzePythonModels`. */
 export interface AnalyzePythonOptions {
@@ -135,9 +37,11 @@ export interface AnalyzePythonOptions {
  */
 export function analyzePythonModels(text: string, options: AnalyzePythonOptions = {}): PythonAnalysis {
   throwIfAborted(options.signal);
-  const tree = parseIncremental(text, options.previous);
+  // The parser reads a text where its known gaps are papered over (same length, so every position holds).
+  const parsed = closeParserGaps(text);
+  const tree = parseIncremental(text, parsed, options.previous);
   throwIfAborted(options.signal);
-  const conv = new AstConverter(text);
+  const conv = new AstConverter(parsed);
   const analysis: PythonAnalysis = {
     text,
     ...(options.fileName ? { fileName: options.fileName } : {}),
@@ -179,9 +83,9 @@ export function analyzePythonModels(text: string, options: AnalyzePythonOptions 
 }
 
 /** Re-parses reusing the previous tree for the unchanged prefix and suffix of the text. */
-function parseIncremental(text: string, previous: PythonAnalysis | undefined): Tree {
+function parseIncremental(text: string, parsed: string, previous: PythonAnalysis | undefined): Tree {
   const prev = previous?.parseState;
-  if (!prev || previous.text === undefined) return parser.parse(text);
+  if (!prev || previous.text === undefined) return parser.parse(parsed);
   if (previous.text === text) return prev.tree;
   const old = previous.text;
   let start = 0;
@@ -194,7 +98,7 @@ function parseIncremental(text: string, previous: PythonAnalysis | undefined): T
     endNew--;
   }
   const fragments = TreeFragment.applyChanges(prev.fragments, [{ fromA: start, toA: endOld, fromB: start, toB: endNew }]);
-  return parser.parse(text, fragments);
+  return parser.parse(parsed, fragments);
 }
 
 function collectSyntaxErrors(node: SyntaxNode, conv: AstConverter, out: PythonSyntaxError[]): void {
@@ -202,7 +106,8 @@ function collectSyntaxErrors(node: SyntaxNode, conv: AstConverter, out: PythonSy
   let depth = 0;
   for (;;) {
     let enter = true;
-    if (cursor.type.isError) {
+    if (cursor.type.isError && isParserGap(cursor.node)) enter = false;
+    else if (cursor.type.isError) {
       const parent = cursor.node.parent;
       const context = parent && parent.name !== 'Script' ? ` in ${describeNode(parent.name)}` : '';
       const near = conv.src({ from: cursor.from, to: Math.min(cursor.to, cursor.from + 20) }).trim();
@@ -416,21 +321,113 @@ function resolveModels(a: PythonAnalysis): void {
     if (memo?.signature === signature) {
       cls.layers = memo.layers;
       cls.functionalOps = memo.ops;
+      cls.instantiates = memo.instantiates;
       continue;
     }
-    const init = cls.methods['__init__'];
+    const init = Object.hasOwn(cls.methods, '__init__') ? cls.methods['__init__'] : undefined;
     if (init) collectLayers(init.body, false, cls.layers, a.imports, isModelClass);
+    cls.instantiates = init ? calledModelClasses(init.body, isModelClass).filter((n) => n !== cls.name) : [];
     for (const [name, m] of Object.entries(cls.methods)) {
       if (name === '__init__') continue;
       collectOps(m.body, name, cls.functionalOps, a.imports);
     }
     cls.functionalOps.sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
-    layerMemo.set(cls.methods, { signature, layers: cls.layers, ops: cls.functionalOps });
+    layerMemo.set(cls.methods, { signature, layers: cls.layers, ops: cls.functionalOps, instantiates: cls.instantiates });
   }
 }
 
 /** Layers and ops per class body, reused by incremental analyses while imports and model names are unchanged. */
-const layerMemo = new WeakMap<Record<string, PyFunction>, { signature: string; layers: PythonLayer[]; ops: PythonFunctionalOp[] }>();
+const layerMemo = new WeakMap<Record<string, PyFunction>, { signature: string; layers: PythonLayer[]; ops: PythonFunctionalOp[]; instantiates: string[] }>();
+
+/** Names of model classes called anywhere in a body (statements and expressions at any depth, iteratively). */
+function calledModelClasses(body: PyStmt[], isModelClass: (name: string) => boolean): string[] {
+  const found = new Set<string>();
+  const exprs: PyExpr[] = [];
+  const stmts: PyStmt[] = [...body];
+  while (stmts.length || exprs.length) {
+    const s = stmts.pop();
+    if (s) {
+      switch (s.k) {
+        case 'assign':
+          exprs.push(s.value);
+          break;
+        case 'augassign':
+        case 'expr':
+          exprs.push(s.value);
+          break;
+        case 'return':
+          if (s.value) exprs.push(s.value);
+          break;
+        case 'if':
+          for (const b of s.branches) {
+            if (b.test) exprs.push(b.test);
+            stmts.push(...b.body);
+          }
+          break;
+        case 'for':
+          exprs.push(s.iter);
+          stmts.push(...s.body);
+          break;
+        case 'while':
+          exprs.push(s.test);
+          stmts.push(...s.body);
+          break;
+        case 'with':
+          stmts.push(...s.body);
+          break;
+        case 'def':
+          stmts.push(...s.f.body);
+          break;
+        default:
+          break;
+      }
+      continue;
+    }
+    const e = exprs.pop()!;
+    switch (e.k) {
+      case 'call': {
+        const callee = dottedName(e.fn);
+        if (callee && isModelClass(callee.split('.').pop()!)) found.add(callee.split('.').pop()!);
+        exprs.push(e.fn, ...e.args.map((x) => x.value));
+        break;
+      }
+      case 'attr':
+        exprs.push(e.obj);
+        break;
+      case 'sub':
+        exprs.push(e.obj);
+        break;
+      case 'bin':
+        exprs.push(e.left, e.right);
+        break;
+      case 'unary':
+        exprs.push(e.operand);
+        break;
+      case 'tuple':
+      case 'list':
+        exprs.push(...e.items);
+        break;
+      case 'dict':
+        for (const en of e.entries) exprs.push(en.value);
+        break;
+      case 'comp':
+        exprs.push(e.elt, e.iter);
+        break;
+      case 'cond':
+        exprs.push(e.test, e.then, e.orelse);
+        break;
+      case 'starred':
+        exprs.push(e.value);
+        break;
+      case 'lambda':
+        stmts.push(...e.f.body);
+        break;
+      default:
+        break;
+    }
+  }
+  return [...found];
+}
 
 /** Bases that are not models and need not be resolved (mixins, dataclass bases, Python builtins). */
 const KNOWN_NON_MODEL_BASES = new Set(['object', 'Enum', 'IntEnum', 'NamedTuple', 'TypedDict', 'ABC', 'GenerationMixin', 'PretrainedConfig', 'PreTrainedConfig', 'Generic', 'Protocol', 'dict', 'Exception', 'ModelOutput']);
@@ -532,36 +529,6 @@ function layerOf(
   return undefined;
 }
 
-/** Short source-like text of an expression (for messages and `repeat`). */
-export function sourceText(e: PyExpr): string {
-  switch (e.k) {
-    case 'num':
-      return String(e.value);
-    case 'str':
-      return JSON.stringify(e.value);
-    case 'bool':
-      return e.value ? 'True' : 'False';
-    case 'none':
-      return 'None';
-    case 'name':
-      return e.id;
-    case 'attr':
-      return `${sourceText(e.obj)}.${e.name}`;
-    case 'sub':
-      return `${sourceText(e.obj)}[...]`;
-    case 'call':
-      return `${sourceText(e.fn)}(...)`;
-    case 'bin':
-      return `${sourceText(e.left)} ${e.op} ${sourceText(e.right)}`;
-    case 'unary':
-      return `${e.op}${e.op === 'not' ? ' ' : ''}${sourceText(e.operand)}`;
-    case 'unknown':
-      return e.text;
-    default:
-      return '...';
-  }
-}
-
 function collectOps(body: PyStmt[], method: string, out: PythonFunctionalOp[], imports: Record<string, string>): void {
   const visitExpr = (e: PyExpr | undefined): void => {
     if (!e) return;
@@ -642,5 +609,3 @@ function collectOps(body: PyStmt[], method: string, out: PythonFunctionalOp[], i
   }
 }
 
-/** Python operators that are tensor primitives when applied to tensors. */
-export const BINARY_OPS: Readonly<Record<string, string>> = { '@': 'matmul', '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '**': 'pow' };

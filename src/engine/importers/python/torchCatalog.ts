@@ -34,6 +34,11 @@ export const LAYER_SIGNATURES: Readonly<Record<string, readonly (readonly [strin
   LogSoftmax: [['dim', null]],
   Conv1d: [['in_channels', undefined], ['out_channels', undefined], ['kernel_size', undefined], ['stride', 1], ['padding', 0], ['dilation', 1], ['groups', 1], ['bias', true]],
   Conv2d: [['in_channels', undefined], ['out_channels', undefined], ['kernel_size', undefined], ['stride', 1], ['padding', 0], ['dilation', 1], ['groups', 1], ['bias', true]],
+  // fairscale (Llama reference code): same arguments as their single-device layers, plus parallelism flags.
+  ColumnParallelLinear: [['in_features', undefined], ['out_features', undefined], ['bias', true]],
+  RowParallelLinear: [['in_features', undefined], ['out_features', undefined], ['bias', true]],
+  ParallelEmbedding: [['num_embeddings', undefined], ['embedding_dim', undefined], ['padding_idx', null]],
+  VocabParallelEmbedding: [['num_embeddings', undefined], ['embedding_dim', undefined], ['padding_idx', null]],
   MultiheadAttention: [['embed_dim', undefined], ['num_heads', undefined], ['dropout', 0], ['bias', true], ['add_bias_kv', false], ['add_zero_attn', false], ['kdim', null], ['vdim', null], ['batch_first', false]],
 };
 
@@ -112,7 +117,7 @@ const TENSOR_METHOD_OPS = new Set(['matmul', 'bmm', 'softmax', 'tanh', 'sigmoid'
 export function fullName(callee: string, imports: Record<string, string>): string {
   const parts = callee.split('.');
   const head = parts[0]!;
-  const mapped = imports[head] ?? DEFAULT_ALIASES[head];
+  const mapped = (Object.hasOwn(imports, head) ? imports[head] : undefined) ?? (Object.hasOwn(DEFAULT_ALIASES, head) ? DEFAULT_ALIASES[head] : undefined);
   return mapped ? [mapped, ...parts.slice(1)].join('.') : callee;
 }
 
@@ -126,7 +131,7 @@ const DEFAULT_ALIASES: Readonly<Record<string, string>> = { nn: 'torch.nn', F: '
 export function classifyCallee(callee: string, imports: Record<string, string>): CalleeClass {
   if (callee.startsWith('<tensor>.')) {
     const m = callee.slice(9);
-    return TENSOR_METHOD_OPS.has(m) ? { category: 'functional', name: FUNCTIONAL[m]! } : { category: 'other', name: m };
+    return TENSOR_METHOD_OPS.has(m) && Object.hasOwn(FUNCTIONAL, m) ? { category: 'functional', name: FUNCTIONAL[m]! } : { category: 'other', name: m };
   }
   const full = fullName(callee, imports);
   const parts = full.split('.');
@@ -135,17 +140,17 @@ export function classifyCallee(callee: string, imports: Record<string, string>):
   const fromTorchNn = ns === 'torch.nn' || ns.startsWith('torch.nn.modules') || (parts.length === 1 && imports[callee]?.startsWith('torch.nn'));
   if (CONTAINERS.has(last) && (fromTorchNn || parts.length === 1)) return { category: 'container', name: last };
   if (last === 'get_activation') return { category: 'activation', name: last };
-  const fromTransformers = full.startsWith('transformers') || ns.endsWith('pytorch_utils') || ns.endsWith('activations');
-  if (LAYER_SIGNATURES[last] && (fromTorchNn || fromTransformers || (parts.length === 1 && imports[callee] === undefined && last !== 'Identity'))) {
+  const fromTransformers = full.startsWith('transformers') || full.startsWith('fairscale') || ns.endsWith('pytorch_utils') || ns.endsWith('activations');
+  if (Object.hasOwn(LAYER_SIGNATURES, last) && (fromTorchNn || fromTransformers || (parts.length === 1 && imports[callee] === undefined && last !== 'Identity'))) {
     return { category: 'layer', name: last };
   }
-  if (ACTIVATION_LAYERS[last] && (fromTorchNn || fromTransformers)) return { category: 'layer', name: last };
+  if (Object.hasOwn(ACTIVATION_LAYERS, last) && (fromTorchNn || fromTransformers)) return { category: 'layer', name: last };
   const functionalNs = ns === 'torch' || ns === 'torch.nn.functional' || ns === 'torch.special' || ns === 'torch.Tensor';
-  if (functionalNs && FUNCTIONAL[last]) return { category: 'functional', name: FUNCTIONAL[last] };
+  if (functionalNs && Object.hasOwn(FUNCTIONAL, last)) return { category: 'functional', name: FUNCTIONAL[last] };
   return { category: 'other', name: last };
 }
 
 /** Whether a class name (short) is a torch layer the importer models. */
 export function isKnownLayer(name: string): boolean {
-  return LAYER_SIGNATURES[name] !== undefined || ACTIVATION_LAYERS[name] !== undefined;
+  return Object.hasOwn(LAYER_SIGNATURES, name) || Object.hasOwn(ACTIVATION_LAYERS, name);
 }

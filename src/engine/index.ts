@@ -68,5 +68,6 @@ export { onnxImporter, parseOnnx } from './importers/onnx/onnxImporter.js';
 export type { OnnxImportOptions } from './importers/onnx/buildOnnxTree.js';
 export { renderOnnxText, type OnnxText } from './importers/onnx/onnxTextRenderer.js';
 export * from './budget/index.js';
+export * from './generation/index.js';
 export { diffPredictions, type TreeDiff, type TreeDiffRow } from './analysis/treeDiff.js';
 export type { DiffStatus, DiffSummary } from './analysis/compareTrees.js';

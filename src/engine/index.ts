@@ -40,7 +40,7 @@ export {
   type IreneCsvFiles,
   type ModelLevelRecord,
 } from './importers/ireneData/index.js';
-export { buildTreeFromConfig, parseConfigText } from './importers/hfConfig/hfConfigImporter.js';
+export { buildTreeFromConfig, parseConfigText, readHfConfig } from './importers/hfConfig/hfConfigImporter.js';
 export { locateConfigKeys, type ConfigKeyLocation } from './importers/hfConfig/configKeyLocator.js';
 export {
   HF_CONFIG_FILE,

@@ -4,3 +4,4 @@ export * from './contextSampling.js';
 export * from './generationMemory.js';
 export * from './moduleGroups.js';
 export * from './tensorParallel.js';
+export * from './generationReport.js';

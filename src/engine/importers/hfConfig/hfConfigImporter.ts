@@ -176,6 +176,17 @@ export const hfConfigImporter: Importer = {
   },
 };
 
+/**
+ * The parsed config.json of a Hugging Face input and the display name its
+ * trees get (what `parse` builds from), for callers that build several trees
+ * from one config (generation).
+ * @throws MalformedFileError for text that is not one JSON object
+ */
+export function readHfConfig(input: ImportInput): { config: Record<string, unknown>; modelName: string | undefined } {
+  const config = configOf(input);
+  return { config, modelName: displayName(input.fileName, config) };
+}
+
 function configOf(input: ImportInput): Record<string, unknown> {
   let text = new TextDecoder('utf-8').decode(input.bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

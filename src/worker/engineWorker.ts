@@ -5,7 +5,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { importModel, listImporters, readWeightCompanions, registerBuiltinImporters, registerImporter } from '../engine/index.js';
+import {
+  findImporter,
+  importModel,
+  InvalidInputError,
+  listImporters,
+  predictDecodeStep,
+  predictGeneration,
+  readHfConfig,
+  readWeightCompanions,
+  registerBuiltinImporters,
+  registerImporter,
+  toGenerationReport,
+  type GenerationReport,
+} from '../engine/index.js';
 import { nodeFolderAccess } from '../shared/nodeFolderAccess.js';
 import { onnxImporter } from '../engine/importers/onnx/onnxImporter.js';
 import { renderOnnxText } from '../engine/importers/onnx/onnxTextRenderer.js';
@@ -29,6 +42,27 @@ const engine: EngineFacade = {
   renderOnnxText: (bytes, options) => renderOnnxText(bytes, options),
   listImporterIds: () => listImporters().map((i) => i.id),
   trainProfile: (trees, options) => trainProfile(trees, options),
+  generate: (input, profile, options) => {
+    if (findImporter(input.fileName, input.bytes)?.id !== 'hf-config') {
+      throw new InvalidInputError(`${input.fileName}: generation is predicted from a Hugging Face config.json`);
+    }
+    const { config, modelName } = readHfConfig(input);
+    const setting = {
+      batchSize: options.batchSize,
+      dtype: options.dtype,
+      gpus: options.gpus,
+      ...(options.attention ? { attention: options.attention } : {}),
+      ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}),
+      signal: options.signal,
+    };
+    const s = predictDecodeStep(config, profile as Profile, { ...setting, context: options.stepContext }, modelName);
+    const step = { context: options.stepContext, energyJ: s.energyJ, perTokenJ: s.perTokenJ, prediction: s.prediction };
+    if (options.stepOnly) return { step };
+    const g = predictGeneration(config, profile as Profile, { ...setting, promptLen: options.promptLen, outputLen: options.outputLen }, modelName);
+    const report: Partial<GenerationReport> = toGenerationReport(g);
+    delete report.trees;
+    return { report: report as Omit<GenerationReport, 'trees'>, prefill: g.prefill, step };
+  },
 };
 
 const port = parentPort;

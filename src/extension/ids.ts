@@ -17,6 +17,7 @@ export const COMMANDS = {
   showLog: 'irene.showLog',
   openPanel: 'irene.openPanel',
   calibrate: 'irene.calibrate',
+  setTreePhase: 'irene.setTreePhase',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

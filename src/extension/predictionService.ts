@@ -403,6 +403,11 @@ export class PredictionService implements vscode.Disposable {
     return Promise.race([p, new Promise<never>((_, reject) => token.onCancellationRequested(() => reject(new vscode.CancellationError())))]);
   }
 
+  /** True once a generation request of the model has settled (with a result, or as "does not generate"). */
+  hasSettledGeneration(uri: vscode.Uri): boolean {
+    return this.settledGenerations.has(uri.toString());
+  }
+
   /** The last settled generation of a model, if any (possibly for older text or settings). */
   peekGeneration(uri: vscode.Uri): GenerateResult | undefined {
     return this.settledGenerations.get(uri.toString())?.result;

@@ -5,3 +5,4 @@ export * from './generationMemory.js';
 export * from './moduleGroups.js';
 export * from './tensorParallel.js';
 export * from './generationReport.js';
+export * from './generativeModelTypes.js';

@@ -158,3 +158,12 @@ test('generation phases refuse what they cannot model, with a message that says 
     (e: unknown) => e instanceof InvalidInputError && /config\.json only/.test(e.message),
   );
 });
+
+test('the extension\'s list of generative model types is the architectures that model a KV cache', async () => {
+  const { GENERATIVE_MODEL_TYPES, generativeModelTypeOf } = await import('../../../src/engine/generation/generativeModelTypes.js');
+  const { KV_CACHE_MODEL_TYPES } = await import('../../../src/engine/architectures/index.js');
+  assert.deepEqual([...GENERATIVE_MODEL_TYPES].sort(), [...KV_CACHE_MODEL_TYPES].sort());
+  assert.equal(generativeModelTypeOf(JSON.stringify(fixtureConfig('llama'))), 'llama');
+  assert.equal(generativeModelTypeOf(JSON.stringify(fixtureConfig('bert'))), undefined);
+  assert.equal(generativeModelTypeOf('{ not json'), undefined);
+});

@@ -219,7 +219,8 @@ export function predictGeneration(config: Readonly<Record<string, unknown>>, pro
       decodes.set(c, p);
       return toVector(s.totals(p, 1));
     },
-    { signal: options.signal },
+    // A decode step never gets cheaper with a longer cache (tested in test/unit/generation): the sampling may rely on it.
+    { signal: options.signal, monotone: true },
   );
   const [decodeJ, decodeTimeS, decodeSigmaJ, decodeCommJ, decodeCommTimeS] = sum.sums as [number, number, number, number, number];
   const groupSums = sum.sums.slice(5);

@@ -40,3 +40,13 @@ test('a curved step cost is refined until the sum is within 0.5 % of the brute-f
   // A curve that bends needs more than the three first samples.
   assert.ok(sumOverContexts(1, 2000, (c) => [1 + (c / 500) ** 2]).samples.length > 3);
 });
+
+test('a monotone, nearly flat step cost is summed from its two ends, within the tolerance', () => {
+  const f = (c: number) => 10 + c * 1e-5;
+  const r = sumOverContexts(512, 256, (c) => [f(c)], { monotone: true });
+  assert.deepEqual(r.samples, [512, 767]);
+  const b = brute(512, 256, f);
+  assert.ok(Math.abs(r.sums[0]! - b) / b < 1e-3);
+  // Steeper: the middle is needed again.
+  assert.equal(sumOverContexts(512, 256, (c) => [Math.sqrt(c)], { monotone: true }).samples.length >= 3, true);
+});

@@ -6,3 +6,4 @@ export * from './moduleGroups.js';
 export * from './tensorParallel.js';
 export * from './generationReport.js';
 export * from './generativeModelTypes.js';
+export * from './generationSweeps.js';

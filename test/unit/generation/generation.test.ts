@@ -165,3 +165,16 @@ test('a generation prediction states its setting and rejects an impossible one',
   assert.throws(() => predictGeneration(llama, profile, { batchSize: 2, promptLen: 0, outputLen: 8, dtype: 'bf16' }), /prompt length must be a positive integer/);
   assert.throws(() => predictGeneration(llama, profile, { batchSize: 2, promptLen: 8, outputLen: 8, dtype: 'bf16', gpus: 0 }), /gpus must be a positive integer/);
 });
+
+test('the Generation tab\'s sweeps: J/token rises with context, falls with batch, the grid grows with the lengths', async () => {
+  const { predictGenerationSweeps } = await import('../../../src/engine/generation/generationSweeps.js');
+  const s = predictGenerationSweeps(llama, profile, { batchSize: 4, promptLen: 64, outputLen: 16, dtype: 'bf16' }, undefined, 2048);
+  assert.deepEqual(s.byContext.map((p) => p.x), [128, 256, 512, 1024, 2048]);
+  for (let i = 1; i < s.byContext.length; i++) assert.ok(s.byContext[i]!.perTokenJ >= s.byContext[i - 1]!.perTokenJ);
+  assert.ok(s.byBatch[s.byBatch.length - 1]!.perTokenJ < s.byBatch[0]!.perTokenJ);
+  assert.equal(s.batchContext, 80);
+  assert.equal(s.grid.length, 9);
+  const cell = (p: number, n: number) => s.grid.find((c) => c.promptLen === p && c.outputLen === n)!.energyPerRequestJ;
+  assert.ok(cell(128, 32) > cell(64, 16) && cell(64, 16) > cell(32, 8));
+  assert.ok(Math.abs(cell(64, 16) - s.report.energyPerRequestJ) < 1e-12);
+});

@@ -9,6 +9,7 @@ import type {
   AttentionImplementation,
   Dtype,
   GenerationReport,
+  GenerationSweeps,
   ModelSourceOutline,
   ModelTree,
   PredictionLike,
@@ -90,6 +91,15 @@ export interface GenerateRequest {
   urgent?: boolean;
 }
 
+/** The Generation tab's sweeps of a causal LM's config.json (J/token vs context and batch, a prompt x output grid). */
+export interface GenerationSweepsRequest {
+  type: 'generationSweeps';
+  id: number;
+  source: ModelSource;
+  options: GenerateOptionsMessage & { /** Longest context swept (tokens). */ maxContext: number };
+  profile: ProfileRef;
+}
+
 /** Render an ONNX file as text for the read-only text view. */
 export interface RenderOnnxRequest {
   type: 'renderOnnx';
@@ -122,7 +132,7 @@ export interface CancelMessage {
   id: number;
 }
 
-export type WorkerRequest = PredictRequest | GenerateRequest | RenderOnnxRequest | DescribeRequest | TrainRequest;
+export type WorkerRequest = PredictRequest | GenerateRequest | GenerationSweepsRequest | RenderOnnxRequest | DescribeRequest | TrainRequest;
 export type HostToWorkerMessage = WorkerRequest | CancelMessage;
 
 /** A bundled profile as the quick pick lists it. */
@@ -189,6 +199,7 @@ export interface TrainResult {
 export interface ResultByType {
   predict: PredictResult;
   generate: GenerateResult;
+  generationSweeps: GenerationSweeps;
   renderOnnx: RenderOnnxResult;
   describe: DescribeResult;
   train: TrainResult;

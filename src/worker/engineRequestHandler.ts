@@ -4,7 +4,7 @@
  * in, so tests drive this with a fake engine and no Worker.
  */
 import { createHash } from 'node:crypto';
-import type { ModelTree, PredictionLike, Profile } from '../engine/index.js';
+import type { GenerationSweeps, ModelTree, PredictionLike, Profile } from '../engine/index.js';
 import {
   ABORTED_CODE,
   type DescribeResult,
@@ -51,6 +51,12 @@ export interface EngineFacade {
     profile: unknown,
     options: GenerateOptionsMessage & { signal?: AbortSignal },
   ): Omit<GenerateResult, 'contentHash' | 'elapsedMs'>;
+  /** The Generation tab's sweeps; absent in engines without generation. */
+  generationSweeps?(
+    input: { fileName: string; bytes: Uint8Array },
+    profile: unknown,
+    options: GenerateOptionsMessage & { maxContext: number; signal?: AbortSignal },
+  ): GenerationSweeps;
   /** Trains a profile (calibration); absent in engines that cannot train. */
   trainProfile?(trees: ModelTree[], options: TrainRequest['options'] & { signal?: AbortSignal }): Profile;
 }
@@ -168,7 +174,7 @@ export class EngineRequestHandler {
     }
   }
 
-  private compute(request: WorkerRequest, signal: AbortSignal): PredictResult | GenerateResult | RenderOnnxResult | DescribeResult | TrainResult {
+  private compute(request: WorkerRequest, signal: AbortSignal): PredictResult | GenerateResult | GenerationSweeps | RenderOnnxResult | DescribeResult | TrainResult {
     switch (request.type) {
       case 'describe':
         return {
@@ -180,6 +186,11 @@ export class EngineRequestHandler {
         return this.predict(request.source, request.options, request.profile, signal);
       case 'generate':
         return this.generate(request.source, request.options, request.profile, signal);
+      case 'generationSweeps': {
+        if (!this.engine.generationSweeps) throw Object.assign(new Error('this build cannot predict generation'), { code: 'UNSUPPORTED_FORMAT' });
+        const { bytes } = this.load(request.source);
+        return this.engine.generationSweeps({ fileName: request.source.fileName, bytes }, this.resolveProfile(request.profile).profile, { ...request.options, signal });
+      }
       case 'renderOnnx':
         return this.renderOnnx(request.source, request.options);
       case 'train':

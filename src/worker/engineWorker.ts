@@ -12,6 +12,7 @@ import {
   listImporters,
   predictDecodeStep,
   predictGeneration,
+  predictGenerationSweeps,
   readHfConfig,
   readWeightCompanions,
   registerBuiltinImporters,
@@ -32,6 +33,14 @@ registerBuiltinImporters();
 // Idempotent (by id): makes sure ONNX files predict even before builtinImporters lists the ONNX importer.
 registerImporter(onnxImporter);
 
+/** A Hugging Face config.json's content and display name; other files cannot generate. */
+function hfConfigOf(input: { fileName: string; bytes: Uint8Array }): ReturnType<typeof readHfConfig> {
+  if (findImporter(input.fileName, input.bytes)?.id !== 'hf-config') {
+    throw new InvalidInputError(`${input.fileName}: generation is predicted from a Hugging Face config.json`);
+  }
+  return readHfConfig(input);
+}
+
 const engine: EngineFacade = {
   importModel: (input, options) => importModel(input, options),
   predictTree: (tree, profile, options) => predictTree(tree, profile as Profile, options),
@@ -42,11 +51,22 @@ const engine: EngineFacade = {
   renderOnnxText: (bytes, options) => renderOnnxText(bytes, options),
   listImporterIds: () => listImporters().map((i) => i.id),
   trainProfile: (trees, options) => trainProfile(trees, options),
+  generationSweeps: (input, profile, options) => {
+    const { config, modelName } = hfConfigOf(input);
+    const setting = {
+      batchSize: options.batchSize,
+      promptLen: options.promptLen,
+      outputLen: options.outputLen,
+      dtype: options.dtype,
+      gpus: options.gpus,
+      ...(options.attention ? { attention: options.attention } : {}),
+      ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}),
+      signal: options.signal,
+    };
+    return predictGenerationSweeps(config, profile as Profile, setting, modelName, options.maxContext);
+  },
   generate: (input, profile, options) => {
-    if (findImporter(input.fileName, input.bytes)?.id !== 'hf-config') {
-      throw new InvalidInputError(`${input.fileName}: generation is predicted from a Hugging Face config.json`);
-    }
-    const { config, modelName } = readHfConfig(input);
+    const { config, modelName } = hfConfigOf(input);
     const setting = {
       batchSize: options.batchSize,
       dtype: options.dtype,

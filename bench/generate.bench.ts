@@ -35,7 +35,7 @@ for (const c of cases) {
   const times: number[] = [];
   for (let i = 0; i < RUNS + 2; i++) {
     const t0 = performance.now();
-    const r = c.args ? spawnSync(process.execPath, [CLI, ...c.args], { cwd: ROOT, encoding: 'utf8' }) : spawnSync(process.execPath, ['--version']);
+    const r = c.args ? spawnSync(process.execPath, [CLI, ...c.args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }) : spawnSync(process.execPath, ['--version']);
     const ms = performance.now() - t0;
     if (r.status !== 0) throw new Error(`${c.label}: exit ${r.status}: ${r.stderr}`);
     if (i >= 2) times.push(ms); // two warm-up runs fill the file cache

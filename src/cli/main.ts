@@ -9,6 +9,7 @@ import { DEFAULT_PROFILE_NAME, FEATURE_SETS, registerBuiltinImporters, type Feat
 import { choice, parseDtype, parsePositiveInt, parsePositiveNumber } from './cliOptions.js';
 import { describeFailure, EXIT_OK, EXIT_USER_ERROR, ExitStatus } from './cliErrors.js';
 import { runPredict } from './commands/predictCommand.js';
+import { runGenerate } from './commands/generateCommand.js';
 import { runCrossValidate, runEvaluate, runProfiles, runTrain } from './commands/dataCommands.js';
 import { runCalibrate } from './commands/calibrate.js';
 import { ENERGY_SOURCES, type EnergySourceName } from '../engine/calibrate/index.js';
@@ -58,7 +59,28 @@ export function buildProgram(): Command {
     .addOption(new Option('--target-len <n>', 'target tokens per sequence for encoder-decoders (T5, BART ...)').argParser(parsePositiveInt).default(undefined, 'the sequence length'))
     .addOption(new Option('--idle-power <watts>', "idle power of your host (default: the profile's measured figure)").argParser(parsePositiveNumber))
     .option('--expand-repeats', 'table: a row for every one of identical siblings (default: layer.0-11 (BertLayer) ×12, the first expanded)', false)
+    .addOption(new Option('--phase <phase>', 'forward (AutoModel, no cache) | prefill (fills the KV cache, + LM head) | decode (one step against the cache)').argParser(choice(['forward', 'prefill', 'decode'] as const)).default('forward'))
+    .addOption(new Option('--context <n>', 'decode: positions the step attends over (the KV cache, the new token included)').argParser(parsePositiveInt))
+    .addOption(new Option('--attn <impl>', "eager | sdpa (default: eager for forward; the config's _attn_implementation, else sdpa, for prefill/decode)").argParser(choice(['eager', 'sdpa'] as const)))
+    .option('--graphs', 'graph-captured execution (CUDA graphs): no CPU issue cost per kernel', false)
     .action((file: string, o) => emit(runPredict(file, o)));
+
+  program
+    .command('generate')
+    .description('energy of LLM generation from a causal LM config.json: per request, per output token, prefill / decode, memory fit')
+    .argument('<file>', 'HF config.json, or a model folder with one')
+    .addOption(new Option('--prompt-len <n>', 'prompt tokens per sequence').argParser(parsePositiveInt).default(512))
+    .addOption(new Option('--output-len <n>', 'generated tokens per sequence').argParser(parsePositiveInt).default(256))
+    .addOption(new Option('-b, --batch-size <n>', 'sequences generated together').argParser(parsePositiveInt).default(8))
+    .addOption(new Option('--attn <impl>', 'eager | sdpa').argParser(choice(['eager', 'sdpa'] as const)).default(undefined, "the config's _attn_implementation, else sdpa"))
+    .option('--graphs', 'graph-captured execution (CUDA graphs, as vLLM runs decode): no CPU issue cost per kernel', false)
+    .addOption(new Option('--gpus <n>', 'GPUs of tensor parallelism').argParser(parsePositiveInt).default(1))
+    .addOption(dtypeOption().default(undefined, "the model's declared dtype, else the profile's"))
+    .option('-p, --profile <name|path>', 'device profile: bundled name or profile JSON', DEFAULT_PROFILE_NAME)
+    .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json', 'markdown'] as const)).default('table'))
+    .addOption(new Option('-d, --depth <n>', 'tree levels of the decode step to show (table, markdown)').argParser(parsePositiveInt).default(2))
+    .addOption(new Option('--idle-power <watts>', "idle power of your host (default: the profile's measured figure)").argParser(parsePositiveNumber))
+    .action((file: string, o) => emit(runGenerate(file, o)));
 
   program
     .command('check')

@@ -44,7 +44,7 @@ export {
   type IreneCsvFiles,
   type ModelLevelRecord,
 } from './importers/ireneData/index.js';
-export { buildTreeFromConfig, parseConfigText } from './importers/hfConfig/hfConfigImporter.js';
+export { buildTreeFromConfig, parseConfigText, readHfConfig } from './importers/hfConfig/hfConfigImporter.js';
 export { locateConfigKeys, type ConfigKeyLocation } from './importers/hfConfig/configKeyLocator.js';
 export {
   HF_CONFIG_FILE,
@@ -73,5 +73,6 @@ export { onnxImporter, parseOnnx } from './importers/onnx/onnxImporter.js';
 export type { OnnxImportOptions } from './importers/onnx/buildOnnxTree.js';
 export { renderOnnxText, type OnnxText } from './importers/onnx/onnxTextRenderer.js';
 export * from './budget/index.js';
+export * from './generation/index.js';
 export { diffPredictions, type TreeDiff, type TreeDiffRow } from './analysis/treeDiff.js';
 export type { DiffStatus, DiffSummary } from './analysis/compareTrees.js';

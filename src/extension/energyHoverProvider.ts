@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { isCountKey, withConfigValueChanged } from './configKeyMapping.js';
 import type { DocumentModels, ResolvedDocument } from './documentModels.js';
-import { configKeyMarkdown, nodesMarkdown, type EnergyDisplay, type KeyDelta } from './energyText.js';
+import { configKeyMarkdown, generationDeltaMarkdown, nodesMarkdown, type EnergyDisplay, type KeyDelta } from './energyText.js';
 import { COMMANDS } from './ids.js';
 import { isCancellation, type IreneLog } from './ireneLog.js';
 import type { PredictionService } from './predictionService.js';
@@ -44,8 +44,13 @@ export class EnergyHoverProvider implements vscode.HoverProvider {
       const { prediction } = resolved.state;
       let body: string;
       if (anchor.configKey !== undefined) {
-        const deltas = isCountKey(anchor.configKey) ? await this.deltas(doc, resolved, anchor.configKey, token) : [];
+        const count = isCountKey(anchor.configKey);
+        const [deltas, perToken] = await Promise.all([
+          count ? this.deltas(doc, resolved, anchor.configKey, token) : Promise.resolve([]),
+          count ? this.perTokenDeltas(doc, resolved, anchor.configKey, token) : Promise.resolve(undefined),
+        ]);
         body = configKeyMarkdown(anchor.configKey, anchor.nodes, prediction, this.display, deltas);
+        if (perToken) body += `\n\n${perToken}`;
       } else {
         body = nodesMarkdown(anchor.nodes, prediction, this.display);
       }
@@ -53,6 +58,32 @@ export class EnergyHoverProvider implements vscode.HoverProvider {
       md.isTrusted = { enabledCommands: [COMMANDS.revealInTree] };
       return new vscode.Hover(md, new vscode.Range(anchor.line, anchor.column, anchor.line, anchor.endColumn));
     });
+  }
+
+  /**
+   * For a causal LM's config.json: the decode J per token, and its change with
+   * the key one higher and one lower (decode steps predicted in the worker,
+   * cached there by content); undefined for models that do not generate.
+   */
+  private async perTokenDeltas(doc: vscode.TextDocument, resolved: ResolvedDocument, key: string, token: vscode.CancellationToken): Promise<string | undefined> {
+    if (resolved.modelKind !== 'hf-config') return undefined;
+    const g = await this.service.getGeneration(resolved.modelUri, 'hf-config', token);
+    if (!g) return undefined;
+    const base = g.step.perTokenJ;
+    const text = doc.getText();
+    const variants = [+1, -1].map((d) => withConfigValueChanged(text, key, d)).filter((v): v is { text: string; value: number } => v !== undefined);
+    const deltas = await Promise.all(
+      variants.map(async (v): Promise<KeyDelta> => {
+        try {
+          const step = await this.service.decodeStepOfText(resolved.modelUri, v.text, token);
+          return { value: v.value, deltaJ: step.perTokenJ - base };
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          return { value: v.value, deltaJ: undefined, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    return generationDeltaMarkdown(key, base, g.step.context, g.report?.batchSize ?? this.settings.current.batchSize, deltas, this.display);
   }
 
   /** Whole-model energy with the key one higher and one lower, predicted in the worker (cached there by content). */

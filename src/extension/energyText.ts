@@ -68,6 +68,37 @@ export function lensTitle(prediction: PredictionLike, display: EnergyDisplay): s
   return parts.join(' · ');
 }
 
+/** A context length as the lens writes it: `2k`, `512`, `1.5k` (tokens). */
+export function contextLabel(tokens: number): string {
+  if (tokens < 1000) return String(tokens);
+  const k = tokens / 1024;
+  return `${Number.isInteger(k) ? k : Number(k.toFixed(1))}k`;
+}
+
+/** The numbers the generation lens shows (plain data from the worker's generate result). */
+export interface GenerationLensFigures {
+  /** Decode J per generated token at `stepContext`. */
+  stepPerTokenJ: number;
+  stepContext: number;
+  /** One sequence's prompt + output (J). */
+  energyPerRequestJ: number;
+  promptLen: number;
+  outputLen: number;
+  batchSize: number;
+  gpus: number;
+}
+
+/** The causal-LM lens: `⚡ 0.21 J/token decode at 2k context · 61 J per request (512 → 256) · batch 8`. */
+export function generationLensTitle(g: GenerationLensFigures, display: EnergyDisplay): string {
+  const parts = [
+    `⚡ ${showEnergy(g.stepPerTokenJ, display)}/token decode at ${contextLabel(g.stepContext)} context`,
+    `${showEnergy(g.energyPerRequestJ, display)} per request (${g.promptLen} → ${g.outputLen})`,
+    `batch ${g.batchSize}`,
+  ];
+  if (g.gpus > 1) parts.push(`${g.gpus} GPUs`);
+  return parts.join(' · ');
+}
+
 /** Status bar text: `$(zap) 2.23 J ±4.1 %` (codicon syntax). */
 export function statusText(prediction: PredictionLike, display: EnergyDisplay): string {
   const u = relativeUncertainty(prediction.energyJ, prediction.uncertaintyJ);
@@ -272,4 +303,18 @@ export function nodesMarkdown(nodes: readonly PredictedNode[], prediction: Predi
     '|---|---|',
     ...rows(agg, prediction, display),
   ].join('\n');
+}
+
+/**
+ * The hover's generation lines for a count key of a causal LM: the decode
+ * step's J per generated token at the reference context, and what one more or
+ * one less of the key changes per token.
+ */
+export function generationDeltaMarkdown(key: string, stepPerTokenJ: number, context: number, batchSize: number, deltas: readonly KeyDelta[], display: EnergyDisplay): string {
+  const lines = [`**Generation**: ${showEnergy(stepPerTokenJ, display)} per generated token, decode at ${contextLabel(context)} context, batch ${batchSize}`];
+  for (const d of deltas) {
+    const change = d.deltaJ === undefined ? `not predictable (${escapeMarkdown(d.error ?? 'rejected')})` : signedDelta(d.deltaJ, stepPerTokenJ, display);
+    lines.push(`- \`${key}: ${d.value}\` → ${change} per token`);
+  }
+  return lines.join('\n');
 }

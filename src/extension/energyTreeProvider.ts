@@ -5,12 +5,13 @@
  * work across re-predictions; the items read the latest prediction.
  */
 import * as vscode from 'vscode';
-import { formatShare, type PredictedNode } from '../engine/index.js';
+import { formatShare, type PredictedNode, type PredictionLike } from '../engine/index.js';
 import { hfCacheModelName } from '../engine/importers/hfConfig/modelDirectory.js';
 import { escapeMarkdown, nodeDescription, nodeMarkdown, relativeUncertainty, shareLevel, showEnergy, type EnergyDisplay } from './energyText.js';
 import { ANNOTATION_COLORS, COMMANDS, CONTEXT_KEYS } from './ids.js';
 import type { ModelFile, ModelRegistry } from './modelRegistry.js';
-import { orderedChildren, relativeName, type TreeSortOrder } from './predictionIndex.js';
+import { contextLabel } from './energyText.js';
+import { orderedChildren, PredictionIndex, relativeName, type TreeSortOrder } from './predictionIndex.js';
 import type { PredictionService, PredictionState } from './predictionService.js';
 import type { SettingsService } from './settingsService.js';
 
@@ -19,12 +20,28 @@ export type EnergyTreeElement =
   | { readonly kind: 'node'; readonly id: string; readonly model: ModelFile; readonly scope: string };
 
 const SORT_KEY = 'irene.treeSortOrder';
+const PHASE_KEY = 'irene.treePhase';
+
+/**
+ * Which pass the tree shows: `forward` (the forward pass of the settings'
+ * batch x sequence), or for causal LMs' config.json the generation request's
+ * `prefill` or one `decode` step (at the lens's reference context). Models
+ * that do not generate keep showing their forward pass.
+ */
+export type TreePhase = 'forward' | 'prefill' | 'decode';
+export const TREE_PHASES: readonly TreePhase[] = ['forward', 'prefill', 'decode'];
+
+/** What a tree row reads: a prediction and its index. */
+type ReadyTree = { prediction: PredictionLike; index: PredictionIndex; phaseNote?: string };
 
 export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeElement>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<EnergyTreeElement | undefined>();
   private readonly elements = new Map<string, EnergyTreeElement>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private order: TreeSortOrder;
+  private treePhase: TreePhase;
+  /** Indexes of generation predictions, built once per prediction object. */
+  private readonly indexes = new WeakMap<PredictionLike, PredictionIndex>();
   readonly onDidChangeTreeData = this.emitter.event;
 
   constructor(
@@ -34,6 +51,8 @@ export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeEle
     private readonly memento: vscode.Memento,
   ) {
     this.order = memento.get<TreeSortOrder>(SORT_KEY) === 'model' ? 'model' : 'energy';
+    const savedPhase = memento.get<TreePhase>(PHASE_KEY);
+    this.treePhase = savedPhase && TREE_PHASES.includes(savedPhase) ? savedPhase : 'forward';
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.sortByEnergy, this.order === 'energy');
     this.subscriptions.push(
       registry.onDidChangeModels(() => this.emitter.fire(undefined)),
@@ -55,6 +74,39 @@ export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeEle
     this.emitter.fire(undefined);
   }
 
+  get phase(): TreePhase {
+    return this.treePhase;
+  }
+
+  async setPhase(phase: TreePhase): Promise<void> {
+    this.treePhase = phase;
+    await this.memento.update(PHASE_KEY, phase);
+    this.emitter.fire(undefined);
+  }
+
+  /**
+   * The prediction a model's rows show in the current phase: the forward
+   * state, or the generation's prefill / decode step (asked for when not yet
+   * there; the service's event redraws the row when it lands).
+   */
+  private ready(model: ModelFile): ReadyTree | undefined {
+    const forward = this.service.state(model.uri);
+    const forwardTree = forward?.status === 'ready' ? { prediction: forward.prediction, index: forward.index } : undefined;
+    if (this.treePhase === 'forward' || model.kind !== 'hf-config') return forwardTree;
+    const g = this.service.peekGeneration(model.uri);
+    void this.service.getGeneration(model.uri, model.kind).catch(() => undefined);
+    const prediction = this.treePhase === 'prefill' ? g?.prefill : g?.step.prediction;
+    // A model that does not generate (an encoder) keeps its forward pass in every phase.
+    if (!g || !prediction) return this.service.hasSettledGeneration(model.uri) && !g ? forwardTree : undefined;
+    let index = this.indexes.get(prediction);
+    if (!index) {
+      index = new PredictionIndex(prediction.root);
+      this.indexes.set(prediction, index);
+    }
+    const phaseNote = this.treePhase === 'prefill' ? `prefill of ${g.report?.promptLen ?? '?'} tokens` : `decode step at ${contextLabel(g.step.context)} context`;
+    return { prediction, index, phaseNote };
+  }
+
   private get display(): EnergyDisplay {
     const s = this.settings.current;
     return { unit: s.unit, carbonIntensity: s.carbonIntensity };
@@ -64,9 +116,9 @@ export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeEle
   elementFor(uri: vscode.Uri, scope?: string): EnergyTreeElement | undefined {
     const model = this.registry.get(uri);
     if (!model) return undefined;
-    const state = this.service.state(uri);
-    if (!scope || (state?.status === 'ready' && state.index.root.node.scope === scope)) return this.modelElement(model);
-    if (state?.status !== 'ready') return undefined;
+    const state = this.ready(model);
+    if (!scope || state?.index.root.node.scope === scope) return this.modelElement(model);
+    if (!state) return undefined;
     const p = state.index.closest(scope);
     if (!p) return undefined;
     return p === state.index.root ? this.modelElement(model) : this.nodeElement(model, p.node.scope);
@@ -93,9 +145,9 @@ export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeEle
   }
 
   /** The predicted node an element shows, if the latest prediction has it. */
-  predictedNode(el: EnergyTreeElement): { state: Extract<PredictionState, { status: 'ready' }>; node: PredictedNode } | undefined {
-    const state = this.service.state(el.model.uri);
-    if (state?.status !== 'ready') return undefined;
+  predictedNode(el: EnergyTreeElement): { state: ReadyTree; node: PredictedNode } | undefined {
+    const state = this.ready(el.model);
+    if (!state) return undefined;
     const node = el.kind === 'model' ? state.index.root : state.index.byScope(el.scope);
     return node ? { state, node } : undefined;
   }
@@ -129,12 +181,14 @@ export class EnergyTreeProvider implements vscode.TreeDataProvider<EnergyTreeEle
     item.id = el.id;
     item.resourceUri = el.model.uri;
     item.contextValue = `irene.model.${el.model.kind}`;
-    const state = this.service.state(el.model.uri);
+    const forward: PredictionState | undefined = this.service.state(el.model.uri);
+    const ready = this.ready(el.model);
+    const state = ready ? { status: 'ready' as const, ...ready } : forward?.status === 'error' ? forward : undefined;
     const computing = this.service.isComputing(el.model.uri);
     if (state?.status === 'ready') {
       const p = state.prediction;
       const u = relativeUncertainty(p.energyJ, p.uncertaintyJ);
-      item.description = `${showEnergy(p.energyJ, this.display)}${u ? ` ${u}` : ''} · ${p.profile.name}${computing ? ' · updating…' : ''}`;
+      item.description = `${showEnergy(p.energyJ, this.display)}${u ? ` ${u}` : ''} · ${state.phaseNote ? `${state.phaseNote} · ` : ''}${p.profile.name}${computing ? ' · updating…' : ''}`;
       const md = new vscode.MarkdownString(nodeMarkdown(state.index.root, p, this.display));
       if (p.warnings.length > 0) md.appendMarkdown(`\n\n**Warnings**\n\n${p.warnings.map((w) => `- ${escapeMarkdown(w)}`).join('\n')}`);
       item.tooltip = md;

@@ -18,6 +18,7 @@ export const COMMANDS = {
   openPanel: 'irene.openPanel',
   calibrate: 'irene.calibrate',
   traceWithPython: 'irene.traceWithPython',
+  setTreePhase: 'irene.setTreePhase',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { DTYPES, type Dtype, type EnergyUnit } from '../engine/index.js';
 import type { DocumentModels } from './documentModels.js';
-import type { EnergyTreeElement, EnergyTreeProvider } from './energyTreeProvider.js';
+import { TREE_PHASES, type EnergyTreeElement, type EnergyTreeProvider, type TreePhase } from './energyTreeProvider.js';
 import { COMMANDS, ENERGY_TREE_VIEW_ID } from './ids.js';
 import { ENERGY_UNITS } from './ireneSettings.js';
 import type { IreneLog } from './ireneLog.js';
@@ -15,7 +15,7 @@ import { modelKindOfName, type ModelFileKind } from './modelDetection.js';
 import type { ModelRegistry } from './modelRegistry.js';
 import { openOnnxAsText } from './onnxTextDocumentProvider.js';
 import { getPanelOpener } from './panelHook.js';
-import type { PredictionService } from './predictionService.js';
+import { DECODE_STEP_CONTEXT, type PredictionService } from './predictionService.js';
 import type { SettingsService } from './settingsService.js';
 
 export interface CommandContext {
@@ -169,7 +169,28 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     }
   };
 
+  const setTreePhase = async (phase?: unknown, arg?: unknown) => {
+    let chosen = typeof phase === 'string' && (TREE_PHASES as readonly string[]).includes(phase) ? (phase as TreePhase) : undefined;
+    if (!chosen) {
+      const s = c.settings.current;
+      const items: (vscode.QuickPickItem & { phase: TreePhase })[] = [
+        { phase: 'forward', label: 'Forward pass', description: `batch ${s.batchSize} × ${s.seqLen} tokens, no cache` },
+        { phase: 'prefill', label: 'Prefill', description: `causal LMs: the ${s.promptLength}-token prompt, KV cache writes, LM head` },
+        { phase: 'decode', label: 'Decode step', description: `causal LMs: one token per sequence against a ${DECODE_STEP_CONTEXT}-token cache` },
+      ];
+      const pick = await vscode.window.showQuickPick(
+        items.map((i) => ({ ...i, label: i.phase === c.tree.phase ? `$(check) ${i.label}` : i.label })),
+        { title: 'IrEne: which pass the Energy Tree shows' },
+      );
+      chosen = pick?.phase;
+    }
+    if (!chosen) return;
+    await c.tree.setPhase(chosen);
+    if (arg !== undefined) await revealInTree(arg);
+  };
+
   return [
+    run(COMMANDS.setTreePhase, setTreePhase),
     run(COMMANDS.refresh, () => {
       c.service.refreshAll();
       void c.registry.rescan();

@@ -34,7 +34,19 @@ export interface IreneSettings {
   idlePower: number;
   /** Longest the engine may compute one prediction (seconds); past it the worker is restarted. */
   predictionTimeout: number;
+  /** Prompt tokens per request of the generation lens (count). */
+  promptLength: number;
+  /** Generated tokens per request of the generation lens (count). */
+  outputLength: number;
+  /** Attention implementation of generation predictions: `auto` follows the config's `_attn_implementation`, else sdpa. */
+  attention: GenerationAttention;
+  /** GPUs of tensor parallelism for generation predictions (count). */
+  gpus: number;
 }
+
+/** Values of `irene.attention`. */
+export type GenerationAttention = 'auto' | 'eager' | 'sdpa';
+export const GENERATION_ATTENTIONS: readonly GenerationAttention[] = ['auto', 'eager', 'sdpa'];
 
 /** Defaults, the same as in package.json. */
 export const SETTING_DEFAULTS: Readonly<IreneSettings> = {
@@ -51,6 +63,10 @@ export const SETTING_DEFAULTS: Readonly<IreneSettings> = {
   pythonPath: '',
   idlePower: 0,
   predictionTimeout: 10,
+  promptLength: 512,
+  outputLength: 256,
+  attention: 'auto',
+  gpus: 1,
 };
 
 /** Setting keys without the section, e.g. `batchSize`. */
@@ -66,6 +82,9 @@ export function settingId(key: SettingKey): string {
 
 /** Keys that change what a prediction returns; the others only change how it is shown. */
 export const PREDICTION_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>(['batchSize', 'seqLen', 'dtype', 'profile', 'idlePower']);
+
+/** Keys that change only the generation predictions (the per-token lens and hover, the tree's prefill / decode phases). */
+export const GENERATION_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>(['promptLength', 'outputLength', 'attention', 'gpus']);
 
 function positiveInt(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
@@ -104,6 +123,10 @@ export function readIreneSettings(get: (key: SettingKey) => unknown): { settings
     pythonPath: pick('pythonPath', (v): v is string => typeof v === 'string', d.pythonPath).trim(),
     idlePower: pick('idlePower', (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e5, d.idlePower),
     predictionTimeout: pick('predictionTimeout', (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 3600, d.predictionTimeout),
+    promptLength: pick('promptLength', isPosInt, d.promptLength),
+    outputLength: pick('outputLength', isPosInt, d.outputLength),
+    attention: pick('attention', (v): v is GenerationAttention => GENERATION_ATTENTIONS.includes(v as GenerationAttention), d.attention),
+    gpus: pick('gpus', (v): v is number => isPosInt(v) && v <= 64, d.gpus),
   };
   return { settings, problems };
 }
@@ -111,6 +134,11 @@ export function readIreneSettings(get: (key: SettingKey) => unknown): { settings
 /** A string equal for two settings exactly when their predictions are equal. */
 export function predictionFingerprint(s: IreneSettings): string {
   return `${s.batchSize}x${s.seqLen}|${s.dtype}|${s.profile}|${s.idlePower}`;
+}
+
+/** A string equal for two settings exactly when their generation predictions are equal. */
+export function generationFingerprint(s: IreneSettings): string {
+  return `${predictionFingerprint(s)}|${s.promptLength}>${s.outputLength}|${s.attention}|${s.gpus}`;
 }
 
 /** True when the profile setting names a file rather than a bundled profile. */

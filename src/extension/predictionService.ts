@@ -11,9 +11,9 @@ import type { Dtype, ModelSourceOutline, PredictionLike } from '../engine/index.
 // Straight from the module, not the engine's index: the extension host bundle stays free of the engine.
 import { COMPANION_FILE_NAMES } from '../engine/importers/importer.js';
 import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from '../engine/importers/hfConfig/modelDirectory.js';
-import type { DescribeResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '#shared/workerMessages.js';
+import type { DescribeResult, GenerateOptionsMessage, GenerateResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '#shared/workerMessages.js';
 import { EngineRequestError, type EngineClient } from './engineClient.js';
-import { isProfilePath, predictionFingerprint } from './ireneSettings.js';
+import { generationFingerprint, isProfilePath, predictionFingerprint } from './ireneSettings.js';
 import { isCancellation, toAbortSignal, type IreneLog } from './ireneLog.js';
 import { KeyedDebouncer } from './keyedDebouncer.js';
 import { LruCache } from './lruCache.js';
@@ -51,6 +51,16 @@ interface Entry {
   settled: boolean;
 }
 
+/**
+ * Context of the decode step the per-token lens and hover report (tokens):
+ * a fixed reference ("J/token decode at 2k context"), so that the figure
+ * compares across models whatever the request lengths are.
+ */
+export const DECODE_STEP_CONTEXT = 2048;
+
+/** Engine error codes that mean "this model does not generate" (an encoder, an architecture without a KV cache yet), not a failure. */
+const NOT_GENERATIVE_CODES = new Set(['INVALID_INPUT', 'UNSUPPORTED_FORMAT']);
+
 /** Quiet time after the last edit of a config before re-predicting (milliseconds). */
 export const EDIT_DEBOUNCE_MS = 300;
 
@@ -70,6 +80,9 @@ export class PredictionService implements vscode.Disposable {
   private readonly debouncer: KeyedDebouncer<string>;
   private readonly disposables: vscode.Disposable[] = [];
   private describeResult: Promise<DescribeResult> | undefined;
+  private readonly generations = new LruCache<Promise<GenerateResult | undefined>>(16);
+  /** Latest settled generation per URI (undefined: the model does not generate), for providers that must not wait. */
+  private readonly settledGenerations = new Map<string, { key: string; result: GenerateResult | undefined }>();
 
   /** A URI when that model's prediction changed; undefined when everything shown must be redrawn. */
   readonly onDidChangePredictions = this.emitter.event;
@@ -350,6 +363,87 @@ export class PredictionService implements vscode.Disposable {
     return this.settledRenders.get(onnxUri.toString());
   }
 
+  /**
+   * The generation prediction of a causal LM's config.json for the current
+   * text and settings (request + the decode step at DECODE_STEP_CONTEXT);
+   * undefined for models that do not generate or whose generation is not
+   * modelled, and for other file kinds. Cached by text version and settings;
+   * onDidChangePredictions fires when a new one lands.
+   */
+  async getGeneration(uri: vscode.Uri, kind: ModelFileKind, token?: vscode.CancellationToken): Promise<GenerateResult | undefined> {
+    if (kind !== 'hf-config') return undefined;
+    const { key: base, source } = await this.snapshot(uri, kind);
+    const key = `${base}|${generationFingerprint(this.settings.current)}`;
+    let p = this.generations.get(key);
+    if (!p) {
+      const started = (async (): Promise<GenerateResult | undefined> => {
+        const [src, profile] = await Promise.all([source(), this.profileRef()]);
+        try {
+          const r = await this.client.request({ type: 'generate', source: src, options: this.generateOptions(), profile });
+          if (r.elapsedMs > 0) this.log.info(`predicted generation of ${uri.fsPath} in ${r.elapsedMs.toFixed(0)} ms`);
+          return r;
+        } catch (err) {
+          if (err instanceof EngineRequestError && NOT_GENERATIVE_CODES.has(err.code)) return undefined;
+          throw err;
+        }
+      })();
+      p = started;
+      this.generations.set(key, p);
+      p.then(
+        (result) => {
+          const had = this.settledGenerations.get(uri.toString());
+          this.settledGenerations.set(uri.toString(), { key, result });
+          if (had?.key !== key) this.emitter.fire(uri);
+        },
+        (err: unknown) => {
+          this.generations.delete(key);
+          if (!isCancellation(err)) this.log.error(`predicting generation of ${uri.fsPath}`, err);
+        },
+      );
+    }
+    if (!token) return p;
+    return Promise.race([p, new Promise<never>((_, reject) => token.onCancellationRequested(() => reject(new vscode.CancellationError())))]);
+  }
+
+  /** True once a generation request of the model has settled (with a result, or as "does not generate"). */
+  hasSettledGeneration(uri: vscode.Uri): boolean {
+    return this.settledGenerations.has(uri.toString());
+  }
+
+  /** The last settled generation of a model, if any (possibly for older text or settings). */
+  peekGeneration(uri: vscode.Uri): GenerateResult | undefined {
+    return this.settledGenerations.get(uri.toString())?.result;
+  }
+
+  /** The decode step of a variant text of a config (the hover's ±1 what-ifs), at DECODE_STEP_CONTEXT. Cached by the worker. */
+  async decodeStepOfText(uri: vscode.Uri, text: string, token?: vscode.CancellationToken): Promise<GenerateResult['step']> {
+    const abort = toAbortSignal(token);
+    try {
+      const profile = await this.profileRef();
+      const r = await this.client.request(
+        { type: 'generate', source: { kind: 'bytes', bytes: new TextEncoder().encode(text), fileName: fileNameOf(uri) }, options: { ...this.generateOptions(), stepOnly: true }, profile },
+        abort.signal,
+      );
+      return r.step;
+    } finally {
+      abort.dispose();
+    }
+  }
+
+  private generateOptions(): GenerateOptionsMessage {
+    const s = this.settings.current;
+    return {
+      batchSize: s.batchSize,
+      promptLen: s.promptLength,
+      outputLen: s.outputLength,
+      dtype: s.dtype,
+      gpus: s.gpus,
+      stepContext: DECODE_STEP_CONTEXT,
+      ...(s.attention !== 'auto' ? { attention: s.attention } : {}),
+      ...(s.idlePower > 0 ? { idlePowerW: s.idlePower } : {}),
+    };
+  }
+
   /** Forgets a file (deleted, or changed on disk) and tells the providers. */
   invalidate(uri: vscode.Uri): void {
     const k = uri.toString();
@@ -372,6 +466,7 @@ export class PredictionService implements vscode.Disposable {
     for (const e of this.entries.values()) if (!e.settled) e.controller.abort();
     this.entries.clear();
     this.renders.clear();
+    this.generations.clear();
     this.emitter.fire(undefined);
   }
 

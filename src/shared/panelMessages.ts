@@ -9,6 +9,7 @@ import type { ConfigField } from '../engine/analysis/configFields.js';
 import type { SweepAxis, SweepPoint } from '../engine/analysis/whatIf.js';
 import type { Dtype, ModelNode, PredictedNode } from '../engine/tree/modelNode.js';
 import type { PredictionLike } from '../engine/report/predictionReport.js';
+import type { GenerationSweeps } from '../engine/generation/generationSweeps.js';
 
 /** The view type of the panel (serializer and activation event `onWebviewPanel:irene.energyPanel`). */
 export const ENERGY_PANEL_VIEW_TYPE = 'irene.energyPanel';
@@ -69,7 +70,9 @@ export interface PanelState {
   version: 1;
   targets: Partial<Record<PanelSide, PanelTargetInfo>>;
   params?: PanelParams;
-  tab?: 'breakdown' | 'whatif' | 'compare';
+  tab?: 'breakdown' | 'whatif' | 'compare' | 'generation';
+  /** The Generation tab's request lengths (tokens); default the settings' irene.promptLength / irene.outputLength. */
+  generation?: { promptLen: number; outputLen: number };
   focusScope?: string;
   metric?: 'inference' | 'token';
   /** Edited config values of the Compare view's copy, by config key. */
@@ -103,6 +106,15 @@ export interface SweepMessage {
   values: number[];
   params: PanelParams;
 }
+/** Predict model A's generation (a causal LM's config.json): the request, J/token sweeps and a prompt x output grid. */
+export interface GenerationMessage {
+  type: 'generation';
+  requestId: number;
+  params: PanelParams;
+  /** Prompt and output tokens per request. */
+  promptLen: number;
+  outputLen: number;
+}
 /** Ask the user for a model file for a side. */
 export interface PickModelMessage {
   type: 'pickModel';
@@ -129,7 +141,7 @@ export interface WebviewErrorMessage {
   message: string;
 }
 
-export type WebviewToHostMessage = ReadyMessage | PredictMessage | SweepMessage | PickModelMessage | SaveMessage | RevealMessage | WebviewErrorMessage;
+export type WebviewToHostMessage = ReadyMessage | PredictMessage | SweepMessage | GenerationMessage | PickModelMessage | SaveMessage | RevealMessage | WebviewErrorMessage;
 
 // ---- host → webview ----
 
@@ -161,16 +173,24 @@ export interface SweepResultMessage {
   axis: SweepAxis;
   points: SweepPoint[];
 }
+/** The answer to a `generation`: what the engine's predictGenerationSweeps returns. */
+export interface GenerationResultMessage {
+  type: 'generationResult';
+  requestId: number;
+  sweeps: GenerationSweeps;
+}
 /** A request failed; `message` is for the user. */
 export interface FailedMessage {
   type: 'failed';
   requestId?: number;
   side?: PanelSide;
   axis?: SweepAxis;
+  /** True when the Generation tab's request failed (or the model does not generate). */
+  generation?: boolean;
   message: string;
 }
 
-export type HostToWebviewMessage = InitMessage | TargetMessage | PredictionMessage | SweepResultMessage | FailedMessage;
+export type HostToWebviewMessage = InitMessage | TargetMessage | PredictionMessage | SweepResultMessage | GenerationResultMessage | FailedMessage;
 
 // ---- helpers both sides use ----
 
@@ -244,6 +264,8 @@ export function isWebviewToHostMessage(m: unknown): m is WebviewToHostMessage {
       return isInt(m.requestId) && side && (m.from === undefined || m.from === 'a' || m.from === 'b') && isParams(m.params) && isOverrides(m.configOverrides);
     case 'sweep':
       return isInt(m.requestId) && (m.axis === 'seqLen' || m.axis === 'batchSize') && Array.isArray(m.values) && m.values.length <= 64 && m.values.every(isInt) && isParams(m.params);
+    case 'generation':
+      return isInt(m.requestId) && isParams(m.params) && isInt(m.promptLen) && m.promptLen >= 1 && m.promptLen <= 1 << 20 && isInt(m.outputLen) && m.outputLen >= 1 && m.outputLen <= 1 << 20;
     case 'pickModel':
       return side;
     case 'save':

@@ -5,7 +5,17 @@
  * cancelled first. Structured clone carries the payloads, so they are plain
  * data: no classes, no functions.
  */
-import type { Dtype, ModelSourceOutline, ModelTree, PredictionLike, Profile, TrainProfileOptions } from '../engine/index.js';
+import type {
+  AttentionImplementation,
+  Dtype,
+  GenerationReport,
+  GenerationSweeps,
+  ModelSourceOutline,
+  ModelTree,
+  PredictionLike,
+  Profile,
+  TrainProfileOptions,
+} from '../engine/index.js';
 
 /** The inference setting a request is made for. */
 export interface PredictOptionsMessage {
@@ -50,6 +60,46 @@ export interface PredictRequest {
   urgent?: boolean;
 }
 
+/** The generation setting of a request (a causal LM's config.json). */
+export interface GenerateOptionsMessage {
+  /** Sequences generated together (count). */
+  batchSize: number;
+  /** Prompt tokens per sequence (count). */
+  promptLen: number;
+  /** Generated tokens per sequence (count). */
+  outputLen: number;
+  dtype: Dtype;
+  /** Absent: the config's `_attn_implementation`, else sdpa. */
+  attention?: AttentionImplementation;
+  /** GPUs of tensor parallelism (count). */
+  gpus: number;
+  /** Idle power of the user's host (W); absent: the profile's. */
+  idlePowerW?: number;
+  /** Context of the decode step reported on its own (tokens): the lens's "J/token decode at 2k context". */
+  stepContext: number;
+  /** Only the decode step at `stepContext` (the hover's what-ifs), not the whole request. */
+  stepOnly?: boolean;
+}
+
+/** Predict generation (prefill + decode) of a causal LM's config.json. */
+export interface GenerateRequest {
+  type: 'generate';
+  id: number;
+  source: ModelSource;
+  options: GenerateOptionsMessage;
+  profile: ProfileRef;
+  urgent?: boolean;
+}
+
+/** The Generation tab's sweeps of a causal LM's config.json (J/token vs context and batch, a prompt x output grid). */
+export interface GenerationSweepsRequest {
+  type: 'generationSweeps';
+  id: number;
+  source: ModelSource;
+  options: GenerateOptionsMessage & { /** Longest context swept (tokens). */ maxContext: number };
+  profile: ProfileRef;
+}
+
 /** Render an ONNX file as text for the read-only text view. */
 export interface RenderOnnxRequest {
   type: 'renderOnnx';
@@ -82,7 +132,7 @@ export interface CancelMessage {
   id: number;
 }
 
-export type WorkerRequest = PredictRequest | RenderOnnxRequest | DescribeRequest | TrainRequest;
+export type WorkerRequest = PredictRequest | GenerateRequest | GenerationSweepsRequest | RenderOnnxRequest | DescribeRequest | TrainRequest;
 export type HostToWorkerMessage = WorkerRequest | CancelMessage;
 
 /** A bundled profile as the quick pick lists it. */
@@ -105,6 +155,30 @@ export interface PredictResult {
   outline?: ModelSourceOutline;
 }
 
+/** One decode step at the request's `stepContext`. */
+export interface DecodeStepMessage {
+  /** Positions the step attends over (tokens). */
+  context: number;
+  /** The step, all sequences and GPUs (joules). */
+  energyJ: number;
+  /** energyJ / batch (joules per generated token). */
+  perTokenJ: number;
+  /** The step's prediction on one GPU. */
+  prediction: PredictionLike;
+}
+
+export interface GenerateResult {
+  /** The request's report without its trees (they come as predictions below); absent with `stepOnly`. */
+  report?: Omit<GenerationReport, 'trees'>;
+  /** The prefill's prediction on one GPU; absent with `stepOnly`. */
+  prefill?: PredictionLike;
+  /** The decode step at `stepContext`. */
+  step: DecodeStepMessage;
+  contentHash: string;
+  /** Time the worker spent (milliseconds); 0 when served from its cache. */
+  elapsedMs: number;
+}
+
 export interface RenderOnnxResult {
   text: string;
   /** 0-based line in `text` where each tree scope is rendered. */
@@ -124,6 +198,8 @@ export interface TrainResult {
 
 export interface ResultByType {
   predict: PredictResult;
+  generate: GenerateResult;
+  generationSweeps: GenerationSweeps;
   renderOnnx: RenderOnnxResult;
   describe: DescribeResult;
   train: TrainResult;

@@ -4,10 +4,12 @@
  * in, so tests drive this with a fake engine and no Worker.
  */
 import { createHash } from 'node:crypto';
-import type { ModelTree, PredictionLike, Profile } from '../engine/index.js';
+import type { GenerationSweeps, ModelTree, PredictionLike, Profile } from '../engine/index.js';
 import {
   ABORTED_CODE,
   type DescribeResult,
+  type GenerateOptionsMessage,
+  type GenerateResult,
   type HostToWorkerMessage,
   type ModelSource,
   type PredictOptionsMessage,
@@ -39,6 +41,22 @@ export interface EngineFacade {
     options: { fileName: string } & PredictOptionsMessage,
   ): { text: string; scopeLines: Record<string, number> };
   listImporterIds(): string[];
+  /**
+   * Generation of a causal LM's config.json: the request's report (without
+   * trees) and prefill prediction unless `stepOnly`, and the decode step at
+   * `stepContext`. Absent in engines without generation.
+   */
+  generate?(
+    input: { fileName: string; bytes: Uint8Array },
+    profile: unknown,
+    options: GenerateOptionsMessage & { signal?: AbortSignal },
+  ): Omit<GenerateResult, 'contentHash' | 'elapsedMs'>;
+  /** The Generation tab's sweeps; absent in engines without generation. */
+  generationSweeps?(
+    input: { fileName: string; bytes: Uint8Array },
+    profile: unknown,
+    options: GenerateOptionsMessage & { maxContext: number; signal?: AbortSignal },
+  ): GenerationSweeps;
   /** Trains a profile (calibration); absent in engines that cannot train. */
   trainProfile?(trees: ModelTree[], options: TrainRequest['options'] & { signal?: AbortSignal }): Profile;
 }
@@ -92,6 +110,7 @@ export class EngineRequestHandler {
   private readonly running = new Map<number, AbortController>();
   private readonly predictions = new LruMap<PredictResult>(CACHE_LIMIT);
   private readonly renders = new LruMap<RenderOnnxResult>(CACHE_LIMIT);
+  private readonly generations = new LruMap<GenerateResult>(CACHE_LIMIT);
   private readonly userProfiles = new LruMap<unknown>(8);
   private scheduled = false;
 
@@ -158,7 +177,7 @@ export class EngineRequestHandler {
     }
   }
 
-  private compute(request: WorkerRequest, signal: AbortSignal): PredictResult | RenderOnnxResult | DescribeResult | TrainResult {
+  private compute(request: WorkerRequest, signal: AbortSignal): PredictResult | GenerateResult | GenerationSweeps | RenderOnnxResult | DescribeResult | TrainResult {
     switch (request.type) {
       case 'describe':
         return {
@@ -168,6 +187,13 @@ export class EngineRequestHandler {
         };
       case 'predict':
         return this.predict(request.source, request.options, request.profile, signal);
+      case 'generate':
+        return this.generate(request.source, request.options, request.profile, signal);
+      case 'generationSweeps': {
+        if (!this.engine.generationSweeps) throw Object.assign(new Error('this build cannot predict generation'), { code: 'UNSUPPORTED_FORMAT' });
+        const { bytes } = this.load(request.source);
+        return this.engine.generationSweeps({ fileName: request.source.fileName, bytes }, this.resolveProfile(request.profile).profile, { ...request.options, signal });
+      }
       case 'renderOnnx':
         return this.renderOnnx(request.source, request.options);
       case 'train':
@@ -210,6 +236,21 @@ export class EngineRequestHandler {
     const prediction = this.engine.predictTree(tree, profile, { signal, ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}) });
     const result: PredictResult = { prediction, contentHash: hash, elapsedMs: performance.now() - started, ...(tree.outline ? { outline: tree.outline } : {}) };
     this.predictions.set(key, result);
+    return result;
+  }
+
+  private generate(source: ModelSource, options: GenerateOptionsMessage, ref: ProfileRef, signal: AbortSignal): GenerateResult {
+    if (!this.engine.generate) throw Object.assign(new Error('this build cannot predict generation'), { code: 'UNSUPPORTED_FORMAT' });
+    const started = performance.now();
+    const { bytes, hash } = this.load(source);
+    const { profile, key: profileKey } = this.resolveProfile(ref);
+    const o = options;
+    const key = `${hash}|${source.fileName}|${o.batchSize}|${o.promptLen}>${o.outputLen}|${o.dtype}|${o.attention ?? ''}|${o.gpus}|${o.idlePowerW ?? ''}|${o.stepContext}|${o.stepOnly ? 'step' : 'all'}|${profileKey}`;
+    const cached = this.generations.get(key);
+    if (cached) return { ...cached, elapsedMs: 0 };
+    const core = this.engine.generate({ fileName: source.fileName, bytes }, profile, { ...options, signal });
+    const result: GenerateResult = { ...core, contentHash: hash, elapsedMs: performance.now() - started };
+    this.generations.set(key, result);
     return result;
   }
 

@@ -5,7 +5,21 @@
  */
 import { readInputFile } from '../shared/readInputFile.js';
 import { parentPort } from 'node:worker_threads';
-import { importModel, listImporters, readWeightCompanions, registerBuiltinImporters, registerImporter } from '../engine/index.js';
+import {
+  findImporter,
+  importModel,
+  InvalidInputError,
+  listImporters,
+  predictDecodeStep,
+  predictGeneration,
+  predictGenerationSweeps,
+  readHfConfig,
+  readWeightCompanions,
+  registerBuiltinImporters,
+  registerImporter,
+  toGenerationReport,
+  type GenerationReport,
+} from '../engine/index.js';
 import { nodeFolderAccess } from '../shared/nodeFolderAccess.js';
 import { onnxImporter } from '../engine/importers/onnx/onnxImporter.js';
 import { renderOnnxText } from '../engine/importers/onnx/onnxTextRenderer.js';
@@ -19,6 +33,14 @@ registerBuiltinImporters();
 // Idempotent (by id): makes sure ONNX files predict even before builtinImporters lists the ONNX importer.
 registerImporter(onnxImporter);
 
+/** A Hugging Face config.json's content and display name; other files cannot generate. */
+function hfConfigOf(input: { fileName: string; bytes: Uint8Array }): ReturnType<typeof readHfConfig> {
+  if (findImporter(input.fileName, input.bytes)?.id !== 'hf-config') {
+    throw new InvalidInputError(`${input.fileName}: generation is predicted from a Hugging Face config.json`);
+  }
+  return readHfConfig(input);
+}
+
 const engine: EngineFacade = {
   importModel: (input, options) => importModel(input, options),
   predictTree: (tree, profile, options) => predictTree(tree, profile as Profile, options),
@@ -29,6 +51,38 @@ const engine: EngineFacade = {
   renderOnnxText: (bytes, options) => renderOnnxText(bytes, options),
   listImporterIds: () => listImporters().map((i) => i.id),
   trainProfile: (trees, options) => trainProfile(trees, options),
+  generationSweeps: (input, profile, options) => {
+    const { config, modelName } = hfConfigOf(input);
+    const setting = {
+      batchSize: options.batchSize,
+      promptLen: options.promptLen,
+      outputLen: options.outputLen,
+      dtype: options.dtype,
+      gpus: options.gpus,
+      ...(options.attention ? { attention: options.attention } : {}),
+      ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}),
+      signal: options.signal,
+    };
+    return predictGenerationSweeps(config, profile as Profile, setting, modelName, options.maxContext);
+  },
+  generate: (input, profile, options) => {
+    const { config, modelName } = hfConfigOf(input);
+    const setting = {
+      batchSize: options.batchSize,
+      dtype: options.dtype,
+      gpus: options.gpus,
+      ...(options.attention ? { attention: options.attention } : {}),
+      ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}),
+      signal: options.signal,
+    };
+    const s = predictDecodeStep(config, profile as Profile, { ...setting, context: options.stepContext }, modelName);
+    const step = { context: options.stepContext, energyJ: s.energyJ, perTokenJ: s.perTokenJ, prediction: s.prediction };
+    if (options.stepOnly) return { step };
+    const g = predictGeneration(config, profile as Profile, { ...setting, promptLen: options.promptLen, outputLen: options.outputLen }, modelName);
+    const report: Partial<GenerationReport> = toGenerationReport(g);
+    delete report.trees;
+    return { report: report as Omit<GenerationReport, 'trees'>, prefill: g.prefill, step };
+  },
 };
 
 const port = parentPort;

@@ -6,7 +6,9 @@ import {
   importModel,
   predictTree,
   toPredictionReport,
+  type AttentionImplementation,
   type Dtype,
+  type Phase,
   type Prediction,
 } from '../../engine/index.js';
 import { formatTreeMarkdown, formatTreeTable } from '../format/treeTable.js';
@@ -28,6 +30,14 @@ export interface PredictCommandOptions {
   idlePower?: number;
   /** Table: a row for every one of identical siblings instead of `layer.0-11 (BertLayer) ×12`. */
   expandRepeats?: boolean;
+  /** The pass to predict (default forward). */
+  phase?: Phase;
+  /** Decode: positions the step attends over (tokens). */
+  context?: number;
+  /** Attention implementation (default: see ImportOptions.attention). */
+  attn?: AttentionImplementation;
+  /** Graph-captured execution. */
+  graphs?: boolean;
 }
 
 const REGIME_WORDS = { launch: 'launch-bound (the CPU issuing kernels sets the pace)', memory: 'memory-bound', compute: 'compute-bound' } as const;
@@ -45,19 +55,37 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
   // Without --dtype: the dtype the model declares (transformers 5 loads a checkpoint in its config's
   // dtype, else its weights'), else the profile's own.
   const dtype = options.dtype ?? declaredDtype(input) ?? profile.dtype;
-  const tree = importModel(input, { batchSize: options.batchSize, seqLen: options.seqLen, dtype, ...(options.targetLen !== undefined ? { targetLen: options.targetLen } : {}) });
-  const prediction = predictTree(tree, profile, { idlePowerW: options.idlePower });
+  const tree = importModel(input, {
+    batchSize: options.batchSize,
+    seqLen: options.seqLen,
+    dtype,
+    ...(options.targetLen !== undefined ? { targetLen: options.targetLen } : {}),
+    ...(options.phase && options.phase !== 'forward' ? { phase: options.phase } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+    ...(options.attn ? { attention: options.attn } : {}),
+  });
+  const prediction = predictTree(tree, profile, { idlePowerW: options.idlePower, ...(options.graphs ? { graphs: true } : {}) });
   const stderr = options.format === 'json' ? [] : prediction.warnings.map((w) => `warning: ${w}`);
   let stdout: string;
   switch (options.format) {
     case 'json':
-      stdout = JSON.stringify(toPredictionReport(prediction), null, 2);
+      stdout = JSON.stringify(
+        {
+          ...toPredictionReport(prediction),
+          ...(tree.phase ? { phase: tree.phase } : {}),
+          ...(tree.context !== undefined ? { context: tree.context } : {}),
+          ...(tree.attention ? { attention: tree.attention } : {}),
+          ...(options.graphs ? { graphs: true } : {}),
+        },
+        null,
+        2,
+      );
       break;
     case 'markdown':
       stdout = [
         `## ${markdownText(prediction.modelName)}: ${formatEnergyAuto(prediction.energyJ)} per inference (±${formatEnergyAuto(prediction.uncertaintyJ)})`,
         '',
-        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile ${markdownCode(prediction.profile.name)} · ${formatFlops(tree.root.flops)} per inference`,
+        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen, tree)} · ${prediction.dtype} · profile ${markdownCode(prediction.profile.name)} · ${formatFlops(tree.root.flops)} per inference`,
         '',
         physicsLine(prediction),
         '',
@@ -68,7 +96,7 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
     default:
       stdout = [
         `${terminalText(prediction.modelName)}: ${formatEnergyAuto(prediction.energyJ)} per inference ± ${formatEnergyAuto(prediction.uncertaintyJ)} (${formatShare(prediction.uncertaintyJ / prediction.energyJ)})`,
-        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen)} · ${prediction.dtype} · profile ${terminalText(prediction.profile.name)} (${terminalText(prediction.profile.hardware)})`,
+        `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen, tree)} · ${prediction.dtype} · profile ${terminalText(prediction.profile.name)} (${terminalText(prediction.profile.hardware)})`,
         physicsLine(prediction),
         '',
         formatTreeTable(prediction.root, { maxDepth: options.depth, expandRepeats: options.expandRepeats ?? false }),
@@ -77,7 +105,9 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
   return { stdout, stderr, prediction };
 }
 
-/** ` → N target tokens` for an encoder-decoder's tree, else nothing. */
-function targetNote(targetLen: number | undefined): string {
-  return targetLen === undefined ? '' : ` → ${targetLen} target tokens`;
+/** ` → N target tokens` for an encoder-decoder's tree, the phase of a generation tree, else nothing. */
+function targetNote(targetLen: number | undefined, tree?: { phase?: Phase; context?: number; attention?: AttentionImplementation }): string {
+  const phase = tree?.phase === 'decode' ? ` · decode step against ${tree.context} cached positions` : tree?.phase === 'prefill' ? ' · prefill (KV cache writes + LM head)' : '';
+  const attention = tree?.attention ? ` · ${tree.attention} attention` : '';
+  return (targetLen === undefined ? '' : ` → ${targetLen} target tokens`) + phase + attention;
 }

@@ -18,3 +18,4 @@ export * from './breakdownView.js';
 export * from './markup.js';
 export * from './configKeyNodes.js';
 export * from './treeDiff.js';
+export * from './generationChartSvg.js';

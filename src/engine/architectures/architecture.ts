@@ -16,6 +16,12 @@ export interface BuildContext {
   seqLen: number;
   /** Tokens per target sequence an encoder-decoder's decoder runs over (count); equals `seqLen` unless set. */
   targetLen: number;
+  /**
+   * Tokens already in the KV cache before this call (count; 0 or absent for a
+   * forward pass and a prefill). A decode step runs `seqLen` (1) new tokens
+   * whose attention reads `pastLen + seqLen` cached keys and values.
+   */
+  pastLen?: number;
   dtype: Dtype;
   f: NodeFactory;
   /** Mixture-of-experts builders add their routed experts here, for the tree's active-parameter count. */
@@ -59,6 +65,16 @@ export interface ArchitectureSpec {
   lmHead?: LmHeadSpec;
   /** Scope of the stack that runs per generated token (encoder-decoder: `root.decoder`; decoders: `root`). */
   decodes?: string;
+  /**
+   * True when the builder models a KV cache (`BuildContext.pastLen`, cache
+   * writes): only then can the config importer build prefill and decode trees.
+   */
+  kvCache?: boolean;
+}
+
+/** Key/value positions a self-attention call attends over (tokens): the cached ones plus the new ones. */
+export function kvLenOf(ctx: BuildContext): number {
+  return ctx.seqLen + (ctx.pastLen ?? 0);
 }
 
 /** The LM head of most HF causal LMs: vocab_size x hidden_size, tied per `tie_word_embeddings`. */

@@ -8,8 +8,8 @@
  * Ops are recorded as the measuring hooks record them (see treeBuilder.ts):
  * views, slices, `repeat_kv`'s expand and comparisons are not recorded.
  */
-import { eagerAttentionCore, type AttentionCoreOptions } from './eagerAttention.js';
-import { headDim, type BuildContext } from './architecture.js';
+import { eagerAttentionCore, kvCacheWrites, type AttentionCoreOptions } from './eagerAttention.js';
+import { headDim, kvLenOf, type BuildContext } from './architecture.js';
 import type { ConfigReader } from './configReader.js';
 import { InvalidInputError } from '../errors.js';
 import type { ActivationSpec } from './activations.js';
@@ -70,14 +70,15 @@ export interface SelfAttentionSpec {
 }
 
 /**
- * A decoder self-attention over the prompt. The query length and the
- * key/value length are kept apart (both the sequence length today; a KV
- * cache makes them differ).
+ * A decoder self-attention. The projections, norms and rotary run on the new
+ * tokens (`seqLen`); with a KV cache they are appended to it after rotary and
+ * the core attends over the cached and new positions (`kvLenOf`). In a
+ * forward pass both lengths are the sequence length.
  */
 export function selfAttention(ctx: BuildContext, scope: string, a: SelfAttentionSpec): ModelNode {
   const { batchSize: B, f } = ctx;
   const qLen = ctx.seqLen;
-  const kvLen = ctx.seqLen;
+  const kvLen = kvLenOf(ctx);
   const X = [B, qLen, a.hidden];
   const qOut = a.heads * a.headDim;
   const kvOut = a.kvHeads * a.headDim;
@@ -99,26 +100,27 @@ export function selfAttention(ctx: BuildContext, scope: string, a: SelfAttention
     const [qName, kName] = n.names ?? ['q_norm', 'k_norm'];
     const norm = (name: string, sh: number[]) =>
       n.layerNorm ? f.layerNorm(`${scope}.${name}`, sh, { configKey: 'layer_norm_eps' }) : f.rmsNorm(`${scope}.${name}`, n.className, sh, { configKey: 'rms_norm_eps' });
-    children.push(norm(qName, shape(a.heads, qLen)), norm(kName, shape(a.kvHeads, kvLen)));
+    children.push(norm(qName, shape(a.heads, qLen)), norm(kName, shape(a.kvHeads, qLen)));
   }
   const ops = f.ops(scope);
   if (a.rotaryDim > 0 && a.concatAfterRotary && a.rotaryDim < a.headDim) {
     rotaryOps(ops, f, B, a.heads, qLen, a.rotaryDim, a.rotaryDim);
-    rotaryOps(ops, f, B, a.kvHeads, kvLen, a.rotaryDim, a.rotaryDim);
+    rotaryOps(ops, f, B, a.kvHeads, qLen, a.rotaryDim, a.rotaryDim);
     ops.cat([[B, a.heads, qLen, a.rotaryDim], [B, a.heads, qLen, a.headDim - a.rotaryDim]]);
-    ops.cat([[B, a.kvHeads, kvLen, a.rotaryDim], [B, a.kvHeads, kvLen, a.headDim - a.rotaryDim]]);
+    ops.cat([[B, a.kvHeads, qLen, a.rotaryDim], [B, a.kvHeads, qLen, a.headDim - a.rotaryDim]]);
   } else if (a.rotaryDim > 0) {
     rotaryOps(ops, f, B, a.heads, qLen, a.headDim, a.rotaryDim);
-    rotaryOps(ops, f, B, a.kvHeads, kvLen, a.headDim, a.rotaryDim);
+    rotaryOps(ops, f, B, a.kvHeads, qLen, a.headDim, a.rotaryDim);
   }
-  eagerAttentionCore(ops, f, { batch: B, heads: a.heads, qLen, kvLen, headDim: a.headDim }, a.core);
+  kvCacheWrites(ops, f, B, a.kvHeads, qLen, a.headDim);
+  eagerAttentionCore(ops, f, { batch: B, heads: a.heads, qLen, kvLen, headDim: a.headDim, kvHeads: a.kvHeads }, a.core);
   ops.contiguous([B, qLen, qOut]);
   return f.module(scope, a.className, [...children, ...ops.nodes], { configKey: a.keys.heads, inputShapes: [X] });
 }
 
 /** The additive causal mask every decoder attention here adds: (B, 1, q, kv). */
 export function causalMaskShape(ctx: BuildContext): number[] {
-  return [ctx.batchSize, 1, ctx.seqLen, ctx.seqLen];
+  return [ctx.batchSize, 1, ctx.seqLen, kvLenOf(ctx)];
 }
 
 /** A gated MLP (`down(act(gate(x)) * up(x))`), separate or with a fused `gate_up_proj` (Phi-3). */
@@ -193,6 +195,7 @@ export function rotaryEmbedding(ctx: BuildContext, className: string, hidden: nu
  */
 export function rootMaskOps(ops: OpRecorder, ctx: BuildContext, masks: readonly ('causal' | 'sliding')[]): void {
   const { batchSize: B, seqLen: T, f } = ctx;
+  const kv = kvLenOf(ctx);
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
   for (const m of masks) {
     ops.elementwise('sub', [{ shape: [B, 1], type: 'int64' }, 'scalar'], 'int64');
@@ -200,10 +203,10 @@ export function rootMaskOps(ops: OpRecorder, ctx: BuildContext, masks: readonly 
     ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
     if (m === 'sliding') {
       ops.elementwise('sub', [{ shape: [1, 1, T, 1], type: 'int64' }, 'scalar'], 'int64');
-      ops.cast({ shape: [1, 1, T, T], type: 'bool' });
-      ops.cast({ shape: [1, 1, T, T], type: 'bool' });
+      ops.cast({ shape: [1, 1, T, kv], type: 'bool' });
+      ops.cast({ shape: [1, 1, T, kv], type: 'bool' });
     }
-    ops.elementwise('where', [{ shape: [B, 1, T, T], type: 'bool' }, f.t([]), 'scalar']);
+    ops.elementwise('where', [{ shape: [B, 1, T, kv], type: 'bool' }, f.t([]), 'scalar']);
   }
 }
 
@@ -280,7 +283,7 @@ export function readDecoderSizes(cfg: ConfigReader, ctx: BuildContext, o: { kvHe
   }
   const d = o.headDim !== undefined ? cfg.int('head_dim', o.headDim) : (cfg.optionalInt('head_dim') ?? headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context));
   // rotary positions only: models with learned tables check their own limit
-  if (o.maxPositions !== undefined) warnPastPositions(cfg, ctx.seqLen, cfg.int('max_position_embeddings', o.maxPositions));
+  if (o.maxPositions !== undefined) warnPastPositions(cfg, kvLenOf(ctx), cfg.int('max_position_embeddings', o.maxPositions));
   return { H, layers, heads, inter, vocab, kvHeads, d };
 }
 

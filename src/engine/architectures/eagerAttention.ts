@@ -8,7 +8,15 @@
  * The query length and the key/value length are separate inputs: they are
  * equal for self-attention over a prompt, and differ for cross-attention
  * (target x source) and for decoding with a KV cache (1 x past + 1).
+ *
+ * With `NodeFactory.attention` = `sdpa` the same call records one fused
+ * `scaled_dot_product_attention` op instead (flash / memory-efficient
+ * kernels): the same FLOPs, but its memory traffic is only q, the keys and
+ * values (at their own head count: the kernel reads each KV head once for its
+ * query group) and the output; no score tensor is written or read. The causal
+ * mask is the kernel's `is_causal`, not a tensor it reads.
  */
+import { FLOPS_PER_ELEMENT } from '../features/primitiveCost.js';
 import type { NodeFactory, OpRecorder } from './treeBuilder.js';
 
 /** Shapes of one attention call (elements). */
@@ -25,6 +33,8 @@ export interface AttentionShape {
   headDim: number;
   /** Value head size (elements); DeepSeek's differs from the query/key size. */
   valueDim?: number;
+  /** Key/value heads (GQA: fewer than `heads`); defaults to `heads`. The fused kernel reads this many. */
+  kvHeads?: number;
 }
 
 /** What differs between the eager cores of the models (transformers 5). */
@@ -55,6 +65,10 @@ export interface AttentionCoreOptions {
  * or bias], [sinks], softmax [fp32 + cast back], matmul(probs, v), [transpose copy].
  */
 export function eagerAttentionCore(ops: OpRecorder, f: NodeFactory, s: AttentionShape, o: AttentionCoreOptions): void {
+  if (f.attention === 'sdpa') {
+    fusedAttentionCore(ops, f, s, o);
+    return;
+  }
   const { batch: B, heads: h, qLen: q, kvLen: kv, headDim: d } = s;
   const vd = s.valueDim ?? d;
   const S = [B, h, q, kv];
@@ -84,4 +98,48 @@ export function eagerAttentionCore(ops: OpRecorder, f: NodeFactory, s: Attention
   }
   ops.matmul(S, [B, h, kv, vd]);
   if (o.transposeCopy) ops.contiguous([B, q, h, vd]);
+}
+
+/**
+ * FLOPs per score element beyond the two products, as the eager core counts
+ * them: the scaling, the soft-cap's div / tanh / mul, the mask add, the softmax.
+ */
+function scoreFlopsPerElement(o: AttentionCoreOptions): number {
+  return (o.scale === 'none' ? 0 : 1) + (o.softcap ? 6 : 0) + (o.addShape ? 1 : 0) + FLOPS_PER_ELEMENT.softmax;
+}
+
+/**
+ * The fused core: one `scaled_dot_product_attention` op (kind matmul) and the
+ * transpose copy after it (transformers' sdpa_attention_forward keeps it).
+ * FLOPs: 2 x B x heads x q x kv x (d + vd) for the two products plus the
+ * score element-wise work; bytes: q, K, V and the output, K and V at `kvHeads`.
+ */
+function fusedAttentionCore(ops: OpRecorder, f: NodeFactory, s: AttentionShape, o: AttentionCoreOptions): void {
+  const { batch: B, heads: h, qLen: q, kvLen: kv, headDim: d } = s;
+  const vd = s.valueDim ?? d;
+  const kvh = s.kvHeads ?? h;
+  const scores = B * h * q * kv;
+  const elements = B * h * q * d + B * kvh * kv * (d + vd) + B * h * q * vd;
+  ops.custom('scaled_dot_product_attention', [[B, h, q, d], [B, kvh, kv, d], [B, kvh, kv, vd]], {
+    flops: 2 * scores * (d + vd) + scores * scoreFlopsPerElement(o),
+    memBytes: elements * f.dtypeBytes,
+    parameters: o.sinks ? h : 0,
+  });
+  if (o.transposeCopy) ops.contiguous([B, q, h, vd]);
+}
+
+/**
+ * The KV cache append of one attention call, as a static cache runs it
+ * (`index_copy_` of the new keys, then of the new values, into the
+ * preallocated cache): each reads the new (B, kvHeads, T, dim) states and
+ * writes them into the cache. Only when the factory builds a cache
+ * (`NodeFactory.kvCache`); a plain forward pass has none.
+ * @param newLen tokens appended (count: the prompt in a prefill, 1 in a decode step)
+ */
+export function kvCacheWrites(ops: OpRecorder, f: NodeFactory, B: number, kvHeads: number, newLen: number, keyDim: number, valueDim = keyDim): void {
+  if (!f.kvCache) return;
+  for (const dim of [keyDim, valueDim]) {
+    const n = B * kvHeads * newLen * dim;
+    ops.custom('index_copy', [[B, kvHeads, newLen, dim]], { flops: 0, memBytes: 2 * n * f.dtypeBytes, parameters: 0 });
+  }
 }

@@ -19,7 +19,8 @@
  * n_positions 1024, scale_attn_weights true.
  */
 import { activationFor } from './activations.js';
-import { checkLearnedPositions, headDim, type ArchitectureBuilder, type BuildContext } from './architecture.js';
+import { checkLearnedPositions, headDim, kvLenOf, type ArchitectureBuilder, type BuildContext } from './architecture.js';
+import { eagerAttentionCore, kvCacheWrites } from './eagerAttention.js';
 import type { ModelNode } from '../tree/modelNode.js';
 import type { OpRecorder } from './treeBuilder.js';
 
@@ -33,17 +34,18 @@ import type { OpRecorder } from './treeBuilder.js';
 export function causalMaskOps(
   ctx: BuildContext,
   between: (ops: OpRecorder) => void,
-  beforeWhere?: (ops: OpRecorder, seqLen: number) => void,
+  beforeWhere?: (ops: OpRecorder, seqLen: number, kvLen: number) => void,
 ): ModelNode[] {
   const { batchSize: B, seqLen: T, f } = ctx;
+  const kv = kvLenOf(ctx);
   const ops = f.ops('root');
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
   between(ops);
   ops.elementwise('sub', [{ shape: [B, 1], type: 'int64' }, 'scalar'], 'int64');
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
-  beforeWhere?.(ops, T);
-  ops.elementwise('where', [{ shape: [B, 1, T, T], type: 'bool' }, f.t([]), 'scalar']);
+  beforeWhere?.(ops, T, kv);
+  ops.elementwise('where', [{ shape: [B, 1, T, kv], type: 'bool' }, f.t([]), 'scalar']);
   return ops.nodes;
 }
 
@@ -66,9 +68,9 @@ export const buildGpt2: ArchitectureBuilder = (cfg, ctx) => {
     cfg.warnings.push(`${cfg.context}: add_cross_attention is ignored: AutoModel is run without encoder states, so cross-attention never runs`);
   }
   const d = headDim(H, heads, 'n_embd', 'n_head', cfg.context);
-  checkLearnedPositions(T, positions, 'n_positions', cfg.context);
+  const kv = kvLenOf(ctx);
+  checkLearnedPositions(kv, positions, 'n_positions', cfg.context);
   const X = [B, T, H];
-  const S = [B, heads, T, T];
   const hKey = cfg.keyOf(['n_head', 'num_attention_heads']);
   const nKey = cfg.keyOf(['n_embd', 'hidden_size']);
   const lKey = cfg.keyOf(['n_layer', 'num_hidden_layers']);
@@ -77,11 +79,8 @@ export const buildGpt2: ArchitectureBuilder = (cfg, ctx) => {
   for (let i = 0; i < layers; i++) {
     const s = `root.h.${i}`;
     const aOps = f.ops(`${s}.attn`);
-    aOps.matmul([B, heads, T, d], [B, heads, d, T]);
-    if (scale) aOps.elementwise('mul', [f.t(S), 'scalar']);
-    aOps.elementwise('add', [f.t(S), f.t([B, 1, T, T])]);
-    aOps.softmax(S);
-    aOps.matmul(S, [B, heads, T, d]);
+    kvCacheWrites(aOps, f, B, heads, T, d);
+    eagerAttentionCore(aOps, f, { batch: B, heads, qLen: T, kvLen: kv, headDim: d }, { scale: scale ? 'mul' : 'none', addShape: [B, 1, T, kv], softmaxFp32: false, transposeCopy: false });
     aOps.contiguous(X);
     const attn = f.module(
       `${s}.attn`,

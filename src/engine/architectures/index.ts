@@ -60,6 +60,8 @@ export {
 
 const encoder = (build: ArchitectureBuilder): ArchitectureSpec => ({ family: 'encoder', build });
 const decoder = (build: ArchitectureBuilder, head = lmHead(false)): ArchitectureSpec => ({ family: 'decoder', build, lmHead: head, decodes: 'root' });
+/** A decoder whose builder models the KV cache (pastLen, cache writes): it has prefill and decode trees. */
+const cachedDecoder = (build: ArchitectureBuilder, head = lmHead(false)): ArchitectureSpec => ({ ...decoder(build, head), kvCache: true });
 const encoderDecoder = (build: ArchitectureBuilder, head: LmHeadSpec): ArchitectureSpec => ({ family: 'encoder-decoder', build, lmHead: head, decodes: 'root.decoder' });
 
 /**
@@ -73,30 +75,30 @@ export const ARCHITECTURE_SPECS: Readonly<Record<string, ArchitectureSpec>> = {
   distilbert: encoder(buildDistilBert),
   albert: encoder(buildAlbert),
   electra: encoder(buildElectra),
-  gpt2: decoder(buildGpt2, lmHead(true, { widthKeys: ['n_embd', 'hidden_size'] })),
+  gpt2: cachedDecoder(buildGpt2, lmHead(true, { widthKeys: ['n_embd', 'hidden_size'] })),
   'openai-gpt': decoder(buildOpenAiGpt, lmHead(true, { widthKeys: ['n_embd', 'hidden_size'] })),
-  llama: decoder(buildLlama),
-  mistral: decoder(buildMistral),
-  qwen2: decoder(buildQwen2),
-  gemma: decoder(buildGemma, GEMMA_LM_HEAD),
-  gemma2: decoder(buildGemma2, GEMMA2_LM_HEAD),
-  gemma3_text: decoder(buildGemma3Text, GEMMA3_LM_HEAD),
-  phi3: decoder(buildPhi3, PHI3_LM_HEAD),
-  qwen3: decoder(buildQwen3, QWEN3_LM_HEAD),
-  gpt_neox: decoder(buildGptNeox, GPT_NEOX_LM_HEAD),
+  llama: cachedDecoder(buildLlama),
+  mistral: cachedDecoder(buildMistral),
+  qwen2: cachedDecoder(buildQwen2),
+  gemma: cachedDecoder(buildGemma, GEMMA_LM_HEAD),
+  gemma2: cachedDecoder(buildGemma2, GEMMA2_LM_HEAD),
+  gemma3_text: cachedDecoder(buildGemma3Text, GEMMA3_LM_HEAD),
+  phi3: cachedDecoder(buildPhi3, PHI3_LM_HEAD),
+  qwen3: cachedDecoder(buildQwen3, QWEN3_LM_HEAD),
+  gpt_neox: cachedDecoder(buildGptNeox, GPT_NEOX_LM_HEAD),
   falcon: decoder(buildFalcon, FALCON_LM_HEAD),
-  opt: decoder(buildOpt, OPT_LM_HEAD),
+  opt: cachedDecoder(buildOpt, OPT_LM_HEAD),
   bloom: decoder(buildBloom, BLOOM_LM_HEAD),
-  phi: decoder(buildPhi, PHI_LM_HEAD),
-  starcoder2: decoder(buildStarcoder2, STARCODER2_LM_HEAD),
+  phi: cachedDecoder(buildPhi, PHI_LM_HEAD),
+  starcoder2: cachedDecoder(buildStarcoder2, STARCODER2_LM_HEAD),
   'xlm-roberta': encoder(buildXlmRoberta),
   camembert: encoder(buildCamembert),
   'deberta-v2': encoder(buildDebertaV2),
   modernbert: encoder(buildModernBert),
-  mixtral: decoder(buildMixtral, MIXTRAL_LM_HEAD),
-  qwen2_moe: decoder(buildQwen2Moe, QWEN2_MOE_LM_HEAD),
-  qwen3_moe: decoder(buildQwen3Moe, QWEN3_MOE_LM_HEAD),
-  gpt_oss: decoder(buildGptOss, GPT_OSS_LM_HEAD),
+  mixtral: cachedDecoder(buildMixtral, MIXTRAL_LM_HEAD),
+  qwen2_moe: cachedDecoder(buildQwen2Moe, QWEN2_MOE_LM_HEAD),
+  qwen3_moe: cachedDecoder(buildQwen3Moe, QWEN3_MOE_LM_HEAD),
+  gpt_oss: cachedDecoder(buildGptOss, GPT_OSS_LM_HEAD),
   deepseek_v3: decoder(buildDeepseekV3, DEEPSEEK_V3_LM_HEAD),
   t5: encoderDecoder(buildT5, T5_LM_HEAD),
   mt5: encoderDecoder(buildMt5, MT5_LM_HEAD),
@@ -105,6 +107,11 @@ export const ARCHITECTURE_SPECS: Readonly<Record<string, ArchitectureSpec>> = {
   mbart: encoderDecoder(buildMbart, MBART_LM_HEAD),
   marian: encoderDecoder(buildMarian, MARIAN_LM_HEAD),
 };
+
+/** The `model_type` values whose builder models a KV cache (prefill and decode phases). */
+export const KV_CACHE_MODEL_TYPES: readonly string[] = Object.entries(ARCHITECTURE_SPECS)
+  .filter(([, spec]) => spec.kvCache)
+  .map(([type]) => type);
 
 /** Builder per HF `model_type`. */
 export const ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> = Object.fromEntries(Object.entries(ARCHITECTURE_SPECS).map(([type, spec]) => [type, spec.build]));

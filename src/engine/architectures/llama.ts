@@ -27,7 +27,8 @@
  * max_position_embeddings is allowed (with a warning).
  */
 import { activationFor } from './activations.js';
-import { headDim, type ArchitectureBuilder, type BuildContext } from './architecture.js';
+import { headDim, kvLenOf, type ArchitectureBuilder, type BuildContext } from './architecture.js';
+import { eagerAttentionCore, kvCacheWrites } from './eagerAttention.js';
 import type { ConfigReader } from './configReader.js';
 import { causalMaskOps } from './gpt2.js';
 import type { ModelNode } from '../tree/modelNode.js';
@@ -70,8 +71,8 @@ export function buildLlamaFamily(spec: LlamaFamilySpec): ArchitectureBuilder {
     }
     const act = activationFor(cfg.str('hidden_act', 'silu'), 'hidden_act', cfg.context);
     const maxPos = cfg.int('max_position_embeddings', spec.defaultMaxPositions);
-    if (T > maxPos) {
-      cfg.warnings.push(`${cfg.context}: sequence length ${T} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
+    if (kvLenOf(ctx) > maxPos) {
+      cfg.warnings.push(`${cfg.context}: sequence length ${kvLenOf(ctx)} exceeds max_position_embeddings ${maxPos}; rotary positions extrapolate but quality may suffer`);
     }
     const sliding = spec.slidingMask?.(cfg) ?? false;
     const qkvBias = spec.qkvBias(cfg);
@@ -127,6 +128,7 @@ interface AttentionSizes {
 
 function llamaAttention(ctx: BuildContext, scope: string, P: string, a: AttentionSizes): ModelNode {
   const { batchSize: B, seqLen: T, f } = ctx;
+  const kv = kvLenOf(ctx);
   const X = [B, T, a.H];
   const ops = f.ops(scope);
   for (const nh of [a.heads, a.kvHeads]) {
@@ -139,14 +141,8 @@ function llamaAttention(ctx: BuildContext, scope: string, P: string, a: Attentio
     ops.elementwise('mul', [f.t(full), f.t(cos)]);
     ops.elementwise('add', [f.t(full), f.t(full)]);
   }
-  const S = [B, a.heads, T, T];
-  ops.matmul([B, a.heads, T, a.d], [B, a.heads, a.d, T]);
-  ops.elementwise('mul', [f.t(S), 'scalar']);
-  ops.elementwise('add', [f.t(S), f.t([B, 1, T, T])]);
-  ops.softmax(S, 'fp32');
-  ops.cast({ shape: S, type: 'fp32' }, f.dtype);
-  ops.matmul(S, [B, a.heads, T, a.d]);
-  ops.contiguous([B, T, a.heads, a.d]);
+  kvCacheWrites(ops, f, B, a.kvHeads, T, a.d);
+  eagerAttentionCore(ops, f, { batch: B, heads: a.heads, qLen: T, kvLen: kv, headDim: a.d, kvHeads: a.kvHeads }, { scale: 'mul', addShape: [B, 1, T, kv], softmaxFp32: true, transposeCopy: true });
   ops.contiguous([B, T, a.heads * a.d]);
   const Q = [B, T, a.heads * a.d];
   return f.module(
@@ -189,10 +185,10 @@ function llamaMlp(ctx: BuildContext, scope: string, P: string, H: number, I: num
  * index (sub) and two `.to(bool)` copies of the (1, 1, T, T) mask pieces
  * (cast). The comparisons and `&` between them are not recorded.
  */
-function slidingWindowMaskOps(ops: OpRecorder, T: number): void {
+function slidingWindowMaskOps(ops: OpRecorder, T: number, kv: number): void {
   ops.elementwise('sub', [{ shape: [1, 1, T, 1], type: 'int64' }, 'scalar'], 'int64');
-  ops.cast({ shape: [1, 1, T, T], type: 'bool' });
-  ops.cast({ shape: [1, 1, T, T], type: 'bool' });
+  ops.cast({ shape: [1, 1, T, kv], type: 'bool' });
+  ops.cast({ shape: [1, 1, T, kv], type: 'bool' });
 }
 
 function residuals(ctx: BuildContext, scope: string, X: number[]): ModelNode[] {

@@ -23,9 +23,9 @@
  * word_embed_proj_dim = hidden_size.
  */
 import { activationFor } from './activations.js';
-import { checkLearnedPositions, headDim, lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
+import { checkLearnedPositions, headDim, kvLenOf, lmHead, type ArchitectureBuilder, type LmHeadSpec } from './architecture.js';
 import { causalMaskShape, rootMaskOps } from './decoderParts.js';
-import { eagerAttentionCore } from './eagerAttention.js';
+import { eagerAttentionCore, kvCacheWrites } from './eagerAttention.js';
 import type { ModelNode } from '../tree/modelNode.js';
 
 /** opt: OPTModel. */
@@ -38,7 +38,7 @@ export const buildOpt: ArchitectureBuilder = (cfg, ctx) => {
   const ffn = cfg.int('ffn_dim', 3072);
   const proj = cfg.optionalInt('word_embed_proj_dim') ?? H;
   const positions = cfg.int('max_position_embeddings', 2048);
-  checkLearnedPositions(T, positions, 'max_position_embeddings', cfg.context);
+  checkLearnedPositions(kvLenOf(ctx), positions, 'max_position_embeddings', cfg.context);
   const d = headDim(H, heads, 'hidden_size', 'num_attention_heads', cfg.context);
   const bias = cfg.bool('enable_bias', true);
   const preLN = cfg.bool('do_layer_norm_before', true);
@@ -48,13 +48,14 @@ export const buildOpt: ArchitectureBuilder = (cfg, ctx) => {
   const N = [B * T, H];
   const FF = [B * T, ffn];
   const qLen = T;
-  const kvLen = T;
+  const kvLen = kvLenOf(ctx);
   const dec = 'root.decoder';
   const blocks: ModelNode[] = [];
   for (let i = 0; i < layers; i++) {
     const s = `${dec}.layers.${i}`;
     const a = `${s}.self_attn`;
     const aOps = f.ops(a);
+    kvCacheWrites(aOps, f, B, heads, qLen, d);
     eagerAttentionCore(aOps, f, { batch: B, heads, qLen, kvLen, headDim: d }, { scale: 'mul', addShape: causalMaskShape(ctx), softmaxFp32: true, transposeCopy: true });
     aOps.contiguous(X);
     const attn = f.module(

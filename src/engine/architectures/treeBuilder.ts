@@ -17,7 +17,7 @@ import {
   type Operand,
   type TensorSpec,
 } from '../features/tensorOpCost.js';
-import { DTYPE_BYTES, type Dtype, type ModelNode, type NodeType } from '../tree/modelNode.js';
+import { DTYPE_BYTES, type AttentionImplementation, type Dtype, type ModelNode, type NodeType } from '../tree/modelNode.js';
 import { primitiveKindOf } from '../tree/primitiveKind.js';
 import { TreeNodeBudget } from '../limits/workBudgets.js';
 
@@ -44,6 +44,12 @@ export class NodeFactory {
    * parameters take `dtypeBytes` each.
    */
   readonly quantizedWeightBytes = new Map<string, number>();
+
+  /** How the attention cores are built (see eagerAttention.ts); `eager` unless a generation phase or the user says otherwise. */
+  attention: AttentionImplementation = 'eager';
+
+  /** True when each self-attention writes its new keys and values into a KV cache (prefill and decode trees). */
+  kvCache = false;
 
   /**
    * @param dtype compute dtype of activations and (unquantized) weights

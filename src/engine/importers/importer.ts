@@ -1,4 +1,4 @@
-import type { Dtype, ModelTree } from '../tree/modelNode.js';
+import type { AttentionImplementation, Phase, Dtype, ModelTree } from '../tree/modelNode.js';
 
 /** What an importer is given: the file's name and its bytes (never a path to read). */
 export interface ImportInput {
@@ -36,6 +36,21 @@ export interface ImportOptions {
   dtype: Dtype;
   /** Target tokens per sequence for encoder-decoders (count, >= 1); defaults to `seqLen`. Ignored by other models. */
   targetLen?: number;
+  /**
+   * The pass to build (default `forward`). `prefill` runs `seqLen` prompt
+   * tokens, writes the KV cache and adds the LM head; `decode` runs one new
+   * token per sequence against a cache of `context` positions. Only the
+   * config importer builds the generation phases.
+   */
+  phase?: Phase;
+  /** Key/value positions a decode step attends over (tokens, >= 1: the cache, the new token included); required for `decode`. */
+  context?: number;
+  /**
+   * How attention runs. Default: `eager` for `forward` (the tree IrEne has
+   * always built); for the generation phases the config's
+   * `_attn_implementation`, else `sdpa` (transformers' default).
+   */
+  attention?: AttentionImplementation;
   signal?: AbortSignal;
 }
 

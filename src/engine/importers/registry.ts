@@ -1,6 +1,6 @@
 import { InvalidInputError, UnsupportedFormatError, throwIfAborted } from '../errors.js';
 import type { Dtype, ModelTree } from '../tree/modelNode.js';
-import { DTYPES } from '../tree/modelNode.js';
+import { ATTENTION_IMPLEMENTATIONS, DTYPES, PHASES } from '../tree/modelNode.js';
 import { MAX_BATCH_SIZE, MAX_SEQUENCE_LENGTH } from '../limits/workBudgets.js';
 import type { ImportInput, ImportOptions, Importer } from './importer.js';
 
@@ -38,6 +38,14 @@ export function validateImportOptions(options: ImportOptions): void {
   if (!DTYPES.includes(options.dtype)) {
     throw new InvalidInputError(`dtype must be one of ${DTYPES.join(', ')}, got "${String(options.dtype)}"`);
   }
+  const phase = options.phase ?? 'forward';
+  if (!PHASES.includes(phase)) throw new InvalidInputError(`phase must be one of ${PHASES.join(', ')}, got "${String(phase)}"`);
+  if (options.attention !== undefined && !ATTENTION_IMPLEMENTATIONS.includes(options.attention)) {
+    throw new InvalidInputError(`attention must be one of ${ATTENTION_IMPLEMENTATIONS.join(', ')}, got "${String(options.attention)}"`);
+  }
+  if (phase === 'decode' && (!Number.isInteger(options.context) || (options.context ?? 0) < 1)) {
+    throw new InvalidInputError(`a decode step needs a context length (the tokens in the KV cache, a positive integer), got ${String(options.context)}`);
+  }
 }
 
 /**
@@ -52,6 +60,11 @@ export function importModel(input: ImportInput, options: ImportOptions): ModelTr
   if (!importer) {
     throw new UnsupportedFormatError(
       `${input.fileName}: not a model file IrEne can read (supported: ${importers.map((i) => i.id).join(', ')})`,
+    );
+  }
+  if ((options.phase ?? 'forward') !== 'forward' && importer.id !== 'hf-config') {
+    throw new InvalidInputError(
+      `${input.fileName}: the ${options.phase} phase is built from a Hugging Face config.json only (this file was read as ${importer.id}); use the model's config.json`,
     );
   }
   return importer.parse(input, options);

@@ -15,6 +15,7 @@ import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
 import { buildForest, predictForest, prepareForest } from './predictorModel.js';
 import { nodeEnergy } from './aggregation.js';
+import { graphCaptured } from './timeModel.js';
 import { projectToVocabulary } from './leafVocabulary.js';
 import { extrapolationWarnings, leafDistance, treeExtrapolation, type Extrapolation } from './extrapolation.js';
 import { noiseFor, relativeSigma, type Level } from './uncertainty.js';
@@ -35,6 +36,11 @@ export interface Prediction extends PredictionLike {
 
 /** Options of {@link predictTree}. */
 export interface PredictOptions extends HardwareOverrides {
+  /**
+   * Graph-captured execution (CUDA graphs): no CPU issue cost per kernel or
+   * module call (see `graphCaptured`). Default false: eager PyTorch, as measured.
+   */
+  graphs?: boolean;
   signal?: AbortSignal;
 }
 
@@ -55,7 +61,7 @@ export function relativeUncertainty(profile: Profile, level: Level, tokens: numb
 export function predictTree(tree: ModelTree, profile: Profile, options: PredictOptions = {}): Prediction {
   throwIfAborted(options.signal);
   assertTreeWorkFinite(tree);
-  const model = profile.predictor;
+  const model = options.graphs ? { ...profile.predictor, timeModel: graphCaptured(profile.predictor.timeModel) } : profile.predictor;
   const hardware = withOverrides(profile.hardware, options);
   // Only the primitives the profile's training trees listed; the rest ran inside their parents there.
   const { tree: projected, dropped } = projectToVocabulary(tree, profile.leafVocabulary);

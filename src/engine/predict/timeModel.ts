@@ -88,6 +88,18 @@ export function issueTime(m: TimeModel, w: NodeWork, isRoot: boolean): number {
   return w.kernels * m.issuePerKernelS + w.moduleCalls * m.issuePerModuleCallS + (isRoot ? m.forwardOverheadS : 0);
 }
 
+/**
+ * The rates under graph-captured execution (CUDA graphs, as vLLM replays its
+ * decode steps and torch.compile's `reduce-overhead` mode does): the CPU no
+ * longer issues each kernel and runs each nn.Module call, so those two costs
+ * go; the per-forward host work (inputs, outputs, the replay itself: the
+ * fitted `forwardOverheadS`) and the GPU's own per-kernel gap stay. Nothing
+ * here is fitted on graph-captured runs: it removes measured costs, it adds none.
+ */
+export function graphCaptured(m: TimeModel): TimeModel {
+  return { ...m, issuePerKernelS: 0, issuePerModuleCallS: 0 };
+}
+
 /** The overlap of GPU and CPU time (seconds); monotone in both. */
 export function combineTimes(m: TimeModel, gpuS: number, issueS: number): number {
   const p = m.overlapExponent;

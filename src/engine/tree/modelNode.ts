@@ -14,6 +14,29 @@ export type Dtype = 'fp32' | 'fp16' | 'bf16';
 /** All dtypes, in the order the UI offers them. */
 export const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'bf16'];
 
+/**
+ * How attention runs: `eager` (explicit matmul, softmax, matmul, with the
+ * B x heads x q x kv scores in memory) or `sdpa` (one fused kernel,
+ * `torch.nn.functional.scaled_dot_product_attention` / flash attention: the
+ * same FLOPs, no score tensor in memory).
+ */
+export type AttentionImplementation = 'eager' | 'sdpa';
+
+/** All attention implementations. */
+export const ATTENTION_IMPLEMENTATIONS: readonly AttentionImplementation[] = ['eager', 'sdpa'];
+
+/**
+ * Which pass a tree describes: `forward` (AutoModel over the whole sequence,
+ * no cache, no head: what IrEne has always predicted), `prefill` (the prompt's
+ * forward pass that fills the KV cache, plus the LM head on the last
+ * position), `decode` (one generation step: one new token per sequence
+ * against a KV cache, plus the LM head).
+ */
+export type Phase = 'forward' | 'prefill' | 'decode';
+
+/** All phases. */
+export const PHASES: readonly Phase[] = ['forward', 'prefill', 'decode'];
+
 /** Bytes per element of each dtype (bytes). */
 export const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { fp32: 4, fp16: 2, bf16: 2 };
 
@@ -145,6 +168,12 @@ export interface ModelTree {
   weightBytes?: number;
   /** What the checkpoint's weight files declare, when the importer was given their headers. */
   weights?: WeightFilesSummary;
+  /** The pass the tree describes; absent means `forward`. */
+  phase?: Phase;
+  /** Key/value positions a decode step attends over (tokens: the cache, the new token included); decode trees only. */
+  context?: number;
+  /** How attention runs in this tree; absent for trees whose importer does not model it. */
+  attention?: AttentionImplementation;
 }
 
 /** A checkpoint's weights as its safetensors headers declare them (no tensor data read). */

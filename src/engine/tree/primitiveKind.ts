@@ -75,6 +75,7 @@ const KIND_BY_TYPE: Record<string, PrimitiveKind> = {
   dropout: 'memory',
   gather: 'memory',
   repeat: 'memory',
+  index_copy: 'memory', // a static KV cache's append
   // torch.topk (MoE routers) is its own op with no regression of its own: 'other', the fallback.
   topk: 'other',
 };

@@ -12,7 +12,7 @@ import type { EngineClient } from '../engineClient.js';
 import { COMMANDS } from '../ids.js';
 import { isProfilePath } from '../ireneSettings.js';
 import { toAbortSignal, type IreneLog } from '../ireneLog.js';
-import { readCompanions, type PredictionService } from '../predictionService.js';
+import { DECODE_STEP_CONTEXT, readCompanions, type PredictionService } from '../predictionService.js';
 import type { SettingsService } from '../settingsService.js';
 import type { PanelDeps, PanelPredictRequest } from './panelDeps.js';
 
@@ -66,6 +66,34 @@ export function createPanelDeps(s: PanelServices): PanelDeps {
           abort.signal,
         );
         return r.prediction;
+      } finally {
+        abort.dispose();
+      }
+    },
+    async generationSweeps(req, token) {
+      const source = await modelSource({ ...req, seqLen: req.promptLen });
+      const abort = toAbortSignal(token);
+      const c = s.settings.current;
+      try {
+        return await s.client.request(
+          {
+            type: 'generationSweeps',
+            source,
+            options: {
+              batchSize: req.batchSize,
+              promptLen: req.promptLen,
+              outputLen: req.outputLen,
+              dtype: req.dtype,
+              gpus: c.gpus,
+              stepContext: DECODE_STEP_CONTEXT,
+              maxContext: req.maxContext,
+              ...(c.attention !== 'auto' ? { attention: c.attention } : {}),
+              ...(c.idlePower > 0 ? { idlePowerW: c.idlePower } : {}),
+            },
+            profile: { kind: 'bundled', name: req.profile },
+          },
+          abort.signal,
+        );
       } finally {
         abort.dispose();
       }

@@ -13,6 +13,7 @@ import {
   isWebviewToHostMessage,
   toWirePrediction,
   type ExportFormat,
+  type GenerationMessage,
   type HostToWebviewMessage,
   type PanelParams,
   type PanelSide,
@@ -24,7 +25,7 @@ import {
   type SweepMessage,
   type WebviewToHostMessage,
 } from '#shared/panelMessages.js';
-import type { PanelDeps, PanelPredictRequest } from './panelDeps.js';
+import type { PanelDeps, PanelGenerationRequest, PanelPredictRequest } from './panelDeps.js';
 import { renderPanelHtml } from './panelHtml.js';
 
 /** Largest export the host writes (bytes of message content); a bigger one is a bug, not a report. */
@@ -165,6 +166,8 @@ export class EnergyPanel {
         return this.predict(m);
       case 'sweep':
         return this.sweep(m);
+      case 'generation':
+        return this.generation(m);
       case 'pickModel': {
         const picked = await vscode.window.showOpenDialog({
           canSelectMany: false,
@@ -270,6 +273,31 @@ export class EnergyPanel {
       this.post({ type: 'failed', requestId: m.requestId, axis: m.axis, message: `Sweep over ${m.axis === 'seqLen' ? 'sequence length' : 'batch size'} failed: ${messageOf(err)}` });
     } finally {
       sub.dispose();
+      this.release(key, source);
+    }
+  }
+
+  private async generation(m: GenerationMessage): Promise<void> {
+    const t = this.targets.a;
+    if (!t || !this.deps.generationSweeps) {
+      return this.post({ type: 'failed', requestId: m.requestId, generation: true, message: t ? 'Generation is not available in this build.' : 'No model to predict yet: pick one.' });
+    }
+    const key = 'generation';
+    const source = this.channel(key);
+    try {
+      const text = t.configText;
+      // The sweep over contexts stops at the model's positions (2k-32k).
+      const maxContext = Math.min(32768, Math.max(2048, (await this.describeTarget(t)).maxPositions ?? 32768));
+      const req: PanelGenerationRequest = { batchSize: m.params.batchSize, dtype: m.params.dtype, profile: m.params.profile, promptLen: m.promptLen, outputLen: m.outputLen, maxContext };
+      if (t.file) req.file = t.file;
+      if (text !== undefined) req.configText = text;
+      const sweeps = await this.deps.generationSweeps(req, source.token);
+      if (!source.token.isCancellationRequested) this.post({ type: 'generationResult', requestId: m.requestId, sweeps });
+    } catch (err) {
+      if (source.token.isCancellationRequested) return;
+      this.deps.log.warn(`Energy panel: generation of ${t.file ?? 'config'} failed: ${messageOf(err)}`);
+      this.post({ type: 'failed', requestId: m.requestId, generation: true, message: messageOf(err) });
+    } finally {
       this.release(key, source);
     }
   }

@@ -4,7 +4,7 @@
  * prediction service, which runs the engine in its worker).
  */
 import type * as vscode from 'vscode';
-import type { Dtype, PredictionLike } from '../../engine/index.js';
+import type { Dtype, GenerationSweeps, PredictionLike } from '../../engine/index.js';
 import type { PanelParams } from '#shared/panelMessages.js';
 
 /** One prediction the panel asks for. */
@@ -22,6 +22,19 @@ export interface PanelPredictRequest {
   dtype: Dtype;
   /** Device profile name. */
   profile: string;
+}
+
+/** The Generation tab's request: model A with the panel's inputs and the request lengths. */
+export interface PanelGenerationRequest {
+  file?: string;
+  configText?: string;
+  batchSize: number;
+  dtype: Dtype;
+  profile: string;
+  promptLen: number;
+  outputLen: number;
+  /** Longest context swept (tokens). */
+  maxContext: number;
 }
 
 /** A profile as the panel lists it; the engine's ProfileSummary fits (only `name` is required). */
@@ -43,6 +56,8 @@ export interface PanelLog {
 export interface PanelDeps {
   /** Predicts one model with these inputs; rejects with a user-facing message on failure. */
   predict(req: PanelPredictRequest, token?: vscode.CancellationToken): Promise<PredictionLike>;
+  /** The Generation tab's sweeps of a causal LM (absent: the tab says generation is not available). */
+  generationSweeps?(req: PanelGenerationRequest, token?: vscode.CancellationToken): Promise<GenerationSweeps>;
   /** Profiles for the profile dropdown (sync or async). */
   listProfiles(): readonly PanelProfileLike[] | Promise<readonly PanelProfileLike[]>;
   log: PanelLog;

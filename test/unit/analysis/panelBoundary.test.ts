@@ -54,3 +54,11 @@ test('a prediction in transit keeps the predicted structure but not the duplicat
   // the original is untouched
   assert.equal(p.root.node.children.length, 2);
 });
+
+test('a generation request from the webview is checked like the others', () => {
+  const params = { batchSize: 8, seqLen: 256, dtype: 'bf16', profile: 'h100-bf16' };
+  assert.equal(isWebviewToHostMessage({ type: 'generation', requestId: 1, params, promptLen: 512, outputLen: 256 }), true);
+  assert.equal(isWebviewToHostMessage({ type: 'generation', requestId: 1, params, promptLen: 0, outputLen: 256 }), false);
+  assert.equal(isWebviewToHostMessage({ type: 'generation', requestId: 1, params, promptLen: 512 }), false);
+  assert.equal(isWebviewToHostMessage({ type: 'generation', requestId: 1, params: { ...params, dtype: 'int4' }, promptLen: 512, outputLen: 1 }), false);
+});

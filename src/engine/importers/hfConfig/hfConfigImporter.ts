@@ -5,7 +5,8 @@
  * the HF code so that it lines up with measured trees.
  */
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { ARCHITECTURE_SPECS, ARCHITECTURES, SUPPORTED_MODEL_TYPES } from '../../architectures/index.js';
+import { ARCHITECTURE_SPECS, ARCHITECTURES, KV_CACHE_MODEL_TYPES, SUPPORTED_MODEL_TYPES } from '../../architectures/index.js';
+import { attentionNote, checkPhaseSupported, chooseAttention, lmHeadNode } from './generationPhase.js';
 import { ConfigReader } from '../../architectures/configReader.js';
 import { resemblance } from '../../architectures/resemblance.js';
 import { NodeFactory } from '../../architectures/treeBuilder.js';
@@ -38,14 +39,28 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     throw new MalformedFileError(`config.json: "model_type" must be a string, got ${JSON.stringify(modelType)}`);
   }
   const build = ownValue(ARCHITECTURES, modelType);
-  if (!build) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES, resemblance(config));
+  const spec = ownValue(ARCHITECTURE_SPECS, modelType);
+  if (!build || !spec) throw new UnknownModelTypeError(modelType, SUPPORTED_MODEL_TYPES, resemblance(config));
+  const phase = options.phase ?? 'forward';
+  checkPhaseSupported(modelType, spec, phase, KV_CACHE_MODEL_TYPES);
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
   const quant = readQuantizationConfig(cfg);
   const f = new NodeFactory(options.dtype, quant ? (scope) => (quant.applies(scope) ? quant.bytesPerWeight : undefined) : undefined, new TreeNodeBudget(`${modelType} config`));
+  const attention = chooseAttention(options.attention, config, phase);
+  f.attention = attention.attention;
+  f.kvCache = phase !== 'forward';
   const moe = { routedParameters: 0, activeRoutedParameters: 0 };
   const targetLen = options.targetLen ?? options.seqLen;
-  const root = build(cfg, { batchSize: options.batchSize, seqLen: options.seqLen, targetLen, dtype: options.dtype, f, moe, signal: options.signal });
+  // A decode step runs one new token per sequence against `context` cached positions (the new one included).
+  const seqLen = phase === 'decode' ? 1 : options.seqLen;
+  const pastLen = phase === 'decode' ? options.context! - 1 : 0;
+  const root = build(cfg, { batchSize: options.batchSize, seqLen, pastLen, targetLen, dtype: options.dtype, f, moe, signal: options.signal });
+  if (phase !== 'forward') {
+    root.children.push(lmHeadNode(cfg, spec, f, options.batchSize));
+    const note = attentionNote(attention);
+    if (note) warnings.push(note);
+  }
   rollUpTotals(root);
   throwIfAborted(options.signal);
   const nameOrPath = config['_name_or_path'];
@@ -53,12 +68,15 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
     modelName: modelName ?? (typeof nameOrPath === 'string' && nameOrPath !== '' ? nameOrPath : modelType),
     format: hfConfigImporter.id,
     batchSize: options.batchSize,
-    seqLen: options.seqLen,
+    seqLen,
     dtype: options.dtype,
     root,
     warnings,
   };
-  if (ownValue(ARCHITECTURE_SPECS, modelType)?.family === 'encoder-decoder') tree.targetLen = targetLen;
+  if (phase !== 'forward' || options.attention !== undefined) tree.attention = attention.attention;
+  if (phase !== 'forward') tree.phase = phase;
+  if (phase === 'decode') tree.context = options.context;
+  if (spec.family === 'encoder-decoder') tree.targetLen = targetLen;
   if (moe.routedParameters > 0) tree.activeParameters = root.parameters - moe.routedParameters + moe.activeRoutedParameters;
   tree.weightBytes = weightBytesOf(root, f);
   if (weights) tree.weights = checkWeights(weights, root, cfg.context, quant?.bits ?? 4, (w) => warnings.push(w));
@@ -161,6 +179,17 @@ export const hfConfigImporter: Importer = {
     return declaredDtypeOf(configOf(input), readWeightFiles(input.companions ?? []));
   },
 };
+
+/**
+ * The parsed config.json of a Hugging Face input and the display name its
+ * trees get (what `parse` builds from), for callers that build several trees
+ * from one config (generation).
+ * @throws MalformedFileError for text that is not one JSON object
+ */
+export function readHfConfig(input: ImportInput): { config: Record<string, unknown>; modelName: string | undefined } {
+  const config = configOf(input);
+  return { config, modelName: displayName(input.fileName, config) };
+}
 
 function configOf(input: ImportInput): Record<string, unknown> {
   let text = new TextDecoder('utf-8').decode(input.bytes);

@@ -1,0 +1,90 @@
+/**
+ * The JSON report of a generation prediction: what `irene generate --format
+ * json` prints and the panel's Generation tab reads. One definition so that
+ * they agree.
+ */
+import { toPredictionReport, type PredictionReport } from '../report/predictionReport.js';
+import type { AttentionImplementation, Dtype } from '../tree/modelNode.js';
+import type { DecodeStepTimes, GenerationModuleEnergy, GenerationPrediction } from './predictGeneration.js';
+import type { GenerationMemory } from './generationMemory.js';
+
+/** The whole report; energies in joules, times in seconds, memory in bytes (per GPU). */
+export interface GenerationReport {
+  model: string;
+  profile: string;
+  hardware: string;
+  dtype: Dtype;
+  batchSize: number;
+  promptLen: number;
+  outputLen: number;
+  attention: AttentionImplementation;
+  graphs: boolean;
+  gpus: number;
+  /** The whole batch of requests: prefill + every decode step, all GPUs (joules). */
+  energyJ: number;
+  /** One sequence: its prompt and its output (joules). */
+  energyPerRequestJ: number;
+  /** energyJ / (batch x output tokens) (joules per token). */
+  energyPerOutputTokenJ: number;
+  /** Decode only, per output token (joules per token). */
+  decodePerTokenJ: number;
+  /** Output tokens per joule. */
+  tokensPerJ: number;
+  prefillJ: number;
+  decodeJ: number;
+  /** One-sigma uncertainty of energyJ (joules). */
+  uncertaintyJ: number;
+  /** The batch's predicted time: prefill + every decode step (seconds). */
+  timeS: number;
+  prefillTimeS: number;
+  decodeStepTimeS: DecodeStepTimes;
+  communicationJ: number;
+  communicationTimeS: number;
+  /** Whether weights + KV cache + activations fit in one GPU's memory. */
+  fits: boolean;
+  /** Largest batch that fits (count); absent when the device memory is unknown. */
+  maxBatch?: number;
+  memory: GenerationMemory;
+  modules: GenerationModuleEnergy[];
+  sampling: { contexts: number[]; method: string };
+  warnings: string[];
+  /** The trees by phase, per GPU: the prefill, and one decode step at `decodeContext`. */
+  trees: { prefill: PredictionReport; decode: PredictionReport & { context: number } };
+}
+
+/** The report of a generation prediction. */
+export function toGenerationReport(g: GenerationPrediction): GenerationReport {
+  const report: GenerationReport = {
+    model: g.modelName,
+    profile: g.profile.name,
+    hardware: g.hardware,
+    dtype: g.dtype,
+    batchSize: g.batchSize,
+    promptLen: g.promptLen,
+    outputLen: g.outputLen,
+    attention: g.attention,
+    graphs: g.graphs,
+    gpus: g.gpus,
+    energyJ: g.energyJ,
+    energyPerRequestJ: g.energyPerRequestJ,
+    energyPerOutputTokenJ: g.energyPerOutputTokenJ,
+    decodePerTokenJ: g.decodePerTokenJ,
+    tokensPerJ: g.tokensPerJ,
+    prefillJ: g.prefillJ,
+    decodeJ: g.decodeJ,
+    uncertaintyJ: g.uncertaintyJ,
+    timeS: g.timeS,
+    prefillTimeS: g.prefillTimeS,
+    decodeStepTimeS: g.decodeStepTimeS,
+    communicationJ: g.communicationJ,
+    communicationTimeS: g.communicationTimeS,
+    fits: g.memory.fits,
+    memory: g.memory,
+    modules: g.modules,
+    sampling: g.sampling,
+    warnings: g.warnings,
+    trees: { prefill: toPredictionReport(g.prefill), decode: { ...toPredictionReport(g.decode), context: g.decodeContext } },
+  };
+  if (g.memory.maxBatch !== undefined) report.maxBatch = g.memory.maxBatch;
+  return report;
+}

@@ -195,8 +195,7 @@ suite('Python source', () => {
   }
 
   test('the HF-style Llama modelling file (config.json without model_type): lenses on LlamaModel and LlamaForCausalLM, a hover on self.q_proj with joules', async function () {
-    // Copied in here, not at start-up: predicting a 22-layer Llama while the workspace is first scanned
-    // slows the other suites' workers (the budget suite's glob test reads a stale diagnostic then).
+    // Copied in by this test, so that the workspace the other suites start with stays as it was.
     const uri = fixture(...HF_LLAMA);
     cpSync(join(repoRoot(), 'test', 'fixtures', 'python', 'hf_llama'), join(fixture('python').fsPath, 'hf_llama'), { recursive: true });
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));

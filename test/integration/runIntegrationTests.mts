@@ -44,7 +44,6 @@ async function main(): Promise<number> {
   for (const name of ['modeling_bert.py', 'config.json']) {
     cpSync(join(repoRoot, 'test', 'fixtures', 'python', 'hf_bert', name), join(workspace, 'python', 'hf_bert', name));
   }
-  cpSync(join(repoRoot, 'test', 'fixtures', 'python', 'hf_llama'), join(workspace, 'python', 'hf_llama'), { recursive: true });
   const extension = stageExtension(`${workspace}-ext`);
   const cleanUp = (): void => {
     for (const dir of [workspace, `${workspace}-user`, extension]) rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
 // the extension's own text helpers.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -195,7 +195,9 @@ suite('Python source', () => {
   }
 
   test('the HF-style Llama modelling file (config.json without model_type): lenses on LlamaModel and LlamaForCausalLM, a hover on self.q_proj with joules', async function () {
+    // Copied in by this test, so that the workspace the other suites start with stays as it was.
     const uri = fixture(...HF_LLAMA);
+    cpSync(join(repoRoot(), 'test', 'fixtures', 'python', 'hf_llama'), join(fixture('python').fsPath, 'hf_llama'), { recursive: true });
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const p = await predictionOf(api, uri);
     const report = cliReport(uri.fsPath, p);

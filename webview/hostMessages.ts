@@ -25,7 +25,9 @@ export function listenToHost(): void {
 function handle(m: HostToWebviewMessage): void {
   switch (m.type) {
     case 'init': {
+      // The bundled profiles and a few of the user's: a short list.
       $('profile').replaceChildren(
+        // eslint-disable-next-line no-restricted-syntax
         ...m.profiles.map((p) => {
           const o = document.createElement('vscode-option');
           o.setAttribute('value', p.name);

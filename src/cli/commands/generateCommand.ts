@@ -14,6 +14,7 @@ import {
 import { formatTreeMarkdown, formatTreeTable } from '../format/treeTable.js';
 import { readModelInput } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
+import { maxOf } from '../../engine/arrays.js';
 
 /** Options of `irene generate`. */
 export interface GenerateCommandOptions {
@@ -104,7 +105,7 @@ export function runGenerate(file: string, options: GenerateCommandOptions): { st
     }
     default: {
       const rows = [['part', 'prefill', 'decode'], ...moduleRows(g)];
-      const widths = rows[0]!.map((_, k) => Math.max(...rows.map((r) => r[k]!.length)));
+      const widths = rows[0]!.map((_, k) => maxOf(rows.map((r) => r[k]!.length)));
       stdout = [
         ...summaryLines(g),
         '',

@@ -8,6 +8,7 @@
 import { formatEnergyAuto } from '../report/formatUnits.js';
 import { escapeXml, px } from './markup.js';
 import { niceTicks } from './sweepChartSvg.js';
+import { maxOf } from '../arrays.js';
 
 /** A point of a per-token chart: x (context or batch), J per token and its sigma. */
 export interface PerTokenChartPoint {
@@ -41,7 +42,7 @@ export function renderPerTokenChart(points: readonly PerTokenChartPoint[], o: Pe
   const lo = sorted[0]!.x;
   const hi = sorted[sorted.length - 1]!.x;
   const tx = (x: number): number => (hi === lo ? m.left + w / 2 : m.left + (Math.log2(x / lo) / Math.log2(hi / lo)) * w);
-  const ticks = niceTicks(Math.max(...sorted.map((p) => p.perTokenJ + Math.max(0, p.uncertaintyJ))) || 1);
+  const ticks = niceTicks(maxOf(sorted.map((p) => p.perTokenJ + Math.max(0, p.uncertaintyJ)), 0) || 1);
   const yMax = ticks[ticks.length - 1]!;
   const ty = (y: number): number => m.top + h - (Math.max(0, y) / yMax) * h;
   const parts = [open, `<title>${escapeXml(title)}</title>`];

@@ -356,6 +356,11 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
     }
   });
 
+  return { mode: 'weight-names', module, leaf, classes: weightModeClasses(units, module, leaf, family, prefix) };
+}
+
+/** Classes of the weight-names mode: leaves by what they compute, every enclosing module by its path. */
+function weightModeClasses(units: readonly OnnxUnit[], module: readonly string[], leaf: readonly (string | undefined)[], family: OnnxFamily, prefix: string): Map<string, string> {
   const classes = new Map<string, string>();
   units.forEach((u, i) => {
     const l = leaf[i];
@@ -371,7 +376,7 @@ function fromWeights(ctx: ScopeContext): ScopeAssignment {
     if (q === '') break;
   }
   for (const m of modules) classes.set(m, guessClassName(m, prefix));
-  return { mode: 'weight-names', module, leaf, classes };
+  return classes;
 }
 
 /** Class of a leaf from what its nodes compute, in the family's naming (GPT-2's Conv1D, LlamaRMSNorm). */

@@ -16,6 +16,7 @@ import { PythonInterpreter, ROOT_WIDTH } from './pythonInterpreter.js';
 import type { PythonAnalysis, PythonClass } from './pythonAnalysisTypes.js';
 import { IDENTITY_LAYERS } from './torchCatalog.js';
 import { NONE, fromJson, unknown, type ClassRef, type ModuleInst, type Value } from './pythonValue.js';
+import { pushAll } from '../../arrays.js';
 
 /** Options of `buildPythonModelTree`. */
 export interface BuildPythonTreeOptions extends ImportOptions {
@@ -75,7 +76,7 @@ export function buildPythonModelTree(analysis: PythonAnalysis, className: string
   finishNodes(root, rootModule);
   const warnings = [...interp.warnings];
   reportUncalled(rootModule, root, warnings);
-  warnings.push(...unresolvedWarnings(root));
+  pushAll(warnings, unresolvedWarnings(root));
   const built: ModelTree = {
     modelName: className,
     format: 'python',

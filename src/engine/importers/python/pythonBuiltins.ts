@@ -220,6 +220,8 @@ export function callBuiltin(host: BuiltinHost, name: string, pos: Value[], kw: M
 export function callMath(name: string, pos: Value[], text: string): Value {
   const f = Object.hasOwn(Math, name) ? (Math as unknown as Record<string, unknown>)[name] : undefined;
   const args = pos.map(asNumber);
+  // A math function's arguments: one Python call's, a handful (the evaluator caps list sizes).
+  // eslint-disable-next-line no-restricted-syntax
   if (typeof f === 'function' && args.every((a) => a !== undefined)) return num((f as (...a: number[]) => number)(...(args as number[])));
   if (name === 'pi') return num(Math.PI);
   return unknown(whyUnknown(pos.find((p) => asNumber(p) === undefined)) ?? text);

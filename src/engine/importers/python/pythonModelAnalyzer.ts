@@ -12,6 +12,7 @@ import { AstConverter, BINARY_OPS, children, closeParserGaps, dottedName, isPars
 import { classifyCallee } from './torchCatalog.js';
 
 import type { PythonAnalysis, PythonClass, PythonFunctionalOp, PythonLayer, PythonSyntaxError, TopLevelPart } from './pythonAnalysisTypes.js';
+import { pushAll } from '../../arrays.js';
 
 export type { SourcePos, SourceRange } from './pyAst.js';
 export type { PythonAnalysis, PythonClass, PythonFunctionalOp, PythonLayer, PythonSyntaxError, PythonUnresolved } from './pythonAnalysisTypes.js';
@@ -75,7 +76,7 @@ export function analyzePythonModels(text: string, options: AnalyzePythonOptions 
     Object.assign(analysis.functions, part.functions);
     // Classes are copied: resolution below fills per-analysis fields, and the previous analysis keeps its own.
     for (const c of part.classes) analysis.classes.push({ ...c, isModel: false, modelChain: [], layers: [], functionalOps: [], unresolvedBases: [] });
-    analysis.syntaxErrors.push(...part.syntaxErrors);
+    pushAll(analysis.syntaxErrors, part.syntaxErrors);
   }
   analysis.parseState!.statements = cache;
   resolveModels(analysis);
@@ -361,22 +362,22 @@ function calledModelClasses(body: PyStmt[], isModelClass: (name: string) => bool
         case 'if':
           for (const b of s.branches) {
             if (b.test) exprs.push(b.test);
-            stmts.push(...b.body);
+            pushAll(stmts, b.body);
           }
           break;
         case 'for':
           exprs.push(s.iter);
-          stmts.push(...s.body);
+          pushAll(stmts, s.body);
           break;
         case 'while':
           exprs.push(s.test);
-          stmts.push(...s.body);
+          pushAll(stmts, s.body);
           break;
         case 'with':
-          stmts.push(...s.body);
+          pushAll(stmts, s.body);
           break;
         case 'def':
-          stmts.push(...s.f.body);
+          pushAll(stmts, s.f.body);
           break;
         default:
           break;
@@ -388,7 +389,8 @@ function calledModelClasses(body: PyStmt[], isModelClass: (name: string) => bool
       case 'call': {
         const callee = dottedName(e.fn);
         if (callee && isModelClass(callee.split('.').pop()!)) found.add(callee.split('.').pop()!);
-        exprs.push(e.fn, ...e.args.map((x) => x.value));
+        exprs.push(e.fn);
+        pushAll(exprs, e.args.map((x) => x.value));
         break;
       }
       case 'attr':
@@ -405,7 +407,7 @@ function calledModelClasses(body: PyStmt[], isModelClass: (name: string) => bool
         break;
       case 'tuple':
       case 'list':
-        exprs.push(...e.items);
+        pushAll(exprs, e.items);
         break;
       case 'dict':
         for (const en of e.entries) exprs.push(en.value);
@@ -420,7 +422,7 @@ function calledModelClasses(body: PyStmt[], isModelClass: (name: string) => bool
         exprs.push(e.value);
         break;
       case 'lambda':
-        stmts.push(...e.f.body);
+        pushAll(stmts, e.f.body);
         break;
       default:
         break;

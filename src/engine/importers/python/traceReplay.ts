@@ -20,6 +20,7 @@ import { layerEntry } from './torch/torchLayers.js';
 import { IDENTITY_LAYERS } from './torchCatalog.js';
 import type { PythonRunner } from './torchDispatch.js';
 import { TorchRuntime } from './torchRuntime.js';
+import { pushAll } from '../../arrays.js';
 
 /** Format name of traced trees (the lens and the CLI say "traced"). */
 export const TRACED_FORMAT = 'python-trace';
@@ -212,6 +213,6 @@ export function treeFromTrace(trace: PythonTrace, options: TraceTreeOptions): Mo
   finishNodes(root, rootModule);
   const warnings = [...diagnostics.warnings];
   reportUncalled(rootModule, root, warnings);
-  warnings.push(...unresolvedWarnings(root));
+  pushAll(warnings, unresolvedWarnings(root));
   return { modelName: trace.class, format: TRACED_FORMAT, batchSize: options.batchSize, seqLen: options.seqLen, dtype: options.dtype, root, warnings };
 }

@@ -4,6 +4,7 @@
  * or tensor index (advanced indexing) puts its own shape in place.
  */
 import { tensor, type Dim, type SubItem, type Value } from '../pythonValue.js';
+import { pushAll } from '../../../arrays.js';
 
 type TensorValue = Extract<Value, { t: 'tensor' }>;
 
@@ -26,7 +27,7 @@ export function indexTensor(x: TensorValue, items: SubItem[]): Value {
         dim++;
       } else if (it.v.t === 'tensor') {
         // Advanced indexing: the result has the index's shape in place of the dimension.
-        out.push(...(it.v.shape ?? [undefined]));
+        pushAll(out, it.v.shape ?? [undefined]);
         dim++;
       } else dim++;
     } else {

@@ -73,6 +73,8 @@ interface Dataset {
   extraSeeds: number[];
   runtime: boolean;
   families: boolean;
+  /** The same host's trees in another dtype (their CPU-side time rates, where they hold more models). */
+  companions?: ModelTree[];
 }
 
 const started = performance.now();
@@ -112,6 +114,7 @@ const datasets: Dataset[] = [
     noise: bf16.noise,
     note: 'Model level against the long-window figures of model_level.jsonl.',
     command: 'irene crossvalidate data/h100/trees.jsonl.gz --dtype bf16 --baseline',
+    companions: fp32.trees,
     extraSeeds: quick ? [] : [2, 3],
     runtime: !quick,
     families: true,
@@ -124,6 +127,7 @@ const datasets: Dataset[] = [
     noise: fp32.noise,
     note: 'Model level against the long-window figures of model_level.jsonl.',
     command: 'irene crossvalidate data/h100/trees.jsonl.gz --dtype fp32 --baseline',
+    companions: bf16.trees,
     extraSeeds: quick ? [] : [2, 3],
     runtime: !quick,
     families: true,
@@ -139,7 +143,7 @@ const coverageRows: string[] = [];
 
 function run(ds: Dataset, featureSet: FeatureSet, seed: number, groupOf?: (t: ModelTree) => string): CrossValidationResult {
   const t0 = performance.now();
-  const r = crossValidate(ds.trees, { featureSet, seed, setting: ds.setting, noise: ds.noise, groupOf });
+  const r = crossValidate(ds.trees, { featureSet, seed, setting: ds.setting, noise: ds.noise, groupOf, companionTrees: ds.companions });
   const s = (performance.now() - t0) / 1000;
   const label = `${ds.key} ${featureSet} seed ${seed}${groupOf ? ' leave-one-family-out' : ''}`;
   timing.push(`${label}: ${s.toFixed(1)} s`);
@@ -329,6 +333,12 @@ meet both 68 % and 95 % at once; the table says where it lands for each level.
   pass; a node takes (G^p + I^p)^(1/p), so small inputs are launch-bound and large ones bound by
   the GPU. The in-forward rates are fitted on the whole-model times, the rates of a module and of
   a primitive replayed on its own (how the measuring harness times nodes) on those replays.
+  The CPU-side rates (per kernel, per module call, per forward pass) belong to the host, not to
+  the dtype: where the same host was measured in another dtype with more models (the seven bf16
+  models for the four fp32 ones), a fit on those, without the left-out model, is their prior.
+  Four fp32 models of two depths cannot tell a forward pass's fixed overhead from its per-kernel
+  cost when the only 6-layer one is left out; the bf16 set, with a 6- and a 22-layer model
+  besides, can.
 - **Energy = static power x time + dynamic energy.** Per primitive kind (and per class where there
   are ${fit.perTypeMinRows} rows or more) a regression with non-negative coefficients on uncentred columns:
   idle power x the primitive's predicted time, a fixed cost per call, FLOPs, traffic, launches and

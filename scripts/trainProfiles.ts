@@ -140,6 +140,7 @@ export const PROFILE_SPECS = [
     dtype: 'bf16' as Dtype,
     energySource: 'NVML total-energy counter of the GPU board (GPU only, idle power included)',
     load: (): H100Data => loadH100Trees('bf16'),
+    companions: (): ModelTree[] => loadH100Trees('fp32').trees,
     hardware: (): HardwareSpec => h100Hardware(),
     fitIdlePower: false,
   },
@@ -149,6 +150,7 @@ export const PROFILE_SPECS = [
     dtype: 'fp32' as Dtype,
     energySource: 'NVML total-energy counter of the GPU board (GPU only, idle power included)',
     load: (): H100Data => loadH100Trees('fp32'),
+    companions: (): ModelTree[] => loadH100Trees('bf16').trees,
     hardware: (): HardwareSpec => h100Hardware(),
     fitIdlePower: false,
   },
@@ -170,6 +172,8 @@ function main(): void {
       featureSet: 'specs',
       seed: PROFILE_SEED,
       noise,
+      // The same host's other dtype: its CPU-side time rates, where it holds more models.
+      companionTrees: 'companions' in spec ? spec.companions() : [],
     });
     const file = join(ROOT, 'src/engine/profiles/bundled', `${spec.name}.json`);
     writeFileSync(file, serializeProfile(profile));

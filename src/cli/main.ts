@@ -59,6 +59,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--context <n>', 'decode: positions the step attends over (the KV cache, the new token included)').argParser(parsePositiveInt))
     .addOption(new Option('--attn <impl>', "eager | sdpa (default: eager for forward; the config's _attn_implementation, else sdpa, for prefill/decode)").argParser(choice(['eager', 'sdpa'] as const)))
     .option('--graphs', 'graph-captured execution (CUDA graphs): no CPU issue cost per kernel', false)
+    .option('--expand-repeats', 'table: a row for every one of identical siblings (default: layer.0-11 (BertLayer) ×12, the first expanded)', false)
     .action((file: string, o) => emit(runPredict(file, o)));
 
   program

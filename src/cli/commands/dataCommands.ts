@@ -98,7 +98,9 @@ export function runCrossValidate(
   const progress = createProgressReporter('cross-validating');
   let result: CrossValidationResult;
   try {
-    result = crossValidate(trees, { featureSet: options.features, seed: options.seed, setting: { hardware, fitIdlePower }, groupOf, onProgress: progress.update });
+    // The file's other dtypes were measured on the same host: they may inform its CPU-side time rates.
+    const companionTrees = loaded.trees.filter((t) => t.dtype !== dtype);
+    result = crossValidate(trees, { featureSet: options.features, seed: options.seed, setting: { hardware, fitIdlePower }, groupOf, companionTrees, onProgress: progress.update });
   } finally {
     progress.stop();
   }
@@ -145,6 +147,7 @@ export function runTrain(
       energySource: options.energySource ?? 'unknown',
       featureSet: options.features,
       seed: options.seed,
+      companionTrees: loaded.trees.filter((t) => t.dtype !== dtype),
       onProgress: progress.update,
     });
   } finally {

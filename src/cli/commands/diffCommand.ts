@@ -14,12 +14,11 @@ import {
   importModel,
   predictTree,
   type ImportInput,
-  type Prediction,
   type TreeDiff,
 } from '../../engine/index.js';
 import { CliUsageError } from '../cliErrors.js';
 import type { PredictCommandOptions } from './predictCommand.js';
-import { formatDiffJson, formatDiffMarkdown, formatDiffTable } from '../format/diffFormat.js';
+import { formatDiffJson, formatDiffMarkdown, formatDiffTable, type DiffSide } from '../format/diffFormat.js';
 import { GitRepo } from '../gitRepo.js';
 import { readModelInput, takesCompanions } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
@@ -29,12 +28,6 @@ export interface DiffCommandOptions extends PredictCommandOptions {
   /** Show changes inside the noise too. */
   all?: boolean;
   cwd?: string;
-}
-
-/** The two sides of a diff as the user named them. */
-export interface DiffSide {
-  label: string;
-  prediction: Prediction;
 }
 
 /** `HEAD~1:path` → rev and path; undefined for a plain file name. */

@@ -35,6 +35,8 @@ export interface PredictCommandOptions {
   attn?: AttentionImplementation;
   /** Graph-captured execution. */
   graphs?: boolean;
+  /** Table: a row for every one of identical siblings instead of `layer.0-11 (BertLayer) ×12`. */
+  expandRepeats?: boolean;
 }
 
 const REGIME_WORDS = { launch: 'launch-bound (the CPU issuing kernels sets the pace)', memory: 'memory-bound', compute: 'compute-bound' } as const;
@@ -96,7 +98,7 @@ export function runPredict(file: string, options: PredictCommandOptions): { stdo
         `batch ${prediction.batchSize} × ${prediction.seqLen} tokens${targetNote(tree.targetLen, tree)} · ${prediction.dtype} · profile ${prediction.profile.name} (${prediction.profile.hardware})`,
         physicsLine(prediction),
         '',
-        formatTreeTable(prediction.root, { maxDepth: options.depth }),
+        formatTreeTable(prediction.root, { maxDepth: options.depth, expandRepeats: options.expandRepeats ?? false }),
       ].join('\n');
   }
   return { stdout, stderr, prediction };

@@ -3,9 +3,14 @@
  * then the modules that changed (an added or removed module stands for its
  * whole subtree), as an aligned table, Markdown, or JSON with every row.
  */
-import { formatEnergyAuto, formatSignificant, type TreeDiff, type TreeDiffRow } from '../../engine/index.js';
-import type { DiffSide } from '../commands/diffCommand.js';
+import { formatEnergyAuto, formatSignificant, type Prediction, type TreeDiff, type TreeDiffRow } from '../../engine/index.js';
 import { lastSegment } from './treeTable.js';
+
+/** The two sides of a diff as the user named them. */
+export interface DiffSide {
+  label: string;
+  prediction: Prediction;
+}
 
 /** What the formatters read. */
 export interface DiffView {

@@ -11,6 +11,11 @@ import {
 export interface TreeFormatOptions {
   /** Levels below the root to show (the root is level 0). */
   maxDepth: number;
+  /**
+   * Table: show every one of a run of identical siblings (`--expand-repeats`)
+   * instead of one row `layer.0-11 (BertLayer) ×12` with the first expanded.
+   */
+  expandRepeats?: boolean;
 }
 
 interface Row {
@@ -24,21 +29,80 @@ interface Row {
   bound: string;
 }
 
-function collectRows(node: PredictedNode, depth: number, options: TreeFormatOptions, prefix: string, isLast: boolean, out: Row[]): void {
-  const name = depth === 0 ? node.node.scope : lastSegment(node.node.scope);
-  const branch = depth === 0 ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`;
-  out.push({
-    label: `${branch}${name} (${node.node.instanceType})`,
+function rowOf(node: PredictedNode, label: string): Row {
+  return {
+    label,
     calls: node.node.calls > 1 ? `×${node.node.calls}` : '',
     energy: formatEnergyAuto(node.energyJ),
     share: formatShare(node.share),
     flops: formatFlops(node.node.flops * node.node.calls),
     bytes: formatBytes(node.node.memBytes * node.node.calls),
     bound: node.regime,
-  });
+  };
+}
+
+function collectRows(node: PredictedNode, depth: number, options: TreeFormatOptions, prefix: string, isLast: boolean, out: Row[], run?: SiblingRun): void {
+  const name = run?.label ?? (depth === 0 ? node.node.scope : lastSegment(node.node.scope));
+  const branch = depth === 0 ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`;
+  const repeats = run && run.count > 1 ? ` ×${run.count}` : '';
+  out.push(rowOf(node, `${branch}${name} (${node.node.instanceType})${repeats}`));
   if (depth >= options.maxDepth) return;
   const childPrefix = depth === 0 ? '' : `${prefix}${isLast ? '   ' : '│  '}`;
-  node.children.forEach((c, i) => collectRows(c, depth + 1, options, childPrefix, i === node.children.length - 1, out));
+  const runs: SiblingRun[] = options.expandRepeats ? node.children.map((c) => ({ first: c, count: 1, label: undefined })) : foldRepeats(node.children, options.maxDepth - depth - 1);
+  runs.forEach((r, i) => collectRows(r.first, depth + 1, options, childPrefix, i === runs.length - 1, out, r));
+}
+
+/** A run of identical siblings shown as its first one; label undefined for a single node. */
+export interface SiblingRun {
+  first: PredictedNode;
+  count: number;
+  label: string | undefined;
+}
+
+/**
+ * What the table would show of a node's subtree, minus the node's own name:
+ * class, calls, energy, share, FLOPs, bytes and bound of each row to `depth`
+ * levels, and the names and classes of the whole subtree below. Two siblings
+ * with the same signature print the same rows but for their names.
+ */
+function displaySignature(node: PredictedNode, depth: number): string {
+  const parts: string[] = [];
+  const visit = (n: PredictedNode, level: number, path: string): void => {
+    const r = rowOf(n, n.node.instanceType);
+    parts.push(level <= depth ? `${path}|${r.label}|${r.calls}|${r.energy}|${r.share}|${r.flops}|${r.bytes}|${r.bound}` : `${path}|${n.node.instanceType}`);
+    for (const c of n.children) visit(c, level + 1, `${path}/${lastSegment(c.node.scope)}`);
+  };
+  visit(node, 0, '');
+  return parts.join('\n');
+}
+
+/**
+ * Folds runs of consecutive siblings named `<name>.<i>`, `<name>.<i+1>` ...
+ * (layer.0 to layer.11) that show the same rows to the displayed precision:
+ * one row `layer.0-11 (BertLayer) ×12`, the first one expanded under it.
+ * `depth`: the levels shown below these siblings.
+ */
+export function foldRepeats(children: readonly PredictedNode[], depth: number): SiblingRun[] {
+  const out: SiblingRun[] = [];
+  let i = 0;
+  while (i < children.length) {
+    const first = children[i]!;
+    const m = /^(.*)\.(\d+)$/.exec(lastSegment(first.node.scope));
+    let j = i + 1;
+    if (m) {
+      const signature = displaySignature(first, depth);
+      while (j < children.length) {
+        const next = children[j]!;
+        const n = /^(.*)\.(\d+)$/.exec(lastSegment(next.node.scope));
+        if (!n || n[1] !== m[1] || Number(n[2]) !== Number(m[2]) + (j - i) || displaySignature(next, depth) !== signature) break;
+        j++;
+      }
+    }
+    const count = j - i;
+    out.push({ first, count, label: m && count > 1 ? `${m[1]}.${m[2]}-${Number(m[2]) + count - 1}` : undefined });
+    i = j;
+  }
+  return out;
 }
 
 /** The scope's last dotted segment, keeping `<kind>.<index>` of functional ops together (`matmul.0`). */

@@ -29,7 +29,7 @@ import {
   type FeatureSet,
 } from './features.js';
 import { fitRegression, fitSelectedRegression, splitPrediction, type RegressionCandidate, type RegressionModel } from './primitiveRegression.js';
-import { hiddenGpuTime, nodeTime, primitiveGpuTime, fitTimeModel, type TimeModel, type TimeObservation } from './timeModel.js';
+import { hiddenGpuTime, nodeTime, primitiveGpuTime, fitTimeModel, HOST_TIME_FIELDS, type HostTimePrior, type TimeModel, type TimeObservation } from './timeModel.js';
 import { nonNegativeLeastSquares } from './nonNegativeLeastSquares.js';
 
 /** Everything needed to predict a tree, serialised inside a profile. */
@@ -418,6 +418,20 @@ export interface FitSetting {
   hardware: HardwareSpec;
   /** Fit the idle power from the data (the hardware's figure is only a start). */
   fitIdlePower?: boolean;
+  /** The host's CPU-side rates from its other measurements (see {@link fitHostTimePrior}). */
+  hostTimePrior?: HostTimePrior;
+}
+
+/**
+ * The host rates (kernel issue, module call, forward overhead; seconds) fitted
+ * on trees measured on the same host in another dtype, as a prior for a fit on
+ * this one. Empty without trees.
+ */
+export function fitHostTimePrior(trees: readonly ModelTree[], hardware: HardwareSpec, featureSet: FeatureSet, signal?: AbortSignal): HostTimePrior {
+  if (trees.length === 0) return {};
+  const fd = buildForest(trees, featureSet, hardware, signal, ignoredFeaturesFor(trees));
+  const tm = fitTimeModel(timeObservations(fd), { rates: rooflineRates(hardware, trees[0]!.dtype ?? 'fp32'), signal });
+  return Object.fromEntries(HOST_TIME_FIELDS.map((k) => [k, tm[k]])) as HostTimePrior;
 }
 
 /**
@@ -438,7 +452,7 @@ export function fitPredictorModel(
   const { forest } = fd;
   const dtype = trees[0]?.dtype ?? 'fp32';
   const rates: RooflineRates = rooflineRates(setting.hardware, dtype);
-  const timeModel = fitTimeModel(timeObservations(fd), { rates, signal: options.signal });
+  const timeModel = fitTimeModel(timeObservations(fd), { rates, hostPrior: setting.hostTimePrior, signal: options.signal });
   throwIfAborted(options.signal);
   options.onProgress?.(0.05);
   const times = forestTimes(fd, timeModel);

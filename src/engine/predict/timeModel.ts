@@ -153,6 +153,8 @@ interface ParamSpec {
   upper: number;
   prior: number;
   stage: 'forward' | 'module' | 'leaf';
+  /** Pull of the prior (observations' worth at a factor of e); PRIOR_WEIGHT unless a host prior sets it. */
+  weight?: number;
 }
 
 function specs(rates: RooflineRates): ParamSpec[] {
@@ -190,14 +192,39 @@ export function observedTime(m: TimeModel, o: TimeObservation): number {
   return nodeTime(m, gpu, o.work, o.isRoot, o.context, o.isLeaf).timeS;
 }
 
+/**
+ * The rates that belong to the host's CPU and software stack, not to the GPU
+ * or the dtype: issuing a kernel, calling an nn.Module and a forward pass's own
+ * overhead cost the same CPU time whether the kernels then run in bf16 or fp32.
+ */
+export const HOST_TIME_FIELDS = ['issuePerKernelS', 'issuePerModuleCallS', 'forwardOverheadS'] as const;
+
+/** Host rates fitted on other measurements of the same host (seconds; see {@link HOST_TIME_FIELDS}). */
+export type HostTimePrior = Partial<Pick<TimeModel, (typeof HOST_TIME_FIELDS)[number]>>;
+
 /** Options of {@link fitTimeModel}. */
 export interface FitTimeOptions {
   rates: RooflineRates;
+  /**
+   * Centres for the host rates from another fit on the same host (another
+   * dtype's measurements), pulled towards with HOST_PRIOR_WEIGHT. A data set
+   * whose models all have the same depth cannot tell a forward pass's fixed
+   * overhead from its cost per kernel; another dtype's models can.
+   */
+  hostPrior?: HostTimePrior;
   signal?: AbortSignal;
 }
 
 /** Strength of the prior: one observation's weight per parameter at a factor of e from its centre. */
 const PRIOR_WEIGHT = 0.05;
+
+/**
+ * Strength of a host prior: measured on the same CPU, it is evidence, not a
+ * guess, but the fit's own data may still move it (its residuals are a few
+ * percent in log time; a factor of e here costs as much as HOST_PRIOR_WEIGHT
+ * observations missed by a factor of e).
+ */
+const HOST_PRIOR_WEIGHT = 1;
 
 /**
  * Least squares on log time with a weak log-normal prior per parameter
@@ -218,9 +245,9 @@ function fitStage(obs: readonly TimeObservation[], free: ParamSpec[], base: Time
     return m;
   };
   const n = obs.length;
-  const priorScale = Math.sqrt(PRIOR_WEIGHT);
+  const priorScale = free.map((p) => Math.sqrt(p.weight ?? PRIOR_WEIGHT));
   const residual = (m: TimeModel, v: readonly number[], i: number): number =>
-    i < n ? scale[i]! * (Math.log(observedTime(m, obs[i]!)) - logT[i]!) : priorScale * (v[i - n]! - toLog(free[i - n]!, free[i - n]!.prior));
+    i < n ? scale[i]! * (Math.log(observedTime(m, obs[i]!)) - logT[i]!) : priorScale[i - n]! * (v[i - n]! - toLog(free[i - n]!, free[i - n]!.prior));
   const x = Array.from({ length: n + free.length }, (_, i) => i);
   const loss = (v: number[]): number => {
     const m = model(v);
@@ -280,7 +307,13 @@ function fitStage(obs: readonly TimeObservation[], free: ParamSpec[], base: Time
  */
 export function fitTimeModel(observations: readonly TimeObservation[], options: FitTimeOptions): TimeModel {
   const obs = observations.filter((o) => o.timeS > 0 && Number.isFinite(o.timeS) && o.weight > 0);
-  const all = specs(options.rates);
+  const host = options.hostPrior ?? {};
+  const all = specs(options.rates).map((p) => {
+    const centre = (host as Partial<Record<keyof TimeModel, number>>)[p.name];
+    return centre !== undefined && Number.isFinite(centre) && centre > 0
+      ? { ...p, prior: Math.min(p.upper, Math.max(p.lower, centre)), weight: HOST_PRIOR_WEIGHT }
+      : p;
+  });
   const prior = { ...(Object.fromEntries(all.map((p) => [p.name, p.prior])) as unknown as TimeModel), minSecondsPerFlop: options.rates.peakFlopsPerS ? 1 / options.rates.peakFlopsPerS : 0 };
   const roots = obs.filter((o) => o.isRoot);
   const stage = (name: ParamSpec['stage']): ParamSpec[] => all.filter((p) => p.stage === name);

@@ -8,9 +8,9 @@
 import { DataError, throwIfAborted } from '../errors.js';
 import type { Dtype, ModelTree } from '../tree/modelNode.js';
 import { PROFILE_FORMAT_VERSION, validateProfile, type NoiseFigures, type Profile } from '../profiles/profileFormat.js';
-import { crossValidate, modelNames } from './crossValidate.js';
+import { crossValidate, modelNames, useHostCompanions } from './crossValidate.js';
 import type { FeatureSet } from './features.js';
-import { fitPredictorModel, type FitPredictorOptions } from './predictorModel.js';
+import { fitHostTimePrior, fitPredictorModel, type FitPredictorOptions, type FitSetting } from './predictorModel.js';
 import { leafVocabulary } from './leafVocabulary.js';
 import { trainingRanges } from './extrapolation.js';
 import { calibrateUncertainty, mapeToSigma, DEFAULT_PER_LOG_DISTANCE, LEVELS, type UncertaintyModel } from './uncertainty.js';
@@ -37,6 +37,12 @@ export interface TrainProfileOptions {
   seed?: number;
   /** Run-to-run noise of the data, when known. */
   noise?: NoiseFigures;
+  /**
+   * Trees measured on the same host in other dtypes, for the host's CPU-side
+   * time rates (used when they hold more models; see `useHostCompanions`).
+   * Default: the trees of `trees` in other dtypes.
+   */
+  companionTrees?: readonly ModelTree[];
   /** Describes the training data (default: counts of models and trees). */
   trainingDescription?: string;
   /** Skip cross-validation (its figures become NaN); for quick experiments only. */
@@ -73,7 +79,8 @@ export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): 
   const leftOut = withEnergy.length - measured.length;
   const models = modelNames(measured);
   const fitOptions = { ...options.fit, featureSet, seed, signal: options.signal };
-  const setting = { hardware: options.hardware, fitIdlePower: options.fitIdlePower };
+  const companionTrees = options.companionTrees ?? withEnergy.filter((t) => t.dtype !== options.dtype);
+  const setting: FitSetting = { hardware: options.hardware, fitIdlePower: options.fitIdlePower };
   const cvShare = options.skipCrossValidation || models.length < 2 ? 0 : 0.85;
   let cv = {
     perModel: [] as { model: string; mlPct: number; modulePct: number; modelPct: number }[],
@@ -84,11 +91,13 @@ export function trainProfile(trees: ModelTree[], options: TrainProfileOptions): 
     cv = crossValidate(measured, {
       ...fitOptions,
       setting,
+      companionTrees,
       noise: options.noise,
       onProgress: (f, label) => options.onProgress?.(f * cvShare, `cross-validation: ${label}`),
     });
   }
   throwIfAborted(options.signal);
+  if (useHostCompanions(measured, companionTrees)) setting.hostTimePrior = fitHostTimePrior(companionTrees, options.hardware, featureSet, options.signal);
   const { model: predictor, hardware } = fitPredictorModel(
     measured,
     { ...fitOptions, onProgress: (f) => options.onProgress?.(cvShare + f * (1 - cvShare), 'fitting on all models') },

@@ -27,7 +27,12 @@ test('irene crossvalidate on the shipped H100 fp32 data prints the benchmark fig
   assert.equal(printed.dtype, 'fp32');
   assert.equal(printed.perModel.length, 4, 'the fp32 trees only: four models');
   // The benchmark's run (bench/accuracy.bench.ts): the same trees, hardware and seed.
-  const bench = crossValidate(loadH100Trees('fp32').trees, { featureSet: 'specs', seed: PROFILE_SEED, setting: { hardware: h100Hardware() } });
+  const bench = crossValidate(loadH100Trees('fp32').trees, {
+    featureSet: 'specs',
+    seed: PROFILE_SEED,
+    setting: { hardware: h100Hardware() },
+    companionTrees: loadH100Trees('bf16').trees,
+  });
   const stored = getBundledProfile('h100-fp32').crossValidation;
   for (const k of ['mlPct', 'modulePct', 'modelPct'] as const) {
     assert.ok(Math.abs(printed.overall[k]! - bench.overall[k]) < 1e-9, `${k}: CLI ${printed.overall[k]} vs benchmark ${bench.overall[k]}`);

@@ -91,6 +91,8 @@ export interface UnitContext {
 }
 
 /** Forms units over the whole graph, in execution order. */
+// long-function: three passes over the graph (anchors, fused activations and norms, the rest) that share the
+// claimed-node array and the small closures over the graph defined at the top; each pass is a commented block.
 export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
   const { graph, tensors, initializers } = ctx;
   const nodes = graph.nodes;

@@ -303,6 +303,8 @@ function t(shape: number[] | undefined, elemType: number, values?: number[]): Te
 }
 
 /** Output infos of one node (undefined entries: unknown). */
+// long-function: one switch case per ONNX operator, each a few lines reading the same locals (x, xs, et);
+// a function per operator would repeat that preamble and the fall-through to unknownOps in every one.
 function inferNode(
   node: OnnxNode,
   ins: (TensorInfo | undefined)[],

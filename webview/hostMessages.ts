@@ -70,6 +70,10 @@ function handle(m: HostToWebviewMessage): void {
       return;
     }
     case 'failed': {
+      // The Generation tab settles its own request and shows why (a model that does not generate, say).
+      if (m.generation) {
+        for (const tab of panelTabs()) if (tab.onMessage?.(m)) return;
+      }
       const kind = m.side ? `predict:${m.side}` : m.axis ? `sweep:${m.axis}` : undefined;
       if (kind && !settle(kind, m.requestId)) return;
       setStatus(m.message);

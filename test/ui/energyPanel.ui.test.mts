@@ -245,7 +245,7 @@ for (const theme of THEMES) {
       await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible' });
       await page.keyboard.type('IrEne: Open Energy Panel');
       await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'IrEne: Open Energy Panel' }).first().click();
-      await page.locator('.tabs-container .tab', { hasText: /Energy: .*qwen3/i }).waitFor({ state: 'visible' });
+      await page.locator('.tabs-container .tab', { hasText: /Energy: 3c6e5bd3/ }).waitFor({ state: 'visible' });
       const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await panel.getByTestId('tab-generation').click();
       const prefill = panel.locator('[data-testid="phase-split"] rect.prefill');

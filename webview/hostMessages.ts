@@ -37,6 +37,7 @@ function handle(m: HostToWebviewMessage): void {
       const params = state.params ?? m.defaults;
       if (!names.has(params.profile)) params.profile = m.defaults.profile;
       state.params = params;
+      if (!state.generation && m.generationDefaults) state.generation = m.generationDefaults;
       // The host is the authority on targets; the state's copy only serves the serializer.
       state.targets = { ...m.targets };
       if (m.targets.a?.scope) state.focusScope = m.targets.a.scope;

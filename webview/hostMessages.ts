@@ -39,6 +39,7 @@ function handle(m: HostToWebviewMessage): void {
       const params = state.params ?? m.defaults;
       if (!names.has(params.profile)) params.profile = m.defaults.profile;
       state.params = params;
+      if (!state.generation && m.generationDefaults) state.generation = m.generationDefaults;
       // The host is the authority on targets; the state's copy only serves the serializer.
       state.targets = { ...m.targets };
       if (m.targets.a?.scope) state.focusScope = m.targets.a.scope;
@@ -72,6 +73,10 @@ function handle(m: HostToWebviewMessage): void {
       return;
     }
     case 'failed': {
+      // The Generation tab settles its own request and shows why (a model that does not generate, say).
+      if (m.generation) {
+        for (const tab of panelTabs()) if (tab.onMessage?.(m)) return;
+      }
       const kind = m.side ? `predict:${m.side}` : m.axis ? `sweep:${m.axis}` : undefined;
       if (kind && !settle(kind, m.requestId)) return;
       setStatus(m.message);

@@ -58,11 +58,11 @@ export function buildProgram(): Command {
   addPredictionOptions(predict)
     .addOption(new Option('--target-len <n>', 'target tokens per sequence for encoder-decoders (T5, BART ...)').argParser(parsePositiveInt).default(undefined, 'the sequence length'))
     .addOption(new Option('--idle-power <watts>', "idle power of your host (default: the profile's measured figure)").argParser(parsePositiveNumber))
-    .option('--expand-repeats', 'table: a row for every one of identical siblings (default: layer.0-11 (BertLayer) ×12, the first expanded)', false)
     .addOption(new Option('--phase <phase>', 'forward (AutoModel, no cache) | prefill (fills the KV cache, + LM head) | decode (one step against the cache)').argParser(choice(['forward', 'prefill', 'decode'] as const)).default('forward'))
     .addOption(new Option('--context <n>', 'decode: positions the step attends over (the KV cache, the new token included)').argParser(parsePositiveInt))
     .addOption(new Option('--attn <impl>', "eager | sdpa (default: eager for forward; the config's _attn_implementation, else sdpa, for prefill/decode)").argParser(choice(['eager', 'sdpa'] as const)))
     .option('--graphs', 'graph-captured execution (CUDA graphs): no CPU issue cost per kernel', false)
+    .option('--expand-repeats', 'table: a row for every one of identical siblings (default: layer.0-11 (BertLayer) ×12, the first expanded)', false)
     .action((file: string, o) => emit(runPredict(file, o)));
 
   program

@@ -151,6 +151,8 @@ export interface InitMessage {
   profiles: PanelProfileOption[];
   /** Inputs to start with (the user's settings) when the state has none. */
   defaults: PanelParams;
+  /** The Generation tab's request lengths to start with (irene.promptLength / irene.outputLength). */
+  generationDefaults?: { promptLen: number; outputLen: number };
   targets: Partial<Record<PanelSide, PanelTargetInfo>>;
 }
 /** A side now shows another model (picked, or the panel was opened for another file). */

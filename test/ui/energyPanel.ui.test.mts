@@ -234,5 +234,36 @@ for (const theme of THEMES) {
       assertSameJ(Number(await point.first().getAttribute('data-energy-j')), expectedLonger.energyJ, `seq-length sweep at ${longer.seqLen}`);
       await panel.getByTestId('sweep-batchSize').waitFor({ state: 'attached' });
     }));
+
+    test('the Generation tab of a causal LM agrees with irene generate --format json', () => withFailureShot(() => page, `energy-panel-generation-${theme.name}`, async () => {
+      const configFile = join(workspace, 'hf-cache', 'hub', 'models--irene-tests--tiny-qwen3', 'snapshots', '3c6e5bd3c2c1e2f0a9d8b7c6d5e4f3a2b1c0d9e8', 'config.json');
+      // Open the cached tiny Qwen3 from the Energy Tree, then the panel for it.
+      const tree = await focusEnergyTree(page);
+      await tree.locator('.monaco-list-row[aria-level="1"]', { hasText: 'irene-tests/tiny-qwen3' }).first().locator('.label-name').click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'config.json' }).waitFor({ state: 'visible' });
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible' });
+      await page.keyboard.type('IrEne: Open Energy Panel');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'IrEne: Open Energy Panel' }).first().click();
+      await page.locator('.tabs-container .tab', { hasText: /Energy: 3c6e5bd3/ }).waitFor({ state: 'visible' });
+      const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await panel.getByTestId('tab-generation').click();
+      const prefill = panel.locator('[data-testid="phase-split"] rect.prefill');
+      await prefill.waitFor({ state: 'attached', timeout: STEP_MS });
+      const batchSize = Number(await panel.getByTestId('batch-size').locator('input').inputValue());
+      const dtype = await panel.getByTestId('dtype').evaluate((e: { value: string }) => e.value);
+      const profile = await panel.getByTestId('profile').evaluate((e: { value: string }) => e.value);
+      const res = spawnSync(process.execPath, [cli, 'generate', configFile, '--format', 'json', '--batch-size', String(batchSize), '--dtype', dtype, '--profile', profile, '--prompt-len', '512', '--output-len', '256'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 2 ** 20 });
+      assert.equal(res.status, 0, `irene generate failed: ${res.stderr}`);
+      const g = JSON.parse(res.stdout) as { prefillJ: number; decodeJ: number; energyPerRequestJ: number; maxBatch?: number };
+      assertSameJ(Number(await prefill.getAttribute('data-energy-j')), g.prefillJ, 'prefill');
+      assertSameJ(Number(await panel.locator('[data-testid="phase-split"] rect.decode').getAttribute('data-energy-j')), g.decodeJ, 'decode');
+      const cell = panel.locator('[data-testid="gen-grid"] td[data-energy-j]');
+      await cell.first().waitFor({ state: 'attached' });
+      const cells = await cell.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-energy-j'))));
+      assert.ok(cells.some((j) => Math.abs(j - g.energyPerRequestJ) <= 1e-9 * g.energyPerRequestJ), `the grid has no cell of ${g.energyPerRequestJ} J per request: ${cells.join(', ')}`);
+      await panel.getByTestId('per-token-by-context').waitFor({ state: 'attached' });
+      await panel.getByTestId('per-token-by-batch').waitFor({ state: 'attached' });
+    }));
   });
 }

@@ -5,10 +5,12 @@
 import type { PanelTab } from '../panelTab.js';
 import { breakdownTab } from './breakdownTab.js';
 import { compareTab } from './compareTab.js';
+import { generationTab } from './generationTab.js';
 import { whatIfTab } from './whatIfTab.js';
 
 export const TABS: readonly PanelTab[] = [
   breakdownTab,
   whatIfTab,
   compareTab,
+  generationTab,
 ];

@@ -28,8 +28,6 @@ export interface PredictCommandOptions {
   depth: number;
   /** Idle power of the user's host (W), replacing the profile's. */
   idlePower?: number;
-  /** Table: a row for every one of identical siblings instead of `layer.0-11 (BertLayer) ×12`. */
-  expandRepeats?: boolean;
   /** The pass to predict (default forward). */
   phase?: Phase;
   /** Decode: positions the step attends over (tokens). */
@@ -38,6 +36,8 @@ export interface PredictCommandOptions {
   attn?: AttentionImplementation;
   /** Graph-captured execution. */
   graphs?: boolean;
+  /** Table: a row for every one of identical siblings instead of `layer.0-11 (BertLayer) ×12`. */
+  expandRepeats?: boolean;
 }
 
 const REGIME_WORDS = { launch: 'launch-bound (the CPU issuing kernels sets the pace)', memory: 'memory-bound', compute: 'compute-bound' } as const;

@@ -70,6 +70,10 @@ export function createPanelDeps(s: PanelServices): PanelDeps {
         abort.dispose();
       }
     },
+    generationDefaults() {
+      const c = s.settings.current;
+      return { promptLen: c.promptLength, outputLen: c.outputLength };
+    },
     async generationSweeps(req, token) {
       const source = await modelSource({ ...req, seqLen: req.promptLen });
       const abort = toAbortSignal(token);

@@ -206,7 +206,8 @@ export class EnergyPanel {
     }
     const profile = d.profile && profiles.some((p) => p.name === d.profile) ? d.profile : (profiles[0]?.name ?? d.profile ?? '');
     const defaults: PanelParams = { batchSize: d.batchSize ?? 1, seqLen: d.seqLen ?? 128, dtype: d.dtype ?? 'fp32', profile };
-    this.post({ type: 'init', profiles, defaults, targets: { ...this.targets } });
+    const generationDefaults = this.deps.generationDefaults?.();
+    this.post({ type: 'init', profiles, defaults, ...(generationDefaults ? { generationDefaults } : {}), targets: { ...this.targets } });
   }
 
   /** A cancellation source for a channel; the previous request on that channel is cancelled (newest wins). */

@@ -63,6 +63,8 @@ export interface PanelDeps {
   log: PanelLog;
   /** Reveals the definition of the node with this scope in the model file. */
   openFile?(path: string, scope: string): unknown;
+  /** The Generation tab's request lengths to start with (the user's settings); default 512 → 256. */
+  generationDefaults?(): { promptLen: number; outputLen: number };
   /** The inputs to start with (the user's settings); default batch 1, 128 tokens, fp32, the first profile. */
   defaults?(): Partial<PanelParams> | Promise<Partial<PanelParams>>;
 }

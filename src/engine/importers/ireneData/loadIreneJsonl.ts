@@ -1,7 +1,9 @@
 /**
  * Reads trees in the IrEne JSONL tree format (the H100 measurements): one
  * JSON object per line with `model_name, dtype, batch_size, seq_len` and a
- * nested `frontend_tree`.
+ * nested `frontend_tree`. A generation measurement adds `phase` (`prefill` |
+ * `decode`; absent: a forward pass), `context` (decode: the positions the step
+ * attends over) and `attn_implementation` (`eager`, `sdpa`, flash ...).
  */
 import { gunzipSync } from 'node:zlib';
 import { DataError, throwIfAborted } from '../../errors.js';
@@ -110,6 +112,7 @@ export function loadIreneJsonl(
       root,
       warnings: [],
     };
+    readGenerationFields(obj, tree, where);
     if (root.measured) tree.measuredModelEnergyJ = root.measured.energyJ * root.calls;
     redistributeSharedModules(tree);
     trees.push(tree);
@@ -241,6 +244,18 @@ function str(o: Json, f: string, where: string): string {
   const v = o[f];
   if (typeof v !== 'string' || v === '') throw new DataError(`${where}, field "${f}": missing or not a string`);
   return v;
+}
+
+/** `phase`, `context` and `attn_implementation` of a generation measurement, onto the tree. */
+function readGenerationFields(o: Json, tree: ModelTree, where: string): void {
+  const phase = o['phase'];
+  // A forward pass (the field absent, as in every file before generation) keeps its tree as it was.
+  if (phase === undefined || phase === null || phase === 'forward') return;
+  if (phase !== 'prefill' && phase !== 'decode') throw new DataError(`${where}, field "phase": "${String(phase)}" is not forward, prefill or decode`);
+  tree.phase = phase;
+  if (phase === 'decode') tree.context = positiveInt(o, 'context', where);
+  const attn = o['attn_implementation'];
+  if (typeof attn === 'string') tree.attention = attn === 'eager' ? 'eager' : 'sdpa';
 }
 
 function positiveInt(o: Json, f: string, where: string): number {

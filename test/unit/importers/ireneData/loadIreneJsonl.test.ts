@@ -139,3 +139,25 @@ test('a module shared by several parents and traced once is copied into each of 
   }
   assert.match(t!.warnings[0]!, /shared by 3 MLP modules/);
 });
+
+test('a generation measurement keeps its phase, context and attention; a forward line stays as it was', () => {
+  const base = {
+    model_name: 'tiny-llama',
+    dtype: 'bfloat16',
+    batch_size: 4,
+    seq_len: 1,
+    attn_implementation: 'sdpa',
+    frontend_tree: { scope: 'root', type: 'model', instance_type: 'LlamaForCausalLM', flops: 10, mem_bytes: 10, calls: 1, ground_truth_energy: 1, child_nodes_obj: [] },
+  };
+  const read = (o: object) => loadIreneJsonl(new TextEncoder().encode(JSON.stringify(o)))[0]!;
+  const decode = read({ ...base, phase: 'decode', context: 2048 });
+  assert.equal(decode.phase, 'decode');
+  assert.equal(decode.context, 2048);
+  assert.equal(decode.attention, 'sdpa');
+  assert.equal(read({ ...base, phase: 'prefill', attn_implementation: 'eager' }).attention, 'eager');
+  const forward = read(base);
+  assert.equal(forward.phase, undefined);
+  assert.equal(forward.attention, undefined);
+  assert.throws(() => read({ ...base, phase: 'decode' }), (e: unknown) => e instanceof DataError && /context/.test(e.message));
+  assert.throws(() => read({ ...base, phase: 'sampling' }), (e: unknown) => e instanceof DataError && /phase/.test(e.message));
+});

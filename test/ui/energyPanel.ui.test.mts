@@ -106,6 +106,18 @@ interface Row {
   energyJ: number;
   cells: string[];
 }
+/**
+ * Runs "IrEne: Open Energy Panel" from the open command palette. The filter is set on the input
+ * itself (keystrokes can land before the palette has focus on a loaded machine), and the row is
+ * clicked once the filtered list shows it.
+ */
+async function openPanelFromPalette(page: Page): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-box input').fill('>IrEne: Open Energy Panel');
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'IrEne: Open Energy Panel' }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
 async function rowsOf(panel: FrameLocator, gridTestId: string): Promise<Row[]> {
   return panel.locator(`[data-testid="${gridTestId}"] [data-testid="bottleneck-row"]`).evaluateAll((els: ElementLike[]) =>
     els.map((e) => ({ scope: e.getAttribute('data-scope') ?? '', energyJ: Number(e.getAttribute('data-energy-j')), cells: Array.from(e.children, (c) => (c.textContent ?? '').trim()) })));
@@ -171,8 +183,7 @@ for (const theme of THEMES) {
       await page.keyboard.press('F1');
       const paletteInput = page.locator('.quick-input-widget .quick-input-box input');
       await paletteInput.waitFor({ state: 'visible' });
-      await page.keyboard.type('IrEne: Open Energy Panel');
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'IrEne: Open Energy Panel' }).first().click();
+      await openPanelFromPalette(page);
       await page.locator('.tabs-container .tab', { hasText: /Energy: bert-base-uncased/ }).waitFor({ state: 'visible' });
 
       // Room for the panel: it alone in the editor area, no side bar.
@@ -243,8 +254,7 @@ for (const theme of THEMES) {
       await page.locator('.tabs-container .tab.active', { hasText: 'config.json' }).waitFor({ state: 'visible' });
       await page.keyboard.press('F1');
       await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible' });
-      await page.keyboard.type('IrEne: Open Energy Panel');
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'IrEne: Open Energy Panel' }).first().click();
+      await openPanelFromPalette(page);
       await page.locator('.tabs-container .tab', { hasText: /Energy: 3c6e5bd3/ }).waitFor({ state: 'visible' });
       const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await panel.getByTestId('tab-generation').click();

@@ -4,42 +4,39 @@
  * they agree.
  */
 import { toPredictionReport, type PredictionReport } from '../report/predictionReport.js';
-import type { AttentionImplementation, Dtype } from '../tree/modelNode.js';
-import type { DecodeStepTimes, GenerationModuleEnergy, GenerationPrediction } from './predictGeneration.js';
+import type { GenerationModuleEnergy, GenerationPrediction } from './predictGeneration.js';
 import type { GenerationMemory } from './generationMemory.js';
 
+/** The figures the report carries as the prediction states them (see GenerationPrediction for their units). */
+type SharedFigures = Pick<
+  GenerationPrediction,
+  | 'hardware'
+  | 'dtype'
+  | 'batchSize'
+  | 'promptLen'
+  | 'outputLen'
+  | 'attention'
+  | 'graphs'
+  | 'gpus'
+  | 'energyJ'
+  | 'energyPerRequestJ'
+  | 'energyPerOutputTokenJ'
+  | 'decodePerTokenJ'
+  | 'tokensPerJ'
+  | 'prefillJ'
+  | 'decodeJ'
+  | 'uncertaintyJ'
+  | 'timeS'
+  | 'prefillTimeS'
+  | 'decodeStepTimeS'
+  | 'communicationJ'
+  | 'communicationTimeS'
+>;
+
 /** The whole report; energies in joules, times in seconds, memory in bytes (per GPU). */
-export interface GenerationReport {
+export interface GenerationReport extends SharedFigures {
   model: string;
   profile: string;
-  hardware: string;
-  dtype: Dtype;
-  batchSize: number;
-  promptLen: number;
-  outputLen: number;
-  attention: AttentionImplementation;
-  graphs: boolean;
-  gpus: number;
-  /** The whole batch of requests: prefill + every decode step, all GPUs (joules). */
-  energyJ: number;
-  /** One sequence: its prompt and its output (joules). */
-  energyPerRequestJ: number;
-  /** energyJ / (batch x output tokens) (joules per token). */
-  energyPerOutputTokenJ: number;
-  /** Decode only, per output token (joules per token). */
-  decodePerTokenJ: number;
-  /** Output tokens per joule. */
-  tokensPerJ: number;
-  prefillJ: number;
-  decodeJ: number;
-  /** One-sigma uncertainty of energyJ (joules). */
-  uncertaintyJ: number;
-  /** The batch's predicted time: prefill + every decode step (seconds). */
-  timeS: number;
-  prefillTimeS: number;
-  decodeStepTimeS: DecodeStepTimes;
-  communicationJ: number;
-  communicationTimeS: number;
   /** Whether weights + KV cache + activations fit in one GPU's memory. */
   fits: boolean;
   /** Largest batch that fits (count); absent when the device memory is unknown. */

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writePerformanceSection } from './performanceDoc.js';
+import { timeProcess, writePerformanceSection } from './performanceDoc.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -39,18 +39,7 @@ const cases = [
 const rows: string[] = [];
 const medians: number[] = [];
 for (const c of cases as { label: string; args: string[] | null; target?: number }[]) {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS + 2; i++) {
-    const t0 = performance.now();
-    const r = c.args ? spawnSync(process.execPath, [CLI, ...c.args], { cwd: ROOT, encoding: 'utf8' }) : spawnSync(process.execPath, ['--version']);
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${c.label}: exit ${r.status}: ${r.stderr}`);
-    if (i >= 2) times.push(ms); // two warm-up runs fill the file cache
-  }
-  times.sort((a, b) => a - b);
-  const med = times[Math.floor(times.length / 2)]!;
-  const p90 = times[Math.min(times.length - 1, Math.floor(times.length * 0.9))]!;
-  console.log(`${c.label}: median ${med.toFixed(0)} ms, p90 ${p90.toFixed(0)} ms`);
+  const { medianMs: med, p90Ms: p90 } = timeProcess(CLI, c.args, RUNS, ROOT, c.label);
   medians.push(med);
   const limit = c.target ?? 1000;
   const ratio = medians.length > 1 && c.args ? ` (${(med / medians[0]!).toFixed(1)}x the config case)` : '';

@@ -6,11 +6,10 @@
  * Target: under 300 ms, whole process. Writes its section of
  * docs/performance.md. Needs `npm run build` first.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { writePerformanceSection } from './performanceDoc.js';
+import { timeProcess, writePerformanceSection } from './performanceDoc.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -32,18 +31,7 @@ const cases = [
 
 const rows: string[] = [];
 for (const c of cases) {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS + 2; i++) {
-    const t0 = performance.now();
-    const r = c.args ? spawnSync(process.execPath, [CLI, ...c.args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }) : spawnSync(process.execPath, ['--version']);
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${c.label}: exit ${r.status}: ${r.stderr}`);
-    if (i >= 2) times.push(ms); // two warm-up runs fill the file cache
-  }
-  times.sort((a, b) => a - b);
-  const med = times[Math.floor(times.length / 2)]!;
-  const p90 = times[Math.min(times.length - 1, Math.floor(times.length * 0.9))]!;
-  console.log(`${c.label}: median ${med.toFixed(0)} ms, p90 ${p90.toFixed(0)} ms`);
+  const { medianMs: med, p90Ms: p90 } = timeProcess(CLI, c.args, RUNS, ROOT, c.label);
   const verdict = c.args?.[0] === 'generate' ? (med < TARGET_MS ? 'met' : 'NOT met') : '';
   rows.push(`| ${c.label} | ${med.toFixed(0)} | ${p90.toFixed(0)} | ${verdict} |`);
 }

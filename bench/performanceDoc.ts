@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const DOC = join(__dirname, '..', 'docs', 'performance.md');
 
@@ -23,4 +24,25 @@ export function writeDocSection(docPath: string, name: string, markdown: string)
   const i = doc.indexOf(begin);
   const j = doc.indexOf(end);
   writeFileSync(docPath, i >= 0 && j > i ? doc.slice(0, i) + body + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${body}\n`);
+}
+
+/**
+ * Wall time of a fresh process per run (`node <cli> ...args`, or `node --version` without args):
+ * two warm-up runs fill the file cache, then `runs` timed ones. Throws on a non-zero exit.
+ * @returns the median and p90 (milliseconds)
+ */
+export function timeProcess(cli: string, args: readonly string[] | null | undefined, runs: number, cwd: string, label: string): { medianMs: number; p90Ms: number } {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const t0 = performance.now();
+    const r = args ? spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }) : spawnSync(process.execPath, ['--version']);
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${label}: exit ${r.status}: ${r.stderr}`);
+    if (i >= 2) times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  const medianMs = times[Math.floor(times.length / 2)]!;
+  const p90Ms = times[Math.min(times.length - 1, Math.floor(times.length * 0.9))]!;
+  console.log(`${label}: median ${medianMs.toFixed(0)} ms, p90 ${p90Ms.toFixed(0)} ms`);
+  return { medianMs, p90Ms };
 }

@@ -43,7 +43,18 @@ export interface HardwareSpec {
 const TB = 1e12;
 const GB = 1e9;
 
-function datasheet(note: string, fields: string[]): Record<string, FigureSource> {
+/** The figures a GPU datasheet gives, as field paths of HardwareSpec. */
+const DATASHEET_FIELDS: readonly string[] = [
+  'peakFlopsPerS.bf16',
+  'peakFlopsPerS.fp16',
+  'peakFlopsPerS.fp32',
+  'memoryBandwidthBytesPerS',
+  'memoryCapacityBytes',
+  'powerLimitW',
+  'interconnectBandwidthBytesPerS',
+];
+
+function datasheet(note: string, fields: readonly string[]): Record<string, FigureSource> {
   return Object.fromEntries(fields.map((f) => [f, { origin: 'datasheet' as const, note }]));
 }
 
@@ -64,15 +75,7 @@ export const KNOWN_ACCELERATORS: readonly { match: RegExp; spec: Omit<HardwareSp
       memoryCapacityBytes: 80 * GB,
       powerLimitW: 700,
       interconnectBandwidthBytesPerS: 450 * GB,
-      sources: datasheet('NVIDIA H100 Tensor Core GPU datasheet, SXM column (dense figures: BF16/FP16 989 TFLOP/s without sparsity, FP32 67 TFLOP/s; 3.35 TB/s HBM3; 80 GB; up to 700 W; NVLink 900 GB/s bidirectional)', [
-        'peakFlopsPerS.bf16',
-        'peakFlopsPerS.fp16',
-        'peakFlopsPerS.fp32',
-        'memoryBandwidthBytesPerS',
-        'memoryCapacityBytes',
-        'powerLimitW',
-        'interconnectBandwidthBytesPerS',
-      ]),
+      sources: datasheet('NVIDIA H100 Tensor Core GPU datasheet, SXM column (dense figures: BF16/FP16 989 TFLOP/s without sparsity, FP32 67 TFLOP/s; 3.35 TB/s HBM3; 80 GB; up to 700 W; NVLink 900 GB/s bidirectional)', DATASHEET_FIELDS),
     },
   },
   {
@@ -84,15 +87,7 @@ export const KNOWN_ACCELERATORS: readonly { match: RegExp; spec: Omit<HardwareSp
       memoryCapacityBytes: 141 * GB,
       powerLimitW: 700,
       interconnectBandwidthBytesPerS: 450 * GB,
-      sources: datasheet('NVIDIA H200 Tensor Core GPU datasheet, SXM column (BF16/FP16 989 TFLOP/s dense, FP32 67 TFLOP/s; 4.8 TB/s HBM3e; 141 GB; up to 700 W; NVLink 900 GB/s bidirectional)', [
-        'peakFlopsPerS.bf16',
-        'peakFlopsPerS.fp16',
-        'peakFlopsPerS.fp32',
-        'memoryBandwidthBytesPerS',
-        'memoryCapacityBytes',
-        'powerLimitW',
-        'interconnectBandwidthBytesPerS',
-      ]),
+      sources: datasheet('NVIDIA H200 Tensor Core GPU datasheet, SXM column (BF16/FP16 989 TFLOP/s dense, FP32 67 TFLOP/s; 4.8 TB/s HBM3e; 141 GB; up to 700 W; NVLink 900 GB/s bidirectional)', DATASHEET_FIELDS),
     },
   },
   {
@@ -104,15 +99,7 @@ export const KNOWN_ACCELERATORS: readonly { match: RegExp; spec: Omit<HardwareSp
       memoryCapacityBytes: 80 * GB,
       powerLimitW: 400,
       interconnectBandwidthBytesPerS: 300 * GB,
-      sources: datasheet('NVIDIA A100 Tensor Core GPU datasheet, 80GB SXM column (BF16/FP16 312 TFLOP/s dense, FP32 19.5 TFLOP/s; 2,039 GB/s HBM2e; 400 W; NVLink 600 GB/s bidirectional)', [
-        'peakFlopsPerS.bf16',
-        'peakFlopsPerS.fp16',
-        'peakFlopsPerS.fp32',
-        'memoryBandwidthBytesPerS',
-        'memoryCapacityBytes',
-        'powerLimitW',
-        'interconnectBandwidthBytesPerS',
-      ]),
+      sources: datasheet('NVIDIA A100 Tensor Core GPU datasheet, 80GB SXM column (BF16/FP16 312 TFLOP/s dense, FP32 19.5 TFLOP/s; 2,039 GB/s HBM2e; 400 W; NVLink 600 GB/s bidirectional)', DATASHEET_FIELDS),
     },
   },
   {
@@ -123,14 +110,7 @@ export const KNOWN_ACCELERATORS: readonly { match: RegExp; spec: Omit<HardwareSp
       memoryBandwidthBytesPerS: 300 * GB,
       memoryCapacityBytes: 24 * GB,
       powerLimitW: 72,
-      sources: datasheet('NVIDIA L4 Tensor Core GPU datasheet (BF16/FP16 121 TFLOP/s dense, FP32 30.3 TFLOP/s; 300 GB/s GDDR6; 24 GB; 72 W)', [
-        'peakFlopsPerS.bf16',
-        'peakFlopsPerS.fp16',
-        'peakFlopsPerS.fp32',
-        'memoryBandwidthBytesPerS',
-        'memoryCapacityBytes',
-        'powerLimitW',
-      ]),
+      sources: datasheet('NVIDIA L4 Tensor Core GPU datasheet (BF16/FP16 121 TFLOP/s dense, FP32 30.3 TFLOP/s; 300 GB/s GDDR6; 24 GB; 72 W)', DATASHEET_FIELDS.filter((f) => f !== 'interconnectBandwidthBytesPerS')),
       gaps: ['no NVLink: tensor parallelism goes over PCIe, whose bandwidth depends on the host'],
     },
   },

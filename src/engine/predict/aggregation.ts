@@ -64,6 +64,13 @@ export interface FlatForest {
   perWatt: Float64Array;
   /** Static (idle) power the modules' static energy is computed with (W). */
   staticPowerW: number;
+  /**
+   * Time the host spends issuing each non-leaf node's kernels (seconds per
+   * call; 0 for leaves, whose regressions carry their own per-launch terms).
+   */
+  issueS: Float64Array;
+  /** Power the host draws above idle while it issues kernels (W, >= 0); see `PredictorModel.issuePowerW`. */
+  issuePowerW: number;
   /** Largest energy each node may have (joules per call): power limit x its predicted time. */
   cap: Float64Array;
   /** Standardised aggregation features, row-major n x d (roots' rows unused). */
@@ -125,7 +132,7 @@ export interface ForwardResult {
 
 /** A node's energy per call from its static and dynamic parts (joules), capped at the power limit x its time. */
 export function nodeEnergy(forest: FlatForest, i: number, dynamicJ: number): number {
-  return Math.min(forest.offset[i]! + forest.staticPowerW * forest.perWatt[i]! + Math.max(0, dynamicJ), forest.cap[i]!);
+  return Math.min(forest.offset[i]! + forest.staticPowerW * forest.perWatt[i]! + forest.issuePowerW * forest.issueS[i]! + Math.max(0, dynamicJ), forest.cap[i]!);
 }
 
 /** Predicts the dynamic energy of every node of the forest (joules per call). */
@@ -156,6 +163,8 @@ export interface LossGradient {
   gradB: number;
   /** Derivative of the loss by the static power (per W). */
   gradStaticPower: number;
+  /** Derivative of the loss by the issue power (per W). */
+  gradIssuePower: number;
 }
 
 /**
@@ -171,11 +180,12 @@ export function lossAndGradient(forest: FlatForest, w: readonly number[], b: num
   const adj = new Float64Array(n);
   let loss = 0;
   let gradStaticPower = 0;
+  let gradIssuePower = 0;
   for (let i = 0; i < n; i++) {
     const lw = lossWeight[i]!;
     if (lw === 0) continue;
     const y = target[i]!;
-    const raw = forest.offset[i]! + forest.staticPowerW * forest.perWatt[i]! + pred[i]!;
+    const raw = forest.offset[i]! + forest.staticPowerW * forest.perWatt[i]! + forest.issuePowerW * forest.issueS[i]! + pred[i]!;
     const capped = raw >= forest.cap[i]!;
     const r = ((capped ? forest.cap[i]! : raw) - y) / y;
     loss += lw * r * r;
@@ -183,6 +193,7 @@ export function lossAndGradient(forest: FlatForest, w: readonly number[], b: num
     adj[i] = capped ? 0 : (lw * 2 * r) / y;
     // A module's static energy reaches only its own loss: parents add their children's dynamic energy.
     gradStaticPower += adj[i]! * forest.perWatt[i]!;
+    gradIssuePower += adj[i]! * forest.issueS[i]!;
   }
   const gradW = new Array<number>(d).fill(0);
   let gradB = 0;
@@ -203,7 +214,7 @@ export function lossAndGradient(forest: FlatForest, w: readonly number[], b: num
     loss += l2 * w[j]! * w[j]!;
     gradW[j] += 2 * l2 * w[j]!;
   }
-  return { loss, gradW, gradB, gradStaticPower };
+  return { loss, gradW, gradB, gradStaticPower, gradIssuePower };
 }
 
 /** Options of {@link trainWeights}. */
@@ -224,6 +235,8 @@ export interface TrainWeightsOptions {
    * from the forest's (for data whose idle draw is unknown, as a wall meter's).
    */
   staticPowerRange?: [number, number];
+  /** Train the issue power with the weights, within [0, max] W, starting from the forest's. */
+  issuePowerMax?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
 }
@@ -233,7 +246,7 @@ export interface TrainWeightsOptions {
  * and keeps the start with the lowest training loss: the choice never looks
  * at data outside `forest`.
  */
-export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): { w: number[]; b: number; loss: number; staticPowerW: number } {
+export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): { w: number[]; b: number; loss: number; staticPowerW: number; issuePowerW: number } {
   const epochs = options.epochs ?? 300;
   const lr = options.learningRate ?? 0.03;
   const restarts = options.restarts ?? 1;
@@ -241,12 +254,18 @@ export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): 
   const d = forest.d;
   const p0 = forest.staticPowerW;
   const range = options.staticPowerRange;
-  let best = { w: new Array<number>(d).fill(0), b: 0, loss: Infinity, staticPowerW: p0 };
+  const i0 = forest.issuePowerW;
+  // The issue power moves in steps of a tenth of its bound: it may start at 0.
+  const issueScale = (options.issuePowerMax ?? 0) / 10;
+  let best = { w: new Array<number>(d).fill(0), b: 0, loss: Infinity, staticPowerW: p0, issuePowerW: i0 };
   for (let r = 0; r < restarts; r++) {
     const mono = options.monotoneColumns ?? 0;
     const w = Array.from({ length: d }, (_, j) => (j < mono ? Math.abs(0.1 * gaussian(rand)) : 0.1 * gaussian(rand)));
     let b = 0;
     forest.staticPowerW = p0;
+    forest.issuePowerW = i0;
+    let mi = 0;
+    let vi = 0;
     const mw = new Array<number>(d).fill(0);
     const vw = new Array<number>(d).fill(0);
     let mb = 0;
@@ -280,12 +299,20 @@ export function trainWeights(forest: FlatForest, options: TrainWeightsOptions): 
         const u = forest.staticPowerW / p0 - (lr * (mp / c1)) / (Math.sqrt(vp / c2) + 1e-8);
         forest.staticPowerW = Math.min(range[1], Math.max(range[0], u * p0));
       }
+      if (issueScale > 0) {
+        const gu = g.gradIssuePower * issueScale;
+        mi = b1 * mi + (1 - b1) * gu;
+        vi = b2 * vi + (1 - b2) * gu ** 2;
+        const u = forest.issuePowerW / issueScale - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + 1e-8);
+        forest.issuePowerW = Math.min(options.issuePowerMax!, Math.max(0, u * issueScale));
+      }
       options.onProgress?.((r + t / epochs) / restarts);
     }
     const final = lossAndGradient(forest, w, b, options.tau, options.l2 ?? 0).loss;
     loss = Math.min(loss, final);
-    if (final < best.loss) best = { w: [...w], b, loss: final, staticPowerW: forest.staticPowerW };
+    if (final < best.loss) best = { w: [...w], b, loss: final, staticPowerW: forest.staticPowerW, issuePowerW: forest.issuePowerW };
   }
   forest.staticPowerW = best.staticPowerW;
+  forest.issuePowerW = best.issuePowerW;
   return best;
 }

@@ -105,10 +105,12 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   const idle = hardware.idlePowerW;
   const active = model.activePowerW;
   const rootTime = times.forwardS[rootIdx]!;
-  const rootEnergy = Math.min((idle + active) * rootTime + Math.max(0, dyn[rootIdx]!), hardware.powerLimitW * rootTime);
-  // The work's part of the dynamic energy (the active power's part goes with time, below).
-  const rootDynamic = Math.max(0, rootEnergy - (idle + active) * rootTime);
-  const activeShare = Math.max(0, Math.min(active * rootTime, rootEnergy - idle * rootTime));
+  // The host's issuing draws power above idle over the issue time, hidden under the GPU's or not.
+  const issueJ = (model.issuePowerW ?? 0) * times.forwardIssueS[rootIdx]!;
+  const rootEnergy = Math.min((idle + active) * rootTime + issueJ + Math.max(0, dyn[rootIdx]!), hardware.powerLimitW * rootTime);
+  // The work's part of the dynamic energy (the active power's and the issuing's parts go with time, below).
+  const rootDynamic = Math.max(0, rootEnergy - (idle + active) * rootTime - issueJ);
+  const activeShare = Math.max(0, Math.min(active * rootTime + issueJ, rootEnergy - idle * rootTime));
   // Parts that add up, pre-order: a parent's time is split over its children by their own forward
   // times, its dynamic energy by their weighted dynamic contributions.
   const partTime = new Float64Array(forest.n);

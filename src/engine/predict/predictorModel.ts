@@ -48,6 +48,17 @@ export interface PredictorModel {
    * the aggregation; it is dynamic energy (above idle), proportional to time.
    */
   activePowerW: number;
+  /**
+   * Power the host draws above idle while it issues kernels (W, >= 0), times
+   * each module's and model's predicted issue time (the CPU's time spent
+   * launching its kernels and calling its modules). A wall meter (the IrEne
+   * paper's machines) reads the CPU at work; a GPU board meter does not, and
+   * the fit there finds little. It is dynamic energy and, unlike idle power
+   * over the whole time, it is spent whether or not the GPU hides the issue
+   * time. Learned end to end with the aggregation; absent (profiles written
+   * before it) = 0.
+   */
+  issuePowerW?: number;
   /** Feature columns read as 0 in training and prediction (see `ignoredFeaturesFor`); absent = none. */
   ignoredFeatures?: string[];
 }
@@ -87,6 +98,9 @@ export const DEFAULT_FIT: Required<Omit<FitPredictorOptions, 'featureSet' | 'sig
   l2: 1e-4,
   learningRate: 0.03,
 };
+
+/** The issue power's bound, as a share of the power limit: a host's CPU draws well under the board's limit above idle. */
+export const ISSUE_POWER_MAX_SHARE = 0.5;
 
 /** Random starts of the weighting model on data sets of fewer than {@link SMALL_DATA_TREES} trees. */
 export const SMALL_DATA_RESTARTS = 5;
@@ -254,6 +268,8 @@ export function buildForest(
       offset: new Float64Array(n),
       perWatt: new Float64Array(n),
       staticPowerW: 0,
+      issueS: new Float64Array(n),
+      issuePowerW: 0,
       cap: new Float64Array(n).fill(Infinity),
       feat: new Float64Array(n * d),
       target,
@@ -289,6 +305,8 @@ export interface ForestTimes {
   forwardS: Float64Array;
   /** CPU issue time inside a forward pass. */
   forwardIssueS: Float64Array;
+  /** CPU issue time when run on its own (the root: a forward pass). */
+  isolatedIssueS: Float64Array;
 }
 
 /** Predicted times of every node (children before parents). */
@@ -299,6 +317,7 @@ export function forestTimes(data: ForestData, tm: TimeModel): ForestTimes {
   const isolatedS = new Float64Array(n);
   const forwardS = new Float64Array(n);
   const forwardIssueS = new Float64Array(n);
+  const isolatedIssueS = new Float64Array(n);
   // A module's own hidden FLOPs: its subtree's minus its children's.
   const ownHidden = new Float64Array(n);
   for (let i = 0; i < n; i++) ownHidden[i] = work[i]!.hiddenFlops;
@@ -314,12 +333,13 @@ export function forestTimes(data: ForestData, tm: TimeModel): ForestTimes {
     const iso = nodeTime(tm, gpuS[i]!, work[i]!, isRoot, 'isolated', forest.leaf[i] === 1);
     const fwd = nodeTime(tm, gpuS[i]!, work[i]!, isRoot, 'forward');
     isolatedS[i] = iso.timeS;
+    isolatedIssueS[i] = iso.issueS;
     forwardS[i] = fwd.timeS;
     forwardIssueS[i] = fwd.issueS;
     const p = forest.parent[i]!;
     if (p >= 0) gpuS[p] += gpuS[i]! * forest.ratio[i]!;
   }
-  return { gpuS, isolatedS, forwardS, forwardIssueS };
+  return { gpuS, isolatedS, forwardS, forwardIssueS, isolatedIssueS };
 }
 
 /** A leaf's regression vector: its static energy (idle power x isolated time), a constant 1, then its raw features. */
@@ -338,15 +358,18 @@ export function prepareForest(data: ForestData, model: PredictorModel, setting: 
   const times = forestTimes(data, model.timeModel);
   const usedFallback = new Array<boolean>(forest.n).fill(false);
   forest.staticPowerW = idle + model.activePowerW;
+  forest.issuePowerW = model.issuePowerW ?? 0;
   for (let i = 0; i < forest.n; i++) {
     const staticJ = idle * times.isolatedS[i]!;
     forest.cap[i] = limit * times.isolatedS[i]!;
     if (!forest.leaf[i]) {
       forest.offset[i] = 0;
       forest.perWatt[i] = times.isolatedS[i]!;
+      forest.issueS[i] = times.isolatedIssueS[i]!;
       continue;
     }
     forest.perWatt[i] = 0;
+    forest.issueS[i] = 0;
     const { reg, usedFallback: fb } = regressionFor(model, nodes[i]!);
     const { isolatedJ, dynamicJ } = splitPrediction(reg, leafVector(data, i, staticJ), ISOLATED_COLUMNS);
     forest.leafPred[i] = dynamicJ;
@@ -486,11 +509,13 @@ export function fitPredictorModel(
       learningRate: o.learningRate,
       monotoneColumns: mono,
       staticPowerRange: learnIdle ? [0.05 * hardware.powerLimitW, 0.9 * hardware.powerLimitW] : [hardware.idlePowerW, 0.9 * hardware.powerLimitW],
+      issuePowerMax: ISSUE_POWER_MAX_SHARE * hardware.powerLimitW,
       signal: options.signal,
       onProgress: (f) => options.onProgress?.(progress[0] + (progress[1] - progress[0]) * f),
     });
     model.aggregation.w = trained.w;
     model.aggregation.b = trained.b;
+    model.issuePowerW = trained.issuePowerW;
     if (!learnIdle) model.activePowerW = Math.max(0, trained.staticPowerW - hardware.idlePowerW);
     return { model, staticPowerW: trained.staticPowerW };
   };

@@ -244,6 +244,8 @@ export function validateProfile(value: unknown, origin: string): Profile {
   }
   // Power drawn while busy on top of idle (W); below the power limit, or energies pass the ceiling.
   num(pm, 'activePowerW', 'predictor.', 0, hardware.powerLimitW);
+  // The host's power above idle while it issues kernels (W); absent in profiles written before it.
+  if (pm['issuePowerW'] !== undefined) num(pm, 'issuePowerW', 'predictor.', 0, hardware.powerLimitW);
   const nReg = regressionColumnNames(featureSet).length;
   const checkReg = (v: unknown, path: string): void => {
     const r = obj(v, path);

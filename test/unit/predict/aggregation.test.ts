@@ -31,6 +31,9 @@ function forest(d: number): FlatForest {
     offset: Float64Array.from([0, 0, 0.2, 0.1, 0.3, 0, 0.05, 0.05]),
     perWatt: Float64Array.from([0.01, 0.004, 0, 0, 0, 0.002, 0, 0]),
     staticPowerW: 100,
+    // The modules' issue times (issue energy per watt of issue power).
+    issueS: Float64Array.from([0.003, 0.001, 0, 0, 0, 0.0015, 0, 0]),
+    issuePowerW: 40,
     cap: new Float64Array(n).fill(Infinity),
     feat,
     target,
@@ -79,6 +82,12 @@ test('the hand-derived gradient matches central finite differences', () => {
   const fdP = (at(100 + 1e-4) - at(100 - 1e-4)) / 2e-4;
   assert.ok(Math.abs(fdP - gradStaticPower) < 1e-6 * Math.max(1, Math.abs(fdP)), `P: analytic ${gradStaticPower} vs numeric ${fdP}`);
   assert.ok(Math.abs(gradStaticPower) > 1e-6);
+  // The issue power's gradient, which training follows for every profile.
+  const { gradIssuePower } = lossAndGradient(f, w, b, tau, l2);
+  const atIssue = (p: number): number => lossAndGradient({ ...f, issuePowerW: p }, w, b, tau, l2).loss;
+  const fdI = (atIssue(40 + 1e-4) - atIssue(40 - 1e-4)) / 2e-4;
+  assert.ok(Math.abs(fdI - gradIssuePower) < 1e-6 * Math.max(1, Math.abs(fdI)), `issue power: analytic ${gradIssuePower} vs numeric ${fdI}`);
+  assert.ok(Math.abs(gradIssuePower) > 1e-6);
   assert.ok(gradW.some((g) => Math.abs(g) > 1e-3), 'the check must not pass on an all-zero gradient');
 });
 

@@ -90,7 +90,7 @@ export function rawFeatures(node: ModelNode, work: NodeWork, ctx: FeatureContext
     for (const k of RUNTIME_FEATURES) v.push(r[k] ?? 0);
   }
   if (ctx.ignored && ctx.ignored.size > 0) {
-    const names = featureNames(set);
+    const names = set === 'specs' ? SPEC_FEATURES : featureNames(set);
     for (let i = 0; i < v.length; i++) if (ctx.ignored.has(names[i]!)) v[i] = 0;
   }
   return v;
@@ -117,11 +117,18 @@ export const AGGREGATION_KINDS: readonly (PrimitiveKind | 'module')[] = [
 ];
 
 /** Raw columns the weighting model sees on a log scale: work (FLOPs, traffic, launches), plus the runtime columns in `specs+runtime`. */
-function aggregationRawColumns(set: FeatureSet): number[] {
-  const names = featureNames(set);
-  const keep = new Set<string>(['flops', 'trafficBytes', 'kernels', ...RUNTIME_FEATURES]);
-  return names.map((n, i) => (keep.has(n) ? i : -1)).filter((i) => i >= 0);
+function aggregationRawColumns(set: FeatureSet): readonly number[] {
+  // Asked once per node of every tree predicted: computed once per feature set.
+  let cols = AGGREGATION_RAW_COLUMNS.get(set);
+  if (!cols) {
+    const names = featureNames(set);
+    const keep = new Set<string>(['flops', 'trafficBytes', 'kernels', ...RUNTIME_FEATURES]);
+    cols = names.map((n, i) => (keep.has(n) ? i : -1)).filter((i) => i >= 0);
+    AGGREGATION_RAW_COLUMNS.set(set, cols);
+  }
+  return cols;
 }
+const AGGREGATION_RAW_COLUMNS = new Map<FeatureSet, readonly number[]>();
 
 /** Names of the aggregation feature columns. */
 export function aggregationFeatureNames(set: FeatureSet): string[] {
@@ -150,9 +157,11 @@ export function monotoneAggregationColumns(set: FeatureSet): number {
  */
 export function aggregationFeatures(child: ModelNode, childWork: NodeWork, ctx: FeatureContext, set: FeatureSet): number[] {
   const raw = rawFeatures(child, childWork, ctx, set);
-  const v = aggregationRawColumns(set).map((i) => Math.log1p(Math.max(0, raw[i]!)));
+  const cols = aggregationRawColumns(set);
+  const v = new Array<number>(cols.length + AGGREGATION_KINDS.length);
+  for (let j = 0; j < cols.length; j++) v[j] = Math.log1p(Math.max(0, raw[cols[j]!]!));
   const k: PrimitiveKind | 'module' = child.children.length > 0 || child.type !== 'ml' ? 'module' : (child.kind ?? 'other');
-  for (const a of AGGREGATION_KINDS) v.push(a === k ? 1 : 0);
+  for (let j = 0; j < AGGREGATION_KINDS.length; j++) v[cols.length + j] = AGGREGATION_KINDS[j] === k ? 1 : 0;
   return v;
 }
 

@@ -78,6 +78,13 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=3, help="untimed calls before measuring a node")
     p.add_argument("--idle-s", type=float, default=2.0, help="seconds of idle power measurement before starting")
     p.add_argument("--model-only", action="store_true", help="measure the whole model only, not each node")
+    p.add_argument("--phase", choices=["forward", "prefill", "decode"], default="forward",
+                   help="forward: the bare model on BxS tokens, no cache (default); prefill: the causal LM with its "
+                   "head on BxS tokens, filling the KV cache; decode: one step of B new tokens at each --contexts")
+    p.add_argument("--contexts", type=parse_int_list, default=None,
+                   help="decode: positions each step attends over (the cache plus the new token), e.g. 128,512,2048")
+    p.add_argument("--attn", choices=["eager", "sdpa"], default="eager",
+                   help="attention implementation: eager (matmul, softmax, matmul) or sdpa (one fused call; PyTorch 2.0+)")
     p.add_argument("--structure-only", action="store_true", help="record the trees without measuring energy")
     p.add_argument("--builtin", action="store_true", help="use the built-in PyTorch definitions even if transformers is installed")
     p.add_argument("--seed", type=int, default=0)
@@ -93,6 +100,12 @@ def parse_args(argv):
         p.error("give --energy-source (nvml, rapl, meter-csv or fake) or --structure-only")
     if a.repeats < 1 or a.window_s <= 0 or a.node_window_s <= 0:
         p.error("--repeats must be >= 1 and windows > 0")
+    if a.phase == "decode" and not a.contexts:
+        p.error("--phase decode needs --contexts (the positions each step attends over, e.g. 128,512)")
+    if a.contexts and a.phase != "decode":
+        p.error("--contexts is for --phase decode")
+    if a.contexts and any(c < 2 for c in a.contexts):
+        p.error("a decode context must be at least 2: one cached position and the new token")
     return a
 
 
@@ -156,8 +169,11 @@ def choose_device(args, torch):
     return device
 
 
-def measure_nodes(measurer, args, root, replays, model_fn, label, base, span, spreads):
-    """Measures the whole model, then each distinct node; copies get their original's measurement."""
+def measure_nodes(measurer, args, root, replays, model_fn, label, base, span, spreads, after=None):
+    """Measures the whole model, then each distinct node; copies get their original's measurement.
+
+    after: called after every call (a decode step crops its cache back), or None.
+    """
     from .replay import make_replay  # noqa: PLC0415
     from .trace import walk  # noqa: PLC0415
 
@@ -171,7 +187,8 @@ def measure_nodes(measurer, args, root, replays, model_fn, label, base, span, sp
     for i, node in enumerate(distinct):
         progress(base + span * (0.05 + 0.95 * (i + 1) / total), "%s: %s (%d/%d)" % (label, node.scope, i + 1, len(distinct)))
         try:
-            m = measurer.measure(make_replay(replays[node.key]), node, args.node_window_s)
+            replay = make_replay(replays[node.key])
+            m = measurer.measure(replay if after is None else (lambda r=replay: (r(), after())), node, args.node_window_s)
             m["gpu_only"] = args.energy_source == "nvml"
             spreads.append(m["spread"])
         except HarnessError:
@@ -230,6 +247,7 @@ def run(args):
     except ImportError:
         raise HarnessError("OLD_TORCH", "PyTorch %s has no TorchFunctionMode: the harness needs PyTorch 1.13 or newer" % torch.__version__)
     # Imported only now: these modules import torch at the top.
+    from .generation import make_step  # noqa: PLC0415
     from .models import build_model, make_inputs  # noqa: PLC0415
     from .replay import Measurer  # noqa: PLC0415
     from .trace import trace_model, walk  # noqa: PLC0415
@@ -261,7 +279,12 @@ def run(args):
         progress(0.0, "measuring idle power for %.1f s" % args.idle_s)
         idle = measurer.idle_power(args.idle_s)
 
-    shapes = args.shapes or [(b, q) for b in args.batch_sizes for q in args.seq_lens]
+    if args.phase == "decode":
+        # A decode step runs on one new token per sequence; its "sequence" is the context it attends over.
+        shapes = [(b, c) for b in args.batch_sizes for c in args.contexts]
+    else:
+        shapes = args.shapes or [(b, q) for b in args.batch_sizes for q in args.seq_lens]
+    generating = args.phase != "forward"
     configs = [(name, cfg, b, q) for name, cfg in specs for b, q in shapes]
     lines = []
     summary = []
@@ -271,27 +294,38 @@ def run(args):
     for ci, (name, cfg, bsz, seq) in enumerate(configs):
         base = ci / len(configs)
         span = 1.0 / len(configs)
-        label = "%s %dx%d %s" % (name, bsz, seq, args.dtype)
+        label = "%s %dx%d %s" % (name, bsz, seq, args.dtype) if args.phase != "decode" else "%s decode %d at context %d %s" % (name, bsz, seq, args.dtype)
         max_pos = cfg.get("max_position_embeddings") or cfg.get("n_positions")
         if isinstance(max_pos, int) and seq > max_pos:
             raise HarnessError("BAD_SHAPE", "%s: sequence length %d is longer than its %d positions" % (name, seq, max_pos))
         progress(base, "%s: building the model" % label)
-        model, builder = build_model(name, cfg, args.dtype, device, use_tf, args.seed)
-        margs, mkwargs = make_inputs(cfg, bsz, seq, device, use_tf)
-        progress(base + 0.02 * span, "%s: tracing one forward pass" % label)
+        model, builder = build_model(name, cfg, args.dtype, device, use_tf, args.seed, causal_lm=generating, attn=args.attn)
+        step = None
+        if generating:
+            step = make_step(model, cfg, args.phase, bsz, seq, device, use_tf)
+            margs, mkwargs = step.args, step.kwargs
+        else:
+            margs, mkwargs = make_inputs(cfg, bsz, seq, device, use_tf)
+        progress(base + 0.02 * span, "%s: tracing one %s" % (label, "forward pass" if args.phase == "forward" else args.phase + " call"))
         root, replays = trace_model(model, margs, mkwargs)
+        after = step.after if step is not None else None
+        if after is not None:
+            after()
         model_run = None
         if measurer is not None:
-            model_fn = lambda: model(*margs, **mkwargs)  # noqa: E731
-            model_run = measure_nodes(measurer, args, root, replays, model_fn, label, base, span, spreads)
+            call = lambda: model(*margs, **mkwargs)  # noqa: E731
+            model_fn = call if after is None else (lambda: (call(), after()))
+            model_run = measure_nodes(measurer, args, root, replays, model_fn, label, base, span, spreads, after)
             model_spreads.append(model_run["spread"])
         tree = {
             "model_name": name,
             "dtype": DTYPES[args.dtype],
             "batch_size": bsz,
-            "seq_len": seq,
+            "seq_len": 1 if args.phase == "decode" else seq,
             "device": device_name,
-            "attn_implementation": "eager",
+            "attn_implementation": args.attn,
+            "phase": args.phase,
+            **({"kv_cache": step.cache_kind} if step is not None else {}),
             "energy_source": source.name if source else "none",
             "builder": builder,
             "frontend_tree": node_json(root, "", 0),
@@ -300,10 +334,14 @@ def run(args):
             "functional_ops_captured": True,
             "config": cfg,
         }
+        if args.phase == "decode":
+            tree["context"] = seq
         lines.append(tree)
         if model_run:
             summary.append({
-                "model_name": name, "dtype": DTYPES[args.dtype], "batch_size": bsz, "seq_len": seq,
+                "model_name": name, "dtype": DTYPES[args.dtype], "batch_size": bsz,
+                "seq_len": 1 if args.phase == "decode" else seq, "phase": args.phase,
+                **({"context": seq} if args.phase == "decode" else {}),
                 "energy_j": model_run["energy"], "energies_j": model_run["energies"], "spread": model_run["spread"],
                 "time_s": model_run["times_mean"], "power_w": model_run["power_w"],
                 "nodes": count_nodes(root), "measured_nodes": 1 + sum(1 for n in walk(root) if n.measurement and not n.cached and n is not root),

@@ -29,6 +29,8 @@ FUNCTIONAL_KINDS = {
     "linear": "linear", "embedding": "embedding", "scaled_dot_product_attention": "scaled_dot_product_attention",
     "contiguous": "contiguous", "to": "cast", "float": "cast", "half": "cast", "bfloat16": "cast",
     "type_as": "cast", "cat": "cat", "concat": "cat", "clone": "contiguous",
+    # A static KV cache's in-place write of the new positions (transformers' StaticCache.update).
+    "index_copy": "index_copy",
 }
 
 

@@ -169,17 +169,31 @@ class GPT2Attention(nn.Module):
         self.scaling = self.head_dim ** -0.5 if c.get("scale_attn_weights", True) else 1.0
         self.c_attn = Conv1D(3 * e, e)
         self.c_proj = Conv1D(e, e)
+        # "eager" (matmul, softmax, matmul with the scores in memory) or "sdpa" (one fused call).
+        self.attn_implementation = c.get("_attn_implementation", "eager")
 
-    def forward(self, hidden_states, attention_mask):
+    def forward(self, hidden_states, attention_mask, layer_past=None, cache_position=None):
         b, s, e = hidden_states.shape
         q, k, v = self.c_attn(hidden_states).split(e, dim=2)
         shape = (b, s, self.num_heads, self.head_dim)
         q, k, v = (t.view(shape).transpose(1, 2) for t in (q, k, v))
-        weights = torch.matmul(q, k.transpose(-1, -2)) * self.scaling
-        weights = weights + attention_mask
-        weights = F.softmax(weights, dim=-1)
-        out = torch.matmul(weights, v).transpose(1, 2)
-        out = out.reshape(b, s, -1).contiguous()
+        if layer_past is not None:
+            # A static cache, as transformers' StaticCache writes it: the new positions copied in place
+            # into buffers of the context's length, and attention over the whole buffers.
+            k_buf, v_buf = layer_past
+            k_buf.index_copy_(2, cache_position, k)
+            v_buf.index_copy_(2, cache_position, v)
+            k, v = k_buf, v_buf
+        if self.attn_implementation == "sdpa":
+            # `scale` is a keyword of PyTorch 2.1+; the default (1 / sqrt(head_dim)) needs none.
+            extra = {} if self.scaling == self.head_dim ** -0.5 else {"scale": self.scaling}
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, **extra)
+        else:
+            weights = torch.matmul(q, k.transpose(-1, -2)) * self.scaling
+            weights = weights + attention_mask
+            weights = F.softmax(weights, dim=-1)
+            out = torch.matmul(weights, v)
+        out = out.transpose(1, 2).reshape(b, s, -1).contiguous()
         return self.c_proj(out)
 
 class GPT2MLP(nn.Module):
@@ -204,9 +218,9 @@ class GPT2Block(nn.Module):
         self.ln_2 = nn.LayerNorm(e, eps=eps)
         self.mlp = GPT2MLP(c)
 
-    def forward(self, hidden_states, attention_mask):
+    def forward(self, hidden_states, attention_mask, layer_past=None, cache_position=None):
         residual = hidden_states
-        hidden_states = self.attn(self.ln_1(hidden_states), attention_mask) + residual
+        hidden_states = self.attn(self.ln_1(hidden_states), attention_mask, layer_past, cache_position) + residual
         residual = hidden_states
         return residual + self.mlp(self.ln_2(hidden_states))
 
@@ -218,34 +232,80 @@ class GPT2Model(nn.Module):
         self.h = nn.ModuleList([GPT2Block(c) for _ in range(c["n_layer"])])
         self.ln_f = nn.LayerNorm(c["n_embd"], eps=c.get("layer_norm_epsilon", 1e-5))
 
-    def forward(self, input_ids):
+    def forward(self, input_ids, past_key_values=None, past_length=0):
         # The small int64 ops mirror what transformers' GPT2Model and its
         # masking utilities run, so that the root's functional children
         # (add.0, cast.1, add.2, sub.3, add.4, add.5, where.6) line up.
+        # With a cache (a StaticKV) the new tokens sit at past_length ..
+        # past_length + s - 1 and attend over the cache's whole length.
         b, s = input_ids.shape
         dev = input_ids.device
-        cache_position = torch.arange(s, device=dev) + 0
+        cache_position = torch.arange(s, device=dev) + past_length
         inputs_embeds = self.wte(input_ids)
         position_embeds = self.wpe(cache_position.unsqueeze(0)).to(inputs_embeds.device)
         hidden_states = inputs_embeds + position_embeds
         dtype = hidden_states.dtype
         _last_index = torch.full((b, 1), s, dtype=torch.long, device=dev) - 1
-        kv_idx = torch.arange(s, device=dev) + 0
-        q_idx = torch.arange(s, device=dev) + 0
-        causal = (kv_idx[None, :] <= q_idx[:, None])[None, None].expand(b, 1, s, s)
+        kv_len = past_key_values.length if past_key_values is not None else s
+        kv_idx = torch.arange(kv_len, device=dev) + 0
+        q_idx = torch.arange(s, device=dev) + past_length
+        causal = (kv_idx[None, :] <= q_idx[:, None])[None, None].expand(b, 1, s, kv_len)
         zero = torch.zeros((), dtype=dtype, device=dev)
         mask = torch.where(causal, zero, torch.finfo(dtype).min)
-        for block in self.h:
-            hidden_states = block(hidden_states, mask)
+        for i, block in enumerate(self.h):
+            if past_key_values is not None:
+                hidden_states = block(hidden_states, mask, past_key_values.layers[i], cache_position)
+            else:
+                hidden_states = block(hidden_states, mask)
         return self.ln_f(hidden_states)
+
+
+class StaticKV:
+    """A static KV cache, as transformers' StaticCache holds it: per layer a key and a value
+    buffer of `length` positions (batch x heads x length x head_dim), written in place."""
+
+    def __init__(self, config, batch, length, dtype, device):
+        heads = config["n_head"]
+        head_dim = config["n_embd"] // heads
+        self.length = length
+        self.layers = [
+            tuple(torch.zeros(batch, heads, length, head_dim, dtype=dtype, device=device) for _ in range(2))
+            for _ in range(config["n_layer"])
+        ]
+
+
+class GPT2LMHeadModel(nn.Module):
+    """GPT-2 with its language-model head (tied to the token embedding), for generation."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.transformer = GPT2Model(c)
+        self.lm_head = nn.Linear(c["n_embd"], c["vocab_size"], bias=False)
+        self.lm_head.weight = self.transformer.wte.weight
+
+    def forward(self, input_ids, past_key_values=None, past_length=0, logits_to_keep=0):
+        hidden_states = self.transformer(input_ids, past_key_values, past_length)
+        if logits_to_keep > 0:
+            # What generate() asks for: the head on the last position only (transformers' logits_to_keep).
+            hidden_states = hidden_states[:, -logits_to_keep:, :]
+        return self.lm_head(hidden_states)
 
 # model_type -> the class built for it; configs.BUILTIN_ARCHITECTURES lists the keys.
 BUILTIN_MODELS = {"bert": BertModel, "gpt2": GPT2Model}
+# model_type -> the causal LM (with its head and a KV cache) built for generation.
+BUILTIN_CAUSAL_LMS = {"gpt2": GPT2LMHeadModel}
 
-def build_model(name, config, dtype, device, use_transformers, seed):
-    """(model, builder) with random weights, in eval mode, on device."""
+def build_model(name, config, dtype, device, use_transformers, seed, causal_lm=False, attn="eager"):
+    """(model, builder) with random weights, in eval mode, on device.
+
+    causal_lm: the model with its language-model head and a KV cache (generation);
+    else the bare model as AutoModel builds it (a forward pass, no cache).
+    attn: "eager" or "sdpa".
+    """
     torch.manual_seed(seed)
     model_type = config.get("model_type")
+    if attn == "sdpa" and not hasattr(F, "scaled_dot_product_attention"):
+        raise HarnessError("NO_SDPA", "PyTorch %s has no scaled_dot_product_attention (it came in 2.0): use --attn eager" % torch.__version__)
     if use_transformers:
         import transformers  # noqa: PLC0415
 
@@ -255,20 +315,26 @@ def build_model(name, config, dtype, device, use_transformers, seed):
             config_obj = transformers.AutoConfig.for_model(model_type, **cfg)
         except Exception as e:
             raise HarnessError("BAD_MODEL", "%s: transformers cannot read this config (%s)" % (name, e))
-        config_obj.use_cache = False
+        config_obj.use_cache = causal_lm
+        auto = transformers.AutoModelForCausalLM if causal_lm else transformers.AutoModel
         try:
-            model = transformers.AutoModel.from_config(config_obj, attn_implementation="eager")
+            model = auto.from_config(config_obj, attn_implementation=attn)
         except TypeError:
-            model = transformers.AutoModel.from_config(config_obj)
+            if attn != "eager":
+                raise HarnessError("NO_SDPA", "transformers %s cannot choose the attention implementation: use --attn eager" % transformers.__version__)
+            model = auto.from_config(config_obj)
+        except ValueError as e:
+            raise HarnessError("BAD_MODEL", "%s: transformers cannot build it as %s (%s)" % (name, auto.__name__, e))
         builder = "transformers " + transformers.__version__
     else:
-        if model_type not in BUILTIN_ARCHITECTURES:
+        table = BUILTIN_CAUSAL_LMS if causal_lm else BUILTIN_MODELS
+        if model_type not in table:
             raise HarnessError(
                 "UNKNOWN_MODEL_TYPE",
                 "%s: model_type %r needs the transformers package (pip install transformers); "
-                "without it the harness builds only %s" % (name, model_type, ", ".join(BUILTIN_ARCHITECTURES)),
+                "without it the harness builds only %s%s" % (name, model_type, ", ".join(sorted(table)), " for generation" if causal_lm else ""),
             )
-        model = BUILTIN_MODELS[model_type](config)
+        model = table[model_type](dict(config, _attn_implementation=attn))
         builder = "built-in PyTorch definition"
     model = model.to(device=device, dtype=torch_dtype(dtype)).eval()
     return model, builder

@@ -191,6 +191,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--repeats <n>', 'repeats per measurement').argParser(parsePositiveInt))
     .option('--model-only', 'measure whole models only (faster, no per-node truth)', false)
     .option('--device <device>', 'torch device (default: cuda when available, else cpu)')
+    .addOption(new Option('--phase <phase>', 'forward (the bare model), prefill (causal LM filling its KV cache) or decode (one step per --contexts)').choices(['forward', 'prefill', 'decode']).default('forward'))
+    .addOption(new Option('--contexts <list>', 'decode: comma-separated contexts (positions each step attends over)').argParser(parseIntList))
+    .addOption(new Option('--attn <impl>', 'attention implementation the harness builds').choices(['eager', 'sdpa']))
     .action(async (o) => {
       const progress = createProgressReporter('calibrating');
       const abort = new AbortController();
@@ -212,6 +215,9 @@ export function buildProgram(): Command {
           repeats: o.repeats,
           modelOnly: o.modelOnly,
           device: o.device,
+          phase: o.phase as 'forward' | 'prefill' | 'decode',
+          ...(o.contexts ? { contexts: o.contexts as number[] } : {}),
+          ...(o.attn ? { attention: o.attn as 'eager' | 'sdpa' } : {}),
           onProgress: progress.update,
           signal: abort.signal,
         });

@@ -85,6 +85,9 @@ export async function runCalibrate(args: CalibrateArgs): Promise<CalibrateOutcom
       idleS: args.idleS,
       modelOnly: args.modelOnly,
       device: args.device,
+      ...(args.phase ? { phase: args.phase } : {}),
+      ...(args.contexts ? { contexts: args.contexts } : {}),
+      ...(args.attention ? { attention: args.attention } : {}),
     },
     {
       runner: args.runner ?? createNodeProcessRunner(),

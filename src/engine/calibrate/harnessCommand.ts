@@ -45,6 +45,15 @@ export interface CalibrationRequest {
   device?: string;
   /** Use the harness's plain-PyTorch models even when transformers is installed. */
   builtin?: boolean;
+  /**
+   * `forward` (default: the bare model, no cache), `prefill` (the causal LM filling its KV cache)
+   * or `decode` (one step per context in `contexts`; `seqLens` is then not used).
+   */
+  phase?: 'forward' | 'prefill' | 'decode';
+  /** Decode: positions each step attends over (the cache plus the new token; count, >= 2). */
+  contexts?: number[];
+  /** Attention implementation the harness builds: `eager` (default) or `sdpa`. */
+  attention?: 'eager' | 'sdpa';
 }
 
 /** Failure of measuring on the user's machine: the message says what to do. */
@@ -91,6 +100,12 @@ export function validateCalibrationRequest(req: CalibrationRequest): void {
     throw new InvalidInputError('calibrate: repeats must be a positive integer');
   }
   if (!req.treesOut) throw new InvalidInputError('calibrate: no output path for the measured trees');
+  if (req.phase === 'decode') {
+    if (!req.contexts || req.contexts.length === 0) throw new InvalidInputError('calibrate: decode needs the contexts to measure at (--contexts 128,512)');
+    for (const c of req.contexts) if (!Number.isInteger(c) || c < 2) throw new InvalidInputError(`calibrate: a decode context must be an integer of at least 2 (one cached position and the new token), got ${c}`);
+  } else if (req.contexts && req.contexts.length > 0) {
+    throw new InvalidInputError('calibrate: contexts are for the decode phase (--phase decode)');
+  }
 }
 
 /**
@@ -112,6 +127,9 @@ export function buildHarnessArgs(harnessPath: string, req: CalibrationRequest): 
   if (req.modelOnly) args.push('--model-only');
   if (req.device) args.push('--device', req.device);
   if (req.builtin) args.push('--builtin');
+  if (req.phase && req.phase !== 'forward') args.push('--phase', req.phase);
+  if (req.phase === 'decode') args.push('--contexts', req.contexts!.join(','));
+  if (req.attention) args.push('--attn', req.attention);
   args.push('--out', req.treesOut);
   return args;
 }

@@ -40,6 +40,18 @@ test('buildHarnessArgs passes every model and the grid as the harness flags', ()
   assert.ok(!args.includes('--structure-only'));
 });
 
+test('a generation calibration passes the phase, its contexts and the attention to the harness', () => {
+  const decode = buildHarnessArgs('/h.py', { ...base, phase: 'decode', contexts: [128, 2048], attention: 'sdpa' });
+  assert.equal(flag(decode, '--phase'), 'decode');
+  assert.equal(flag(decode, '--contexts'), '128,2048');
+  assert.equal(flag(decode, '--attn'), 'sdpa');
+  const forward = buildHarnessArgs('/h.py', { ...base, phase: 'forward' });
+  assert.equal(flag(forward, '--phase'), undefined, 'a forward pass is the harness default');
+  assert.throws(() => buildHarnessArgs('/h.py', { ...base, phase: 'decode' }), /contexts/);
+  assert.throws(() => buildHarnessArgs('/h.py', { ...base, phase: 'decode', contexts: [1] }), /at least 2/);
+  assert.throws(() => buildHarnessArgs('/h.py', { ...base, contexts: [128] }), /decode phase/);
+});
+
 test('structure-only runs ask for no energy source', () => {
   const args = buildHarnessArgs('/h.py', { ...base, structureOnly: true });
   assert.ok(args.includes('--structure-only'));

@@ -161,7 +161,7 @@ class Conv1D(nn.Module):
         return x.view(size_out)
 
 class GPT2Attention(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, layer_idx=0, attn="eager"):
         super().__init__()
         e = c["n_embd"]
         self.num_heads = c["n_head"]
@@ -169,16 +169,27 @@ class GPT2Attention(nn.Module):
         self.scaling = self.head_dim ** -0.5 if c.get("scale_attn_weights", True) else 1.0
         self.c_attn = Conv1D(3 * e, e)
         self.c_proj = Conv1D(e, e)
+        # The layer's slot in a KV cache, held by the module (as transformers does) so that the
+        # layers' calls have the same arguments and identical layers are measured once.
+        self.layer_idx = layer_idx
+        self.attn = attn
 
-    def forward(self, hidden_states, attention_mask):
+    def forward(self, hidden_states, attention_mask, cache=None, cache_position=None):
         b, s, e = hidden_states.shape
         q, k, v = self.c_attn(hidden_states).split(e, dim=2)
         shape = (b, s, self.num_heads, self.head_dim)
         q, k, v = (t.view(shape).transpose(1, 2) for t in (q, k, v))
-        weights = torch.matmul(q, k.transpose(-1, -2)) * self.scaling
-        weights = weights + attention_mask
-        weights = F.softmax(weights, dim=-1)
-        out = torch.matmul(weights, v).transpose(1, 2)
+        if cache is not None:
+            k, v = cache.update(self.layer_idx, k, v, cache_position, attention_mask.shape[-1])
+        if self.attn == "sdpa":
+            # scale= is PyTorch 2.1's; the default (1 / sqrt(head_dim)) is GPT-2's usual scaling.
+            extra = {} if self.scaling == self.head_dim ** -0.5 else {"scale": self.scaling}
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, **extra).transpose(1, 2)
+        else:
+            weights = torch.matmul(q, k.transpose(-1, -2)) * self.scaling
+            weights = weights + attention_mask
+            weights = F.softmax(weights, dim=-1)
+            out = torch.matmul(weights, v).transpose(1, 2)
         out = out.reshape(b, s, -1).contiguous()
         return self.c_proj(out)
 
@@ -195,30 +206,43 @@ class GPT2MLP(nn.Module):
         return self.c_proj(self.act(self.c_fc(hidden_states)))
 
 class GPT2Block(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, layer_idx=0, attn="eager"):
         super().__init__()
         e = c["n_embd"]
         eps = c.get("layer_norm_epsilon", 1e-5)
         self.ln_1 = nn.LayerNorm(e, eps=eps)
-        self.attn = GPT2Attention(c)
+        self.attn = GPT2Attention(c, layer_idx, attn)
         self.ln_2 = nn.LayerNorm(e, eps=eps)
         self.mlp = GPT2MLP(c)
 
-    def forward(self, hidden_states, attention_mask):
+    def forward(self, hidden_states, attention_mask, cache=None, cache_position=None):
         residual = hidden_states
-        hidden_states = self.attn(self.ln_1(hidden_states), attention_mask) + residual
+        if cache is None:
+            hidden_states = self.attn(self.ln_1(hidden_states), attention_mask) + residual
+        else:
+            hidden_states = self.attn(self.ln_1(hidden_states), attention_mask, cache, cache_position) + residual
         residual = hidden_states
         return residual + self.mlp(self.ln_2(hidden_states))
 
 class GPT2Model(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, attn="eager", lm_head=False):
         super().__init__()
         self.wte = nn.Embedding(c["vocab_size"], c["n_embd"])
         self.wpe = nn.Embedding(c.get("n_positions", 1024), c["n_embd"])
-        self.h = nn.ModuleList([GPT2Block(c) for _ in range(c["n_layer"])])
+        self.h = nn.ModuleList([GPT2Block(c, i, attn) for i in range(c["n_layer"])])
         self.ln_f = nn.LayerNorm(c["n_embd"], eps=c.get("layer_norm_epsilon", 1e-5))
+        if lm_head:
+            # The generation phases run the causal LM's head on the last position (what generate()
+            # keeps); GPT-2 ties it to the token embedding unless the config says otherwise.
+            self.lm_head = nn.Linear(c["n_embd"], c["vocab_size"], bias=False)
+            if c.get("tie_word_embeddings", True):
+                self.lm_head.weight = self.wte.weight
+        else:
+            self.lm_head = None
 
-    def forward(self, input_ids):
+    def forward(self, input_ids, cache=None, past_len=0):
+        if cache is not None:
+            return self.forward_cached(input_ids, cache, past_len)
         # The small int64 ops mirror what transformers' GPT2Model and its
         # masking utilities run, so that the root's functional children
         # (add.0, cast.1, add.2, sub.3, add.4, add.5, where.6) line up.
@@ -239,11 +263,59 @@ class GPT2Model(nn.Module):
             hidden_states = block(hidden_states, mask)
         return self.ln_f(hidden_states)
 
+    def forward_cached(self, input_ids, cache, past_len):
+        """s new tokens after past_len cached ones: keys and values go into the cache at their
+        positions and attention runs over the past_len + s positions (a prefill: past_len 0; a
+        decode step: s = 1). The same root ops as the forward pass, with the mask (B, 1, s, kv)."""
+        b, s = input_ids.shape
+        dev = input_ids.device
+        kv = past_len + s
+        cache_position = torch.arange(s, device=dev) + past_len
+        inputs_embeds = self.wte(input_ids)
+        position_embeds = self.wpe(cache_position.unsqueeze(0)).to(inputs_embeds.device)
+        hidden_states = inputs_embeds + position_embeds
+        dtype = hidden_states.dtype
+        _last_index = torch.full((b, 1), kv, dtype=torch.long, device=dev) - 1
+        q_idx = torch.arange(s, device=dev) + past_len
+        q_end = q_idx + 1  # a query sees the cached keys and its own
+        kv_idx = torch.arange(kv, device=dev)
+        causal = (kv_idx[None, :] < q_end[:, None])[None, None].expand(b, 1, s, kv)
+        zero = torch.zeros((), dtype=dtype, device=dev)
+        mask = torch.where(causal, zero, torch.finfo(dtype).min)
+        for block in self.h:
+            hidden_states = block(hidden_states, mask, cache, cache_position)
+        hidden_states = self.ln_f(hidden_states)
+        return self.lm_head(hidden_states[:, -1:, :]) if self.lm_head is not None else hidden_states
+
+
+class StaticKVCache:
+    """Keys and values of every layer in tensors allocated once, (B, heads, max_len, head_dim),
+    written in place with index_copy_ at the new tokens' positions, as transformers' StaticCache
+    does. Writing a position again overwrites it, so a decode step repeated at one position sees
+    the same context every time. Attention reads the first kv positions (the cache's filled part)."""
+
+    def __init__(self, layers, batch_size, heads, max_len, head_dim, dtype, device):
+        shape = (batch_size, heads, max_len, head_dim)
+        self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(layers)]
+        self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(layers)]
+        self.max_len = max_len
+
+    def update(self, layer, k, v, cache_position, kv_len):
+        self.keys[layer].index_copy_(2, cache_position, k)
+        self.values[layer].index_copy_(2, cache_position, v)
+        return self.keys[layer][:, :, :kv_len], self.values[layer][:, :, :kv_len]
+
+    def nbytes(self):
+        return sum(t.numel() * t.element_size() for t in self.keys + self.values)
+
+
 # model_type -> the class built for it; configs.BUILTIN_ARCHITECTURES lists the keys.
 BUILTIN_MODELS = {"bert": BertModel, "gpt2": GPT2Model}
 
-def build_model(name, config, dtype, device, use_transformers, seed):
-    """(model, builder) with random weights, in eval mode, on device."""
+def build_model(name, config, dtype, device, use_transformers, seed, attn="eager"):
+    """(model, builder) with random weights, in eval mode, on device; attn: eager or sdpa."""
+    if attn == "sdpa" and not hasattr(F, "scaled_dot_product_attention"):
+        raise HarnessError("NO_SDPA", "PyTorch %s has no scaled_dot_product_attention (PyTorch 2.0 or newer): use --attn eager" % torch.__version__)
     torch.manual_seed(seed)
     model_type = config.get("model_type")
     if use_transformers:
@@ -257,7 +329,7 @@ def build_model(name, config, dtype, device, use_transformers, seed):
             raise HarnessError("BAD_MODEL", "%s: transformers cannot read this config (%s)" % (name, e))
         config_obj.use_cache = False
         try:
-            model = transformers.AutoModel.from_config(config_obj, attn_implementation="eager")
+            model = transformers.AutoModel.from_config(config_obj, attn_implementation=attn)
         except TypeError:
             model = transformers.AutoModel.from_config(config_obj)
         builder = "transformers " + transformers.__version__
@@ -268,7 +340,9 @@ def build_model(name, config, dtype, device, use_transformers, seed):
                 "%s: model_type %r needs the transformers package (pip install transformers); "
                 "without it the harness builds only %s" % (name, model_type, ", ".join(BUILTIN_ARCHITECTURES)),
             )
-        model = BUILTIN_MODELS[model_type](config)
+        if attn != "eager" and model_type != "gpt2":
+            raise HarnessError("NO_SDPA", "%s: the built-in %s runs eager attention only (install transformers for sdpa)" % (name, model_type))
+        model = BUILTIN_MODELS[model_type](config) if attn == "eager" else BUILTIN_MODELS[model_type](config, attn=attn)
         builder = "built-in PyTorch definition"
     model = model.to(device=device, dtype=torch_dtype(dtype)).eval()
     return model, builder

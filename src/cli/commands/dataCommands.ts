@@ -46,7 +46,7 @@ function treesOfPhases(loaded: LoadedTrainingData, selection: PhaseSelection = '
   const { trees, counts } = selectTrainingPhases(loaded.trees, selection);
   if (trees.length === 0 && loaded.trees.length > 0) {
     const held = (Object.keys(counts) as (keyof PhaseCounts)[]).filter((p) => counts[p] > 0).map((p) => `${counts[p]} ${p}`);
-    throw new CliUsageError(`${loaded.description} holds no ${phasesOf(selection).join(' or ')} trees (it holds ${held.join(', ')}): choose them with --phase decode or --phase all`);
+    throw new CliUsageError(`${loaded.description} holds no ${phasesOf(selection).join(' or ')} trees (it holds ${held.join(', ')}): use --phase ${selection === 'decode' ? 'forward' : 'decode'} or --phase all`);
   }
   return { loaded: { ...loaded, trees, notes: [...loaded.notes, phaseCountsLine(counts, selection)] }, counts };
 }

@@ -258,7 +258,7 @@ function readGenerationFields(o: Json, tree: ModelTree, where: string): void {
   }
   const context = o['context'];
   if (context !== undefined && context !== null && (typeof context !== 'number' || !Number.isInteger(context) || context < 0)) {
-    throw new DataError(`${where}, field "context": ${JSON.stringify(context)} is not a whole number of tokens (0 or more)`);
+    throw new DataError(`${where}, field "context": ${typeof context === 'number' ? String(context) : JSON.stringify(context)} is not a whole number of tokens (0 or more)`);
   }
   // A forward pass (the field absent, as in every file before generation) keeps its tree as it was.
   if (phase === undefined || phase === null || phase === 'forward') return;

@@ -16,6 +16,8 @@ model and each (batch size, sequence length) it
    measures energy per call from an energy source: NVML's total-energy counter
    (NVIDIA GPUs), Linux RAPL (CPUs), the CSV of an external power meter, or a
    synthetic `fake` source for tests (labelled as such in the output);
+   (`--phase prefill|decode|generate`: a causal LM with a KV cache, a prefill
+   of the prompt or one decode step at each `--contexts` length, see generation.py);
 4. writes IrEne-format JSONL trees (the format of data/h100/trees.jsonl.gz)
    with a leading `{"meta": true, ...}` line describing the machine.
 
@@ -36,6 +38,7 @@ The package, one module per concern:
     trace.py          recording the module tree of one forward pass
     flops.py          FLOPs per module and primitive (tensors.py: sizes, shapes)
     replay.py         replaying nodes and measuring energy per call
+    generation.py     a causal LM with a static KV cache: prefill and decode steps (--phase)
     sources/          energy sources behind one interface (nvml, rapl, meter, fake)
     tree_json.py      the IrEne JSONL tree format
     messages.py       progress, warnings and errors on stderr

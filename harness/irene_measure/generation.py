@@ -24,13 +24,11 @@ import torch.nn.functional as F
 from .messages import HarnessError, warn
 from .models import GPT2Model, StaticKVCache, torch_dtype
 
-PHASES = ("forward", "prefill", "decode")
-
 
 class Generator:
     """A causal LM and how to call it with a cache: `new_cache(batch, max_len)` and
-    `call(ids, cache, past_len)` (a callable that runs the model once on `ids` after
-    `past_len` cached positions)."""
+    `call_args(ids, cache, past_len)`, the (args, kwargs) that run the model once on `ids`
+    after `past_len` cached positions."""
 
     replayable = True  # False: repeated calls of single modules would grow the cache
 
@@ -61,8 +59,7 @@ class TransformersGenerator(Generator):
         self.tf = transformers
         params = inspect.signature(model.forward).parameters
         # Only the last position's logits, as generate() asks (the name changed in transformers 4.50).
-        self.keep = {k: 1 for k in ("logits_to_keep", "num_logits_to_keep") if k in params}
-        self.keep = dict(list(self.keep.items())[:1])
+        self.keep = next(({k: 1} for k in ("logits_to_keep", "num_logits_to_keep") if k in params), {})
         self.static = getattr(transformers, "StaticCache", None)
         self.replayable = self.static is not None
 

@@ -16,10 +16,13 @@ model and each (batch size, sequence length) it
    measures energy per call from an energy source: NVML's total-energy counter
    (NVIDIA GPUs), Linux RAPL (CPUs), the CSV of an external power meter, or a
    synthetic `fake` source for tests (labelled as such in the output);
-   (`--phase prefill|decode|generate`: a causal LM with a KV cache, a prefill
-   of the prompt or one decode step at each `--contexts` length, see generation.py);
 4. writes IrEne-format JSONL trees (the format of data/h100/trees.jsonl.gz)
    with a leading `{"meta": true, ...}` line describing the machine.
+
+`--phase prefill|decode|generate` measures a causal LM with a KV cache
+instead of the forward pass: a prefill of the prompt, or one decode step at
+each `--contexts` length (generation.py); each tree says its `phase` and
+`context`.
 
 Progress goes to stderr as JSON lines `{"progress": 0.42, "label": "..."}`;
 a fatal error as `{"error": "...", "code": "..."}` with a non-zero exit code;

@@ -99,6 +99,8 @@ def parse_args(argv):
         p.error("give --out PATH")
     if not a.structure_only and a.energy_source is None:
         p.error("give --energy-source (nvml, rapl, meter-csv or fake) or --structure-only")
+    if a.contexts and a.phase not in ("decode", "generate"):
+        p.error("--contexts are the decode steps' contexts: give --phase decode or generate")
     if a.repeats < 1 or a.window_s <= 0 or a.node_window_s <= 0:
         p.error("--repeats must be >= 1 and windows > 0")
     return a

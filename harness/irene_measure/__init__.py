@@ -19,6 +19,11 @@ model and each (batch size, sequence length) it
 4. writes IrEne-format JSONL trees (the format of data/h100/trees.jsonl.gz)
    with a leading `{"meta": true, ...}` line describing the machine.
 
+`--phase prefill|decode|generate` measures a causal LM with a KV cache
+instead of the forward pass: a prefill of the prompt, or one decode step at
+each `--contexts` length (generation.py); each tree says its `phase` and
+`context`.
+
 Progress goes to stderr as JSON lines `{"progress": 0.42, "label": "..."}`;
 a fatal error as `{"error": "...", "code": "..."}` with a non-zero exit code;
 the final summary to stdout as one JSON line. `--check` prints what this
@@ -36,6 +41,7 @@ The package, one module per concern:
     trace.py          recording the module tree of one forward pass
     flops.py          FLOPs per module and primitive (tensors.py: sizes, shapes)
     replay.py         replaying nodes and measuring energy per call
+    generation.py     a causal LM with a static KV cache: prefill and decode steps (--phase)
     sources/          energy sources behind one interface (nvml, rapl, meter, fake)
     tree_json.py      the IrEne JSONL tree format
     messages.py       progress, warnings and errors on stderr

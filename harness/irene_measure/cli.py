@@ -63,6 +63,14 @@ def parse_args(argv):
     p.add_argument("--seq-lens", type=parse_int_list, default=[128, 256])
     p.add_argument("--shapes", type=parse_shapes, default=None,
                    help="explicit BxS pairs, e.g. 1x128,8x256 (instead of the batch x seq grid)")
+    p.add_argument("--phase", choices=["forward", "prefill", "decode", "generate"], default="forward",
+                   help="forward: the AutoModel's forward pass (no cache); prefill: the prompt (--shapes or the "
+                   "batch x seq grid) into a KV cache, LM head on the last position; decode: one token per sequence "
+                   "at each of --contexts; generate: prefill and decode")
+    p.add_argument("--contexts", type=parse_int_list, default=None,
+                   help="decode: positions each step attends over, the new token included (default: the --seq-lens)")
+    p.add_argument("--attn", choices=["eager", "sdpa"], default="eager",
+                   help="attention implementation (sdpa needs PyTorch 2.0; the built-in BERT is eager only)")
     p.add_argument("--dtype", choices=sorted(DTYPES), default="fp32")
     p.add_argument("--device", default="auto",
                    help="auto (cuda with nvml, or with meter-csv when a GPU is there; else cpu), cpu, cuda, cuda:N")
@@ -78,13 +86,6 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=3, help="untimed calls before measuring a node")
     p.add_argument("--idle-s", type=float, default=2.0, help="seconds of idle power measurement before starting")
     p.add_argument("--model-only", action="store_true", help="measure the whole model only, not each node")
-    p.add_argument("--phase", choices=["forward", "prefill", "decode"], default="forward",
-                   help="forward: the bare model on BxS tokens, no cache (default); prefill: the causal LM with its "
-                   "head on BxS tokens, filling the KV cache; decode: one step of B new tokens at each --contexts")
-    p.add_argument("--contexts", type=parse_int_list, default=None,
-                   help="decode: positions each step attends over (the cache plus the new token), e.g. 128,512,2048")
-    p.add_argument("--attn", choices=["eager", "sdpa"], default="eager",
-                   help="attention implementation: eager (matmul, softmax, matmul) or sdpa (one fused call; PyTorch 2.0+)")
     p.add_argument("--structure-only", action="store_true", help="record the trees without measuring energy")
     p.add_argument("--builtin", action="store_true", help="use the built-in PyTorch definitions even if transformers is installed")
     p.add_argument("--seed", type=int, default=0)
@@ -98,14 +99,10 @@ def parse_args(argv):
         p.error("give --out PATH")
     if not a.structure_only and a.energy_source is None:
         p.error("give --energy-source (nvml, rapl, meter-csv or fake) or --structure-only")
+    if a.contexts and a.phase not in ("decode", "generate"):
+        p.error("--contexts are the decode steps' contexts: give --phase decode or generate")
     if a.repeats < 1 or a.window_s <= 0 or a.node_window_s <= 0:
         p.error("--repeats must be >= 1 and windows > 0")
-    if a.phase == "decode" and not a.contexts:
-        p.error("--phase decode needs --contexts (the positions each step attends over, e.g. 128,512)")
-    if a.contexts and a.phase != "decode":
-        p.error("--contexts is for --phase decode")
-    if a.contexts and any(c < 2 for c in a.contexts):
-        p.error("a decode context must be at least 2: one cached position and the new token")
     return a
 
 
@@ -169,15 +166,12 @@ def choose_device(args, torch):
     return device
 
 
-def measure_nodes(measurer, args, root, replays, model_fn, label, base, span, spreads, after=None):
-    """Measures the whole model, then each distinct node; copies get their original's measurement.
-
-    after: called after every call (a decode step crops its cache back), or None.
-    """
+def measure_nodes(measurer, args, root, replays, model_fn, label, base, span, spreads, model_only=False):
+    """Measures the whole model, then each distinct node; copies get their original's measurement."""
     from .replay import make_replay  # noqa: PLC0415
     from .trace import walk  # noqa: PLC0415
 
-    distinct = [n for n in walk(root) if not n.cached and n is not root] if not args.model_only else []
+    distinct = [n for n in walk(root) if not n.cached and n is not root] if not (args.model_only or model_only) else []
     total = len(distinct) + 1
     progress(base + 0.05 * span, "%s: whole model, %d x %.1f s" % (label, args.repeats, args.window_s))
     model_run = measurer.measure(model_fn, root, args.window_s)
@@ -187,8 +181,7 @@ def measure_nodes(measurer, args, root, replays, model_fn, label, base, span, sp
     for i, node in enumerate(distinct):
         progress(base + span * (0.05 + 0.95 * (i + 1) / total), "%s: %s (%d/%d)" % (label, node.scope, i + 1, len(distinct)))
         try:
-            replay = make_replay(replays[node.key])
-            m = measurer.measure(replay if after is None else (lambda r=replay: (r(), after())), node, args.node_window_s)
+            m = measurer.measure(make_replay(replays[node.key]), node, args.node_window_s)
             m["gpu_only"] = args.energy_source == "nvml"
             spreads.append(m["spread"])
         except HarnessError:
@@ -239,6 +232,98 @@ def build_meta(args, torch, device, device_name, source, idle, spreads, model_sp
     return meta
 
 
+def plan_jobs(args, specs):
+    """(name, config, phase, batch size, length) per measurement, model by model: length is the
+    sequence length of a forward pass or a prefill, the context of a decode step."""
+    shapes = args.shapes or [(b, q) for b in args.batch_sizes for q in args.seq_lens]
+    batches = sorted(set(b for b, _ in shapes))
+    contexts = args.contexts or sorted(set(q for _, q in shapes))
+    jobs = []
+    for name, cfg in specs:
+        if args.phase == "forward":
+            jobs += [(name, cfg, "forward", b, q) for b, q in shapes]
+        if args.phase in ("prefill", "generate"):
+            jobs += [(name, cfg, "prefill", b, q) for b, q in shapes]
+        if args.phase in ("decode", "generate"):
+            jobs += [(name, cfg, "decode", b, c) for b in batches for c in contexts]
+    return jobs
+
+
+def measure_job(args, torch, job, ctx):
+    """Builds, traces and (with a source) measures one job; returns (JSONL tree, summary entry)."""
+    from .models import build_model, make_inputs  # noqa: PLC0415
+    from .trace import trace_model, walk  # noqa: PLC0415
+    from .tree_json import count_nodes, node_json  # noqa: PLC0415
+
+    name, cfg, phase, bsz, length = job
+    base, span = ctx["base"], ctx["span"]
+    what = "%dx%d" % (bsz, length) if phase != "decode" else "%dx1 at context %d" % (bsz, length)
+    label = "%s %s %s%s" % (name, what, args.dtype, "" if phase == "forward" else " " + phase)
+    max_pos = cfg.get("max_position_embeddings") or cfg.get("n_positions")
+    if isinstance(max_pos, int) and length > max_pos:
+        raise HarnessError("BAD_SHAPE", "%s: %s %d is longer than its %d positions"
+                           % (name, "context" if phase == "decode" else "sequence length", length, max_pos))
+    progress(base, "%s: building the model" % label)
+    extra = {}
+    model_only = False
+    if phase == "forward":
+        model, builder = build_model(name, cfg, args.dtype, ctx["device"], ctx["use_tf"], args.seed, args.attn)
+        margs, mkwargs = make_inputs(cfg, bsz, length, ctx["device"], ctx["use_tf"])
+        model_fn = lambda: model(*margs, **mkwargs)  # noqa: E731
+    else:
+        from .generation import build_generator, hoist_base_model, measured_call, prepare  # noqa: PLC0415
+
+        gen = build_generator(name, cfg, args.dtype, ctx["device"], ctx["use_tf"], args.seed, args.attn)
+        model, builder = gen.model, gen.builder
+        if phase == "decode":
+            progress(base + 0.01 * span, "%s: prefilling %d tokens into the cache (not measured)" % (label, length - 1))
+        (margs, mkwargs), cache = prepare(gen, phase, bsz, length, int(cfg.get("vocab_size", 1000)), ctx["device"])
+        model_fn = measured_call(gen, cache, (margs, mkwargs), 0 if phase == "prefill" else length - 1)
+        model_only = not gen.replayable
+        extra["kv_cache"] = "static" if gen.replayable else "dynamic (cropped after each step)"
+        if hasattr(cache, "nbytes"):
+            extra["kv_cache_bytes"] = cache.nbytes()
+    progress(base + 0.02 * span, "%s: tracing one %s" % (label, "forward pass" if phase == "forward" else phase + " call"))
+    root, replays = trace_model(model, margs, mkwargs)
+    if phase != "forward":
+        root = hoist_base_model(root, model)
+    model_run = None
+    if ctx["measurer"] is not None:
+        model_run = measure_nodes(ctx["measurer"], args, root, replays, model_fn, label, base, span, ctx["spreads"], model_only)
+        ctx["model_spreads"].append(model_run["spread"])
+    source = ctx["source"]
+    tree = {
+        "model_name": name,
+        "dtype": DTYPES[args.dtype],
+        "batch_size": bsz,
+        "seq_len": 1 if phase == "decode" else length,
+        # The pass and the tokens in the KV cache once it has appended its own: for a decode step the
+        # positions it attends over (the engine's context), for a prefill its prompt, 0 without a cache.
+        "phase": phase,
+        "context": 0 if phase == "forward" else length,
+        "device": ctx["device_name"],
+        "attn_implementation": args.attn,
+        "energy_source": source.name if source else "none",
+        "builder": builder,
+        "frontend_tree": node_json(root, "", 0),
+        "model_runs": model_run["runs"] if model_run else [],
+        "unattached_modules": [],
+        "functional_ops_captured": True,
+        "config": cfg,
+    }
+    tree.update(extra)
+    key = {"model_name": name, "dtype": DTYPES[args.dtype], "batch_size": bsz, "seq_len": tree["seq_len"],
+           "phase": phase, "context": tree["context"]}
+    if model_run:
+        result = dict(key, energy_j=model_run["energy"], energies_j=model_run["energies"], spread=model_run["spread"],
+                      time_s=model_run["times_mean"], power_w=model_run["power_w"], nodes=count_nodes(root),
+                      measured_nodes=1 + sum(1 for n in walk(root) if n.measurement and not n.cached and n is not root))
+    else:
+        result = dict(key, nodes=count_nodes(root), flops=root.flops)
+    del model, replays, root
+    return tree, result
+
+
 def run(args):
     """Builds, traces and measures every model and shape, then writes the JSONL and the summary."""
     torch = import_torch()
@@ -246,12 +331,8 @@ def run(args):
         from torch.overrides import TorchFunctionMode  # noqa: F401, PLC0415
     except ImportError:
         raise HarnessError("OLD_TORCH", "PyTorch %s has no TorchFunctionMode: the harness needs PyTorch 1.13 or newer" % torch.__version__)
-    # Imported only now: these modules import torch at the top.
-    from .generation import make_step  # noqa: PLC0415
-    from .models import build_model, make_inputs  # noqa: PLC0415
+    # Imported only now (here and in measure_job): these modules import torch at the top.
     from .replay import Measurer  # noqa: PLC0415
-    from .trace import trace_model, walk  # noqa: PLC0415
-    from .tree_json import count_nodes, node_json  # noqa: PLC0415
 
     specs = [load_model_spec(m) for m in args.model]
     use_tf = transformers_version() is not None and not args.builtin
@@ -279,77 +360,18 @@ def run(args):
         progress(0.0, "measuring idle power for %.1f s" % args.idle_s)
         idle = measurer.idle_power(args.idle_s)
 
-    if args.phase == "decode":
-        # A decode step runs on one new token per sequence; its "sequence" is the context it attends over.
-        shapes = [(b, c) for b in args.batch_sizes for c in args.contexts]
-    else:
-        shapes = args.shapes or [(b, q) for b in args.batch_sizes for q in args.seq_lens]
-    generating = args.phase != "forward"
-    configs = [(name, cfg, b, q) for name, cfg in specs for b, q in shapes]
+    jobs = plan_jobs(args, specs)
     lines = []
     summary = []
     spreads = []
     model_spreads = []
     started = time.time()
-    for ci, (name, cfg, bsz, seq) in enumerate(configs):
-        base = ci / len(configs)
-        span = 1.0 / len(configs)
-        label = "%s %dx%d %s" % (name, bsz, seq, args.dtype) if args.phase != "decode" else "%s decode %d at context %d %s" % (name, bsz, seq, args.dtype)
-        max_pos = cfg.get("max_position_embeddings") or cfg.get("n_positions")
-        if isinstance(max_pos, int) and seq > max_pos:
-            raise HarnessError("BAD_SHAPE", "%s: sequence length %d is longer than its %d positions" % (name, seq, max_pos))
-        progress(base, "%s: building the model" % label)
-        model, builder = build_model(name, cfg, args.dtype, device, use_tf, args.seed, causal_lm=generating, attn=args.attn)
-        step = None
-        if generating:
-            step = make_step(model, cfg, args.phase, bsz, seq, device, use_tf)
-            margs, mkwargs = step.args, step.kwargs
-        else:
-            margs, mkwargs = make_inputs(cfg, bsz, seq, device, use_tf)
-        progress(base + 0.02 * span, "%s: tracing one %s" % (label, "forward pass" if args.phase == "forward" else args.phase + " call"))
-        root, replays = trace_model(model, margs, mkwargs)
-        after = step.after if step is not None else None
-        if after is not None:
-            after()
-        model_run = None
-        if measurer is not None:
-            call = lambda: model(*margs, **mkwargs)  # noqa: E731
-            model_fn = call if after is None else (lambda: (call(), after()))
-            model_run = measure_nodes(measurer, args, root, replays, model_fn, label, base, span, spreads, after)
-            model_spreads.append(model_run["spread"])
-        tree = {
-            "model_name": name,
-            "dtype": DTYPES[args.dtype],
-            "batch_size": bsz,
-            "seq_len": 1 if args.phase == "decode" else seq,
-            "device": device_name,
-            "attn_implementation": args.attn,
-            "phase": args.phase,
-            **({"kv_cache": step.cache_kind} if step is not None else {}),
-            "energy_source": source.name if source else "none",
-            "builder": builder,
-            "frontend_tree": node_json(root, "", 0),
-            "model_runs": model_run["runs"] if model_run else [],
-            "unattached_modules": [],
-            "functional_ops_captured": True,
-            "config": cfg,
-        }
-        if args.phase == "decode":
-            tree["context"] = seq
+    for ji, job in enumerate(jobs):
+        ctx = {"base": ji / len(jobs), "span": 1.0 / len(jobs), "spreads": spreads, "model_spreads": model_spreads,
+               "measurer": measurer, "source": source, "device": device, "device_name": device_name, "use_tf": use_tf}
+        tree, result = measure_job(args, torch, job, ctx)
         lines.append(tree)
-        if model_run:
-            summary.append({
-                "model_name": name, "dtype": DTYPES[args.dtype], "batch_size": bsz,
-                "seq_len": 1 if args.phase == "decode" else seq, "phase": args.phase,
-                **({"context": seq} if args.phase == "decode" else {}),
-                "energy_j": model_run["energy"], "energies_j": model_run["energies"], "spread": model_run["spread"],
-                "time_s": model_run["times_mean"], "power_w": model_run["power_w"],
-                "nodes": count_nodes(root), "measured_nodes": 1 + sum(1 for n in walk(root) if n.measurement and not n.cached and n is not root),
-            })
-        else:
-            summary.append({"model_name": name, "batch_size": bsz, "seq_len": seq, "nodes": count_nodes(root),
-                            "flops": root.flops})
-        del model, replays, root
+        summary.append(result)
         if device.type == "cuda":
             torch.cuda.empty_cache()
 

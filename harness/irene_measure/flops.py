@@ -29,7 +29,6 @@ FUNCTIONAL_KINDS = {
     "linear": "linear", "embedding": "embedding", "scaled_dot_product_attention": "scaled_dot_product_attention",
     "contiguous": "contiguous", "to": "cast", "float": "cast", "half": "cast", "bfloat16": "cast",
     "type_as": "cast", "cat": "cat", "concat": "cat", "clone": "contiguous",
-    # A static KV cache's in-place write of the new positions (transformers' StaticCache.update).
     "index_copy": "index_copy",
 }
 
@@ -76,7 +75,9 @@ def functional_flops(kind, args, kwargs, outputs):
         q, k = tens[0], tens[1]
         batch = numel_shape(q.shape[:-2])
         s_q, d, s_k = q.shape[-2], q.shape[-1], k.shape[-2]
-        return 4 * batch * s_q * s_k * d + 5 * batch * s_q * s_k
+        # Per score: the softmax (5), the scaling (1) and, with a mask, its add (1), as the engine counts.
+        masked = kwargs.get("attn_mask") is not None or (len(args) > 3 and is_tensor(args[3]))
+        return 4 * batch * s_q * s_k * d + (6 + (1 if masked else 0)) * batch * s_q * s_k
     if kind in ("softmax", "log_softmax", "layer_norm", "rms_norm", "gelu", "tanh", "silu", "sigmoid", "relu", "erf"):
         return FLOPS_PER_ELEMENT[kind] * out_numel
     if kind == "mean":
@@ -84,6 +85,15 @@ def functional_flops(kind, args, kwargs, outputs):
     if kind in FLOPS_PER_ELEMENT:
         return FLOPS_PER_ELEMENT[kind] * out_numel
     return 0  # memory movers (contiguous, cast, cat), einsum, embedding
+
+
+def functional_bytes(kind, args, inputs, outputs):
+    """Bytes one call of a functional primitive moves: its inputs and outputs, except for
+    index_copy_ into a KV cache, which reads the new states and writes them (the cache it
+    returns is not read or written as a whole), as src/engine/architectures/eagerAttention.ts counts."""
+    if kind == "index_copy" and len(args) >= 4 and is_tensor(args[3]):
+        return 2 * args[3].numel() * args[3].element_size()
+    return sum(t.numel() * t.element_size() for t in inputs) + sum(t.numel() * t.element_size() for t in outputs)
 
 
 def module_flops(module, inputs, outputs):

@@ -1,135 +1,204 @@
-"""Generation phases: what one measured call is for a prefill or a decode step.
+"""Generation: a causal LM with a KV cache, its prefill and its decode steps.
 
-A forward pass (the default) calls the bare model on B x S tokens, no cache.
-Generation uses the causal LM, its language-model head included:
+A prefill of P tokens writes P keys and values per layer into the cache and
+runs the LM head on the last position; a decode step at context C runs one new
+token per sequence against C - 1 cached positions (C positions attended over,
+the new one included: the engine's `context`). Both run against a static
+cache (allocated once, written in place at the tokens' positions), so a call
+repeated for a long measuring window writes the same positions every time and
+each repeat sees the same context: nothing has to be restored between calls.
 
-- prefill at P tokens: one call on B x P tokens that fills the KV cache (the
-  cache writes are part of the call), the head on the last position only, as
-  generate() asks for it;
-- decode at context C: one call on B x 1 new tokens at position C - 1 of a
-  cache already holding C - 1 positions, so that the step attends over C.
-  The cache is filled once by an unmeasured prefill of C - 1 tokens.
-
-Every repeat of a decode step must see the same cache. A static cache (the
-built-in GPT-2's, and transformers' StaticCache where the installed version
-has it, sized to the context) is written in place at the step's position, so
-repeats rewrite the same slot. A growing cache (transformers' DynamicCache)
-gains a position per call and is cropped back after each call (`crop`, a view
-per layer: its small cost is inside the measured window).
+The built-in GPT-2 (models.py) carries its own static cache; with
+`transformers`, AutoModelForCausalLM runs with `past_key_values` = its
+StaticCache (a DynamicCache cropped back after each step where StaticCache is
+missing, measured at the model level only) and `attn_implementation` eager or
+sdpa. Scopes are those of the base model (`root.h.0 ...`, the LM head as
+`root.lm_head`), as the engine builds generation trees from a config.
 """
 
 import inspect
 
 import torch
+import torch.nn.functional as F
 
-from .messages import HarnessError
-
-PHASES = ("forward", "prefill", "decode")
-
-
-class Step:
-    """One measured call: positional and keyword inputs, and the cache to put back after it."""
-
-    def __init__(self, args, kwargs, cache=None, keep=None, cache_kind="none"):
-        self.args = args
-        self.kwargs = kwargs
-        self.cache = cache
-        self.keep = keep
-        # "static", "dynamic" or "none": written into the tree's record.
-        self.cache_kind = cache_kind
-
-    def after(self):
-        """Puts a growing cache back to the positions the step started from (no-op for a static one)."""
-        if self.keep is not None and hasattr(self.cache, "crop"):
-            self.cache.crop(self.keep)
+from .messages import HarnessError, warn
+from .models import GPT2Model, StaticKVCache, torch_dtype
 
 
-def _ids(config, batch, length, device, seed):
-    vocab = int(config.get("vocab_size", 1000))
-    gen = torch.Generator().manual_seed(seed)
-    return torch.randint(0, vocab, (batch, length), generator=gen).to(device)
+class Generator:
+    """A causal LM and how to call it with a cache: `new_cache(batch, max_len)` and
+    `call_args(ids, cache, past_len)`, the (args, kwargs) that run the model once on `ids`
+    after `past_len` cached positions."""
+
+    replayable = True  # False: repeated calls of single modules would grow the cache
+
+    def __init__(self, model, builder):
+        self.model = model
+        self.builder = builder
 
 
-def _last_logits_only(model):
-    """The keyword that makes a call compute the head's logits for the last position only, as
-    generate() does (transformers 4.45+: logits_to_keep, 4.40-4.44: num_logits_to_keep); {} where the
-    model has neither."""
-    try:
+class BuiltinGenerator(Generator):
+    def __init__(self, model, builder, config, dtype, device):
+        super().__init__(model, builder)
+        self.config = config
+        self.dtype = torch_dtype(dtype)
+        self.device = device
+
+    def new_cache(self, batch_size, max_len):
+        c = self.config
+        heads = c["n_head"]
+        return StaticKVCache(c["n_layer"], batch_size, heads, max_len, c["n_embd"] // heads, self.dtype, self.device)
+
+    def call_args(self, ids, cache, past_len):
+        return (ids, cache, past_len), {}
+
+
+class TransformersGenerator(Generator):
+    def __init__(self, model, builder, transformers):
+        super().__init__(model, builder)
+        self.tf = transformers
         params = inspect.signature(model.forward).parameters
-    except (TypeError, ValueError):
-        return {}
-    for name in ("logits_to_keep", "num_logits_to_keep"):
-        if name in params:
-            return {name: 1}
-    return {}
+        # Only the last position's logits, as generate() asks (the name changed in transformers 4.50).
+        self.keep = next(({k: 1} for k in ("logits_to_keep", "num_logits_to_keep") if k in params), {})
+        self.static = getattr(transformers, "StaticCache", None)
+        self.replayable = self.static is not None
+
+    def new_cache(self, batch_size, max_len):
+        if self.static is None:
+            return DynamicCacheAt(self.tf.DynamicCache())
+        cfg = self.model.config
+        p = next(self.model.parameters())
+        attempts = (
+            lambda: self.static(config=cfg, max_batch_size=batch_size, max_cache_len=max_len, device=p.device, dtype=p.dtype),
+            lambda: self.static(config=cfg, max_cache_len=max_len),  # transformers 4.56+: allocated on first use
+            lambda: self.static(cfg, batch_size, max_len, p.device, p.dtype),
+        )
+        errors = []
+        for make in attempts:
+            try:
+                return make()
+            except TypeError as e:
+                errors.append(str(e))
+        raise HarnessError("NO_STATIC_CACHE", "transformers %s: cannot build a StaticCache (%s)" % (self.tf.__version__, "; ".join(errors)))
+
+    def call_args(self, ids, cache, past_len):
+        pos = torch.arange(past_len, past_len + ids.shape[1], device=ids.device)
+        if isinstance(cache, DynamicCacheAt):
+            cache.crop(past_len)
+            cache = cache.inner
+        kwargs = {"input_ids": ids, "past_key_values": cache, "cache_position": pos, "use_cache": True}
+        kwargs.update(self.keep)
+        return (), kwargs
 
 
-def _builtin_step(model, config, phase, batch, tokens, device):
-    from .models import StaticKV  # noqa: PLC0415
+class DynamicCacheAt:
+    """A DynamicCache cropped back to the context before each call (transformers without StaticCache)."""
 
-    dtype = next(model.parameters()).dtype
-    if phase == "prefill":
-        cache = StaticKV(config, batch, tokens, dtype, device)
-        kwargs = {"past_key_values": cache, "past_length": 0, "logits_to_keep": 1}
-        return Step((_ids(config, batch, tokens, device, 1234),), kwargs, cache, None, "static")
-    cache = StaticKV(config, batch, tokens, dtype, device)
-    with torch.no_grad():
-        model(_ids(config, batch, tokens - 1, device, 1234), past_key_values=cache, past_length=0, logits_to_keep=1)
-    kwargs = {"past_key_values": cache, "past_length": tokens - 1}
-    return Step((_ids(config, batch, 1, device, 4321),), kwargs, cache, None, "static")
+    def __init__(self, inner):
+        self.inner = inner
+
+    def crop(self, length):
+        if self.inner.get_seq_length() > length:
+            self.inner.crop(length)
 
 
-def _static_cache(model, batch, length, device):
-    """transformers' StaticCache of `length` positions, or None where this version has none."""
-    try:
-        from transformers import StaticCache  # noqa: PLC0415
-    except ImportError:
-        return None
-    dtype = next(model.parameters()).dtype
-    # Its constructor changed across versions: newest first.
-    for kwargs in (
-        {"config": model.config, "max_cache_len": length},
-        {"config": model.config, "max_batch_size": batch, "max_cache_len": length, "device": device, "dtype": dtype},
-        {"config": model.config, "batch_size": batch, "max_cache_len": length, "device": device, "dtype": dtype},
-    ):
-        try:
-            return StaticCache(**kwargs)
-        except (TypeError, ValueError):
-            continue
-    return None
-
-
-def _transformers_step(model, config, phase, batch, tokens, device):
-    last = _last_logits_only(model)
-    if phase == "prefill":
-        # generate()'s default cache: created by the call, filled with the prompt's keys and values.
-        kwargs = {"input_ids": _ids(config, batch, tokens, device, 1234), "use_cache": True, **last}
-        return Step((), kwargs, None, None, "dynamic")
-    prefix = _ids(config, batch, tokens - 1, device, 1234)
-    step_ids = _ids(config, batch, 1, device, 4321)
-    cache = _static_cache(model, batch, tokens, device)
-    with torch.no_grad():
-        if cache is not None:
-            positions = torch.arange(tokens - 1, device=device)
-            model(input_ids=prefix, past_key_values=cache, cache_position=positions, use_cache=True, **last)
-            kwargs = {"input_ids": step_ids, "past_key_values": cache, "cache_position": torch.tensor([tokens - 1], device=device), "use_cache": True}
-            return Step((), kwargs, cache, None, "static")
-        out = model(input_ids=prefix, use_cache=True, **last)
-    cache = getattr(out, "past_key_values", None)
-    if cache is None:
-        raise HarnessError("NO_CACHE", "the model returned no past_key_values: it cannot be measured in decode")
-    if not hasattr(cache, "crop") and not isinstance(cache, tuple):
-        raise HarnessError("NO_CACHE", "the model's cache (%s) can be neither cropped nor reused: decode steps would grow it" % type(cache).__name__)
-    kwargs = {"input_ids": step_ids, "past_key_values": cache, "use_cache": True}
-    return Step((), kwargs, cache, tokens - 1, "dynamic")
-
-
-def make_step(model, config, phase, batch, tokens, device, use_transformers):
-    """The Step of a prefill over `tokens` tokens, or of a decode step at context `tokens`."""
-    if phase not in ("prefill", "decode"):
-        raise HarnessError("BAD_PHASE", "phase %r is not prefill or decode" % phase)
-    if phase == "decode" and tokens < 2:
-        raise HarnessError("BAD_SHAPE", "a decode context must be at least 2 (one cached position and the new token), not %d" % tokens)
+def build_generator(name, config, dtype, device, use_transformers, seed, attn):
+    """A Generator for a causal LM with random weights, in eval mode, on device."""
+    model_type = config.get("model_type")
+    if attn == "sdpa" and not hasattr(F, "scaled_dot_product_attention"):
+        raise HarnessError("NO_SDPA", "PyTorch %s has no scaled_dot_product_attention (PyTorch 2.0 or newer): use --attn eager" % torch.__version__)
+    torch.manual_seed(seed)
     if use_transformers:
-        return _transformers_step(model, config, phase, batch, tokens, device)
-    return _builtin_step(model, config, phase, batch, tokens, device)
+        import transformers  # noqa: PLC0415
+
+        cfg = dict(config)
+        cfg.pop("model_type", None)
+        try:
+            config_obj = transformers.AutoConfig.for_model(model_type, **cfg)
+        except Exception as e:
+            raise HarnessError("BAD_MODEL", "%s: transformers cannot read this config (%s)" % (name, e))
+        if getattr(config_obj, "is_encoder_decoder", False):
+            raise HarnessError("NO_GENERATION", "%s: an encoder-decoder; the generation phases are measured for decoder-only models" % name)
+        config_obj.use_cache = True
+        try:
+            model = transformers.AutoModelForCausalLM.from_config(config_obj, attn_implementation=attn)
+        except ValueError as e:
+            raise HarnessError("NO_GENERATION", "%s: no causal LM for model_type %r in transformers (%s)" % (name, model_type, e))
+        model = model.to(device=device, dtype=torch_dtype(dtype)).eval()
+        gen = TransformersGenerator(model, "transformers " + transformers.__version__, transformers)
+        if not gen.replayable:
+            warn("transformers %s has no StaticCache: a DynamicCache cropped after each step, the whole model measured only" % transformers.__version__)
+        return gen
+    if model_type != "gpt2":
+        raise HarnessError(
+            "NO_GENERATION",
+            "%s: model_type %r: without transformers the harness measures generation for gpt2 only%s"
+            % (name, model_type, " (an encoder generates no tokens)" if model_type == "bert" else " (pip install transformers)"),
+        )
+    model = GPT2Model(config, attn=attn, lm_head=True).to(device=device, dtype=torch_dtype(dtype)).eval()
+    return BuiltinGenerator(model, "built-in PyTorch definition", config, dtype, device)
+
+
+def prepare(gen, phase, batch_size, length, vocab, device):
+    """(args, kwargs) of the measured call and the cache it runs against.
+
+    prefill: `length` prompt tokens into an empty cache of `length` positions.
+    decode: `length` is the context C; C - 1 tokens are prefilled (not measured) and the
+    measured call is one token at position C - 1.
+    """
+    gen_ids = torch.Generator().manual_seed(1234)
+    ids = torch.randint(0, vocab, (batch_size, length), generator=gen_ids).to(device)
+    cache = gen.new_cache(batch_size, length)
+    if phase == "prefill":
+        return gen.call_args(ids, cache, 0), cache
+    if length > 1:
+        a, k = gen.call_args(ids[:, : length - 1], cache, 0)
+        with torch.no_grad():
+            gen.model(*a, **k)
+    return gen.call_args(ids[:, length - 1:], cache, length - 1), cache
+
+
+def measured_call(gen, cache, call, past_len):
+    """The function a measuring window repeats: the prepared call (a DynamicCache is cropped back first)."""
+    args, kwargs = call
+    if isinstance(cache, DynamicCacheAt):
+        ids = kwargs["input_ids"]
+
+        def step():
+            a, k = gen.call_args(ids, cache, past_len)
+            return gen.model(*a, **k)
+
+        return step
+    return lambda: gen.model(*args, **kwargs)
+
+
+def hoist_base_model(root, model):
+    """A causal LM's tree rooted at its base model: `root.transformer.h.0` becomes `root.h.0`, the
+    head (`root.lm_head`) a child of the new root, the root's class the base model's (GPT2Model),
+    as the engine's generation trees are. Returns the new root (the same one when there is no base model)."""
+    prefix = getattr(model, "base_model_prefix", None)
+    base = next((c for c in root.children_modules if prefix and c.scope == "root." + prefix), None)
+    if base is None:
+        return root
+    old = base.scope
+
+    def rename(node):
+        if node.scope == old or node.scope.startswith(old + "."):
+            node.scope = "root" + node.scope[len(old):]
+        for c in node.children_modules + node.children_functional:
+            rename(c)
+
+    rename(base)
+    others = [c for c in root.children_modules if c is not base]
+    for c in others:
+        c.parent = base
+    base.children_modules = base.children_modules + others
+    base.children_functional = base.children_functional + root.children_functional
+    for f in root.children_functional:
+        f.parent = base
+    base.parent = None
+    base.type = "model"
+    base.num_parameters = root.num_parameters
+    base.flops = sum(c.flops * c.calls / base.calls for c in base.children_modules + base.children_functional)
+    base.mem_bytes = sum(c.mem_bytes * c.calls / base.calls for c in base.children_modules + base.children_functional)
+    return base

@@ -161,7 +161,7 @@ class Conv1D(nn.Module):
         return x.view(size_out)
 
 class GPT2Attention(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, layer_idx=0, attn="eager"):
         super().__init__()
         e = c["n_embd"]
         self.num_heads = c["n_head"]
@@ -169,31 +169,28 @@ class GPT2Attention(nn.Module):
         self.scaling = self.head_dim ** -0.5 if c.get("scale_attn_weights", True) else 1.0
         self.c_attn = Conv1D(3 * e, e)
         self.c_proj = Conv1D(e, e)
-        # "eager" (matmul, softmax, matmul with the scores in memory) or "sdpa" (one fused call).
-        self.attn_implementation = c.get("_attn_implementation", "eager")
+        # The layer's slot in a KV cache, held by the module (as transformers does) so that the
+        # layers' calls have the same arguments and identical layers are measured once.
+        self.layer_idx = layer_idx
+        self.attn = attn
 
-    def forward(self, hidden_states, attention_mask, layer_past=None, cache_position=None):
+    def forward(self, hidden_states, attention_mask, cache=None, cache_position=None):
         b, s, e = hidden_states.shape
         q, k, v = self.c_attn(hidden_states).split(e, dim=2)
         shape = (b, s, self.num_heads, self.head_dim)
         q, k, v = (t.view(shape).transpose(1, 2) for t in (q, k, v))
-        if layer_past is not None:
-            # A static cache, as transformers' StaticCache writes it: the new positions copied in place
-            # into buffers of the context's length, and attention over the whole buffers.
-            k_buf, v_buf = layer_past
-            k_buf.index_copy_(2, cache_position, k)
-            v_buf.index_copy_(2, cache_position, v)
-            k, v = k_buf, v_buf
-        if self.attn_implementation == "sdpa":
-            # `scale` is a keyword of PyTorch 2.1+; the default (1 / sqrt(head_dim)) needs none.
+        if cache is not None:
+            k, v = cache.update(self.layer_idx, k, v, cache_position, attention_mask.shape[-1])
+        if self.attn == "sdpa":
+            # scale= is PyTorch 2.1's; the default (1 / sqrt(head_dim)) is GPT-2's usual scaling.
             extra = {} if self.scaling == self.head_dim ** -0.5 else {"scale": self.scaling}
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, **extra)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, **extra).transpose(1, 2)
         else:
             weights = torch.matmul(q, k.transpose(-1, -2)) * self.scaling
             weights = weights + attention_mask
             weights = F.softmax(weights, dim=-1)
-            out = torch.matmul(weights, v)
-        out = out.transpose(1, 2).reshape(b, s, -1).contiguous()
+            out = torch.matmul(weights, v).transpose(1, 2)
+        out = out.reshape(b, s, -1).contiguous()
         return self.c_proj(out)
 
 class GPT2MLP(nn.Module):
@@ -209,103 +206,118 @@ class GPT2MLP(nn.Module):
         return self.c_proj(self.act(self.c_fc(hidden_states)))
 
 class GPT2Block(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, layer_idx=0, attn="eager"):
         super().__init__()
         e = c["n_embd"]
         eps = c.get("layer_norm_epsilon", 1e-5)
         self.ln_1 = nn.LayerNorm(e, eps=eps)
-        self.attn = GPT2Attention(c)
+        self.attn = GPT2Attention(c, layer_idx, attn)
         self.ln_2 = nn.LayerNorm(e, eps=eps)
         self.mlp = GPT2MLP(c)
 
-    def forward(self, hidden_states, attention_mask, layer_past=None, cache_position=None):
+    def forward(self, hidden_states, attention_mask, cache=None, cache_position=None):
         residual = hidden_states
-        hidden_states = self.attn(self.ln_1(hidden_states), attention_mask, layer_past, cache_position) + residual
+        if cache is None:
+            hidden_states = self.attn(self.ln_1(hidden_states), attention_mask) + residual
+        else:
+            hidden_states = self.attn(self.ln_1(hidden_states), attention_mask, cache, cache_position) + residual
         residual = hidden_states
         return residual + self.mlp(self.ln_2(hidden_states))
 
 class GPT2Model(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, attn="eager", lm_head=False):
         super().__init__()
         self.wte = nn.Embedding(c["vocab_size"], c["n_embd"])
         self.wpe = nn.Embedding(c.get("n_positions", 1024), c["n_embd"])
-        self.h = nn.ModuleList([GPT2Block(c) for _ in range(c["n_layer"])])
+        self.h = nn.ModuleList([GPT2Block(c, i, attn) for i in range(c["n_layer"])])
         self.ln_f = nn.LayerNorm(c["n_embd"], eps=c.get("layer_norm_epsilon", 1e-5))
+        if lm_head:
+            # The generation phases run the causal LM's head on the last position (what generate()
+            # keeps); GPT-2 ties it to the token embedding unless the config says otherwise.
+            self.lm_head = nn.Linear(c["n_embd"], c["vocab_size"], bias=False)
+            if c.get("tie_word_embeddings", True):
+                self.lm_head.weight = self.wte.weight
+        else:
+            self.lm_head = None
 
-    def forward(self, input_ids, past_key_values=None, past_length=0):
+    def forward(self, input_ids, cache=None, past_len=0):
+        if cache is not None:
+            return self.forward_cached(input_ids, cache, past_len)
         # The small int64 ops mirror what transformers' GPT2Model and its
         # masking utilities run, so that the root's functional children
         # (add.0, cast.1, add.2, sub.3, add.4, add.5, where.6) line up.
-        # With a cache (a StaticKV) the new tokens sit at past_length ..
-        # past_length + s - 1 and attend over the cache's whole length.
         b, s = input_ids.shape
         dev = input_ids.device
-        cache_position = torch.arange(s, device=dev) + past_length
+        cache_position = torch.arange(s, device=dev) + 0
         inputs_embeds = self.wte(input_ids)
         position_embeds = self.wpe(cache_position.unsqueeze(0)).to(inputs_embeds.device)
         hidden_states = inputs_embeds + position_embeds
         dtype = hidden_states.dtype
         _last_index = torch.full((b, 1), s, dtype=torch.long, device=dev) - 1
-        kv_len = past_key_values.length if past_key_values is not None else s
-        kv_idx = torch.arange(kv_len, device=dev) + 0
-        q_idx = torch.arange(s, device=dev) + past_length
-        causal = (kv_idx[None, :] <= q_idx[:, None])[None, None].expand(b, 1, s, kv_len)
+        kv_idx = torch.arange(s, device=dev) + 0
+        q_idx = torch.arange(s, device=dev) + 0
+        causal = (kv_idx[None, :] <= q_idx[:, None])[None, None].expand(b, 1, s, s)
         zero = torch.zeros((), dtype=dtype, device=dev)
         mask = torch.where(causal, zero, torch.finfo(dtype).min)
-        for i, block in enumerate(self.h):
-            if past_key_values is not None:
-                hidden_states = block(hidden_states, mask, past_key_values.layers[i], cache_position)
-            else:
-                hidden_states = block(hidden_states, mask)
+        for block in self.h:
+            hidden_states = block(hidden_states, mask)
         return self.ln_f(hidden_states)
 
+    def forward_cached(self, input_ids, cache, past_len):
+        """s new tokens after past_len cached ones: keys and values go into the cache at their
+        positions and attention runs over the past_len + s positions (a prefill: past_len 0; a
+        decode step: s = 1). The same root ops as the forward pass, with the mask (B, 1, s, kv)."""
+        b, s = input_ids.shape
+        dev = input_ids.device
+        kv = past_len + s
+        cache_position = torch.arange(s, device=dev) + past_len
+        inputs_embeds = self.wte(input_ids)
+        position_embeds = self.wpe(cache_position.unsqueeze(0)).to(inputs_embeds.device)
+        hidden_states = inputs_embeds + position_embeds
+        dtype = hidden_states.dtype
+        _last_index = torch.full((b, 1), kv, dtype=torch.long, device=dev) - 1
+        q_idx = torch.arange(s, device=dev) + past_len
+        q_end = q_idx + 1  # a query sees the cached keys and its own
+        kv_idx = torch.arange(kv, device=dev)
+        causal = (kv_idx[None, :] < q_end[:, None])[None, None].expand(b, 1, s, kv)
+        zero = torch.zeros((), dtype=dtype, device=dev)
+        mask = torch.where(causal, zero, torch.finfo(dtype).min)
+        for block in self.h:
+            hidden_states = block(hidden_states, mask, cache, cache_position)
+        hidden_states = self.ln_f(hidden_states)
+        return self.lm_head(hidden_states[:, -1:, :]) if self.lm_head is not None else hidden_states
 
-class StaticKV:
-    """A static KV cache, as transformers' StaticCache holds it: per layer a key and a value
-    buffer of `length` positions (batch x heads x length x head_dim), written in place."""
 
-    def __init__(self, config, batch, length, dtype, device):
-        heads = config["n_head"]
-        head_dim = config["n_embd"] // heads
-        self.length = length
-        self.layers = [
-            tuple(torch.zeros(batch, heads, length, head_dim, dtype=dtype, device=device) for _ in range(2))
-            for _ in range(config["n_layer"])
-        ]
+class StaticKVCache:
+    """Keys and values of every layer in tensors allocated once, (B, heads, max_len, head_dim),
+    written in place with index_copy_ at the new tokens' positions, as transformers' StaticCache
+    does. Writing a position again overwrites it, so a decode step repeated at one position sees
+    the same context every time. Attention reads the first kv positions (the cache's filled part)."""
 
+    def __init__(self, layers, batch_size, heads, max_len, head_dim, dtype, device):
+        shape = (batch_size, heads, max_len, head_dim)
+        self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(layers)]
+        self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(layers)]
+        self.max_len = max_len
 
-class GPT2LMHeadModel(nn.Module):
-    """GPT-2 with its language-model head (tied to the token embedding), for generation."""
+    def update(self, layer, k, v, cache_position, kv_len):
+        self.keys[layer].index_copy_(2, cache_position, k)
+        self.values[layer].index_copy_(2, cache_position, v)
+        return self.keys[layer][:, :, :kv_len], self.values[layer][:, :, :kv_len]
 
-    def __init__(self, c):
-        super().__init__()
-        self.transformer = GPT2Model(c)
-        self.lm_head = nn.Linear(c["n_embd"], c["vocab_size"], bias=False)
-        self.lm_head.weight = self.transformer.wte.weight
+    def nbytes(self):
+        return sum(t.numel() * t.element_size() for t in self.keys + self.values)
 
-    def forward(self, input_ids, past_key_values=None, past_length=0, logits_to_keep=0):
-        hidden_states = self.transformer(input_ids, past_key_values, past_length)
-        if logits_to_keep > 0:
-            # What generate() asks for: the head on the last position only (transformers' logits_to_keep).
-            hidden_states = hidden_states[:, -logits_to_keep:, :]
-        return self.lm_head(hidden_states)
 
 # model_type -> the class built for it; configs.BUILTIN_ARCHITECTURES lists the keys.
 BUILTIN_MODELS = {"bert": BertModel, "gpt2": GPT2Model}
-# model_type -> the causal LM (with its head and a KV cache) built for generation.
-BUILTIN_CAUSAL_LMS = {"gpt2": GPT2LMHeadModel}
 
-def build_model(name, config, dtype, device, use_transformers, seed, causal_lm=False, attn="eager"):
-    """(model, builder) with random weights, in eval mode, on device.
-
-    causal_lm: the model with its language-model head and a KV cache (generation);
-    else the bare model as AutoModel builds it (a forward pass, no cache).
-    attn: "eager" or "sdpa".
-    """
+def build_model(name, config, dtype, device, use_transformers, seed, attn="eager"):
+    """(model, builder) with random weights, in eval mode, on device; attn: eager or sdpa."""
+    if attn == "sdpa" and not hasattr(F, "scaled_dot_product_attention"):
+        raise HarnessError("NO_SDPA", "PyTorch %s has no scaled_dot_product_attention (PyTorch 2.0 or newer): use --attn eager" % torch.__version__)
     torch.manual_seed(seed)
     model_type = config.get("model_type")
-    if attn == "sdpa" and not hasattr(F, "scaled_dot_product_attention"):
-        raise HarnessError("NO_SDPA", "PyTorch %s has no scaled_dot_product_attention (it came in 2.0): use --attn eager" % torch.__version__)
     if use_transformers:
         import transformers  # noqa: PLC0415
 
@@ -315,26 +327,22 @@ def build_model(name, config, dtype, device, use_transformers, seed, causal_lm=F
             config_obj = transformers.AutoConfig.for_model(model_type, **cfg)
         except Exception as e:
             raise HarnessError("BAD_MODEL", "%s: transformers cannot read this config (%s)" % (name, e))
-        config_obj.use_cache = causal_lm
-        auto = transformers.AutoModelForCausalLM if causal_lm else transformers.AutoModel
+        config_obj.use_cache = False
         try:
-            model = auto.from_config(config_obj, attn_implementation=attn)
+            model = transformers.AutoModel.from_config(config_obj, attn_implementation=attn)
         except TypeError:
-            if attn != "eager":
-                raise HarnessError("NO_SDPA", "transformers %s cannot choose the attention implementation: use --attn eager" % transformers.__version__)
-            model = auto.from_config(config_obj)
-        except ValueError as e:
-            raise HarnessError("BAD_MODEL", "%s: transformers cannot build it as %s (%s)" % (name, auto.__name__, e))
+            model = transformers.AutoModel.from_config(config_obj)
         builder = "transformers " + transformers.__version__
     else:
-        table = BUILTIN_CAUSAL_LMS if causal_lm else BUILTIN_MODELS
-        if model_type not in table:
+        if model_type not in BUILTIN_ARCHITECTURES:
             raise HarnessError(
                 "UNKNOWN_MODEL_TYPE",
                 "%s: model_type %r needs the transformers package (pip install transformers); "
-                "without it the harness builds only %s%s" % (name, model_type, ", ".join(sorted(table)), " for generation" if causal_lm else ""),
+                "without it the harness builds only %s" % (name, model_type, ", ".join(BUILTIN_ARCHITECTURES)),
             )
-        model = table[model_type](dict(config, _attn_implementation=attn))
+        if attn != "eager" and model_type != "gpt2":
+            raise HarnessError("NO_SDPA", "%s: the built-in %s runs eager attention only (install transformers for sdpa)" % (name, model_type))
+        model = BUILTIN_MODELS[model_type](config) if attn == "eager" else BUILTIN_MODELS[model_type](config, attn=attn)
         builder = "built-in PyTorch definition"
     model = model.to(device=device, dtype=torch_dtype(dtype)).eval()
     return model, builder

@@ -11,7 +11,7 @@ import json
 
 import torch
 
-from .flops import FUNCTIONAL_KINDS, functional_flops, functional_name, module_flops
+from .flops import FUNCTIONAL_KINDS, functional_bytes, functional_flops, functional_name, module_flops
 from .messages import EXIT_MEASURE, HarnessError, warn
 from .tensors import describe, dtype_name, nbytes, tensors_in
 
@@ -171,7 +171,7 @@ class Tracer:
             node.input_shapes = [describe(a) for a in args]
             ins = tensors_in(list(args), []) + tensors_in(dict(kwargs), [])
             node.flops = functional_flops(kind, list(args), kwargs, outputs)
-            node.mem_bytes = sum(nbytes(t) for t in ins) + sum(nbytes(t) for t in outputs)
+            node.mem_bytes = functional_bytes(kind, list(args), ins, outputs)
             node.key = "fn|%s|%s|%s" % (name, shape_key(list(args)), shape_key(dict(kwargs)))
             if node.key not in self.replays:
                 self.replays[node.key] = (func, tuple(args), dict(kwargs))
@@ -205,18 +205,31 @@ def trace_model(model, args, kwargs):
     root = tracer.nodes.get("root")
     if root is None:
         raise HarnessError("TRACE", "the model's forward ran but no module hook fired", EXIT_MEASURE)
-    finish_node(root, model)
+    finish_node(root, model, parameter_owners(model))
     mark_cached(root)
     return root, tracer.replays
 
 
-def finish_node(node, model):
+def parameter_owners(model):
+    """id(parameter) -> the scope of the module that owns it first. A tied parameter (an LM head
+    sharing the token embedding's matrix) counts once, in its first owner, as the engine counts it."""
+    owners = {}
+    for name, p in model.named_parameters():  # named_parameters lists a shared tensor once, by its first name
+        owners[id(p)] = "root" + ("." + name.rsplit(".", 1)[0] if "." in name else "")
+    return owners
+
+
+def owns(scope, owner):
+    return scope == "root" or owner == scope or owner.startswith(scope + ".")
+
+
+def finish_node(node, model, owners):
     """Types, per-call FLOPs/bytes (rolled up for modules) and parameter counts, bottom-up."""
     node.children_modules.sort(key=lambda n: n.order)
     for c in node.children_modules:
-        finish_node(c, model)
+        finish_node(c, model, owners)
     if node.module is not None:
-        node.num_parameters = sum(p.numel() for p in node.module.parameters())
+        node.num_parameters = sum(p.numel() for p in node.module.parameters() if owns(node.scope, owners.get(id(p), node.scope)))
     if node.module is not None and not node.children_modules:
         # A leaf module is an ML primitive: the functional calls inside it are part of it.
         node.type = "ml"

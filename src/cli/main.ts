@@ -5,7 +5,7 @@
  * 3 a model over its energy budget (`irene check`).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_PROFILE_NAME, FEATURE_SETS, registerBuiltinImporters, type FeatureSet } from '../engine/index.js';
+import { DEFAULT_PROFILE_NAME, FEATURE_SETS, PHASE_SELECTIONS, registerBuiltinImporters, type FeatureSet } from '../engine/index.js';
 import { choice, parseDtype, parsePositiveInt, parsePositiveNumber } from './cliOptions.js';
 import { describeFailure, EXIT_OK, EXIT_USER_ERROR, ExitStatus } from './cliErrors.js';
 import { runPredict } from './commands/predictCommand.js';
@@ -40,6 +40,11 @@ export function buildProgram(): Command {
   const seed = new Option('--seed <n>', 'random seed of the weighting model').argParser(parsePositiveInt).default(1);
   const modelLevel = new Option('--model-level <file>', 'model-level ground truth JSONL (default: model_level.jsonl beside the trees)');
   const dtypeOption = () => new Option('--dtype <dtype>', 'fp32 | fp16 | bf16').argParser(parseDtype);
+  // Decode steps (one token against a KV cache) are another regime than whole-sequence passes: used only when asked.
+  const phaseSelection = () =>
+    new Option('--phase <which>', 'measured passes to use: forward (forward passes and prefills), decode (decode steps) or all')
+      .argParser(choice(PHASE_SELECTIONS))
+      .default('forward');
 
   // The setting and output options `predict` and `diff` share.
   const addPredictionOptions = (cmd: Command): Command =>
@@ -112,6 +117,7 @@ export function buildProgram(): Command {
     .addOption(seed)
     .addOption(modelLevel)
     .addOption(dtypeOption())
+    .addOption(phaseSelection())
     .action((data: string, o) => emit(runTrain(data, { ...o, features: o.features as FeatureSet })));
 
   program
@@ -127,6 +133,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--leave-out <unit>', 'leave one model or one architecture family out').choices(['model', 'family']).default('model'))
     .option('--hardware <device>', "device the data was measured on, for its datasheet figures (default: the data's meta line)")
     .addOption(new Option('--idle-power <watts>', 'idle power of the measuring machine (default: the data\'s meta line, else fitted)').argParser(parsePositiveNumber))
+    .addOption(phaseSelection())
     .action((data: string, o) => emit(runCrossValidate(data, { ...o, features: o.features as FeatureSet })));
 
   program
@@ -137,6 +144,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-f, --format <format>', 'output format').argParser(choice(['table', 'json'] as const)).default('table'))
     .addOption(new Option('--model-level <file>', 'model-level ground truth JSONL'))
     .addOption(new Option('--dtype <dtype>', 'dtype of the measurements').argParser(parseDtype))
+    .addOption(phaseSelection())
     .action((data: string, o) => emit(runEvaluate(data, o)));
 
   program
@@ -191,7 +199,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--repeats <n>', 'repeats per measurement').argParser(parsePositiveInt))
     .option('--model-only', 'measure whole models only (faster, no per-node truth)', false)
     .option('--device <device>', 'torch device (default: cuda when available, else cpu)')
-    .addOption(new Option('--phase <phase>', 'forward (the bare model), prefill (causal LM filling its KV cache) or decode (one step per --contexts)').choices(['forward', 'prefill', 'decode']).default('forward'))
+    .addOption(new Option('--phase <phase>', 'forward (the bare model), prefill (causal LM filling its KV cache), decode (one step per --contexts) or generate (both)').choices(['forward', 'prefill', 'decode', 'generate']).default('forward'))
     .addOption(new Option('--contexts <list>', 'decode: comma-separated contexts (positions each step attends over)').argParser(parseIntList))
     .addOption(new Option('--attn <impl>', 'attention implementation the harness builds').choices(['eager', 'sdpa']))
     .action(async (o) => {
@@ -215,7 +223,7 @@ export function buildProgram(): Command {
           repeats: o.repeats,
           modelOnly: o.modelOnly,
           device: o.device,
-          phase: o.phase as 'forward' | 'prefill' | 'decode',
+          phase: o.phase as 'forward' | 'prefill' | 'decode' | 'generate',
           ...(o.contexts ? { contexts: o.contexts as number[] } : {}),
           ...(o.attn ? { attention: o.attn as 'eager' | 'sdpa' } : {}),
           onProgress: progress.update,

@@ -25,6 +25,14 @@ export * from './hardware/hardwareSpec.js';
 export * from './hardware/deviceMemory.js';
 export { trainProfile, type TrainProfileOptions } from './predict/train.js';
 export {
+  PHASE_SELECTIONS,
+  phaseCountsLine,
+  phasesOf,
+  selectTrainingPhases,
+  type PhaseCounts,
+  type PhaseSelection,
+} from './predict/trainingPhases.js';
+export {
   crossValidate,
   crossValidateFlopsBaseline,
   crossValidateLaunchBaseline,

@@ -9,11 +9,16 @@ import {
   highestMeasuredPowerW,
   listBundledProfiles,
   modelFamily,
+  phaseCountsLine,
+  phasesOf,
+  selectTrainingPhases,
   trainProfile,
   type CrossValidationResult,
   type Dtype,
   type FeatureSet,
   type ModelTree,
+  type PhaseCounts,
+  type PhaseSelection,
 } from '../../engine/index.js';
 import { CliUsageError } from '../cliErrors.js';
 import { createProgressReporter } from '../progressReporter.js';
@@ -29,6 +34,21 @@ export interface DataOptions {
   hardware?: string;
   /** Idle power of the measuring machine (W), when the files do not give it. */
   idlePower?: number;
+  /** The passes to use (default `forward`: forward passes and prefills; decode steps only when asked). */
+  phase?: PhaseSelection;
+}
+
+/**
+ * The trees of the phases asked for, with a note counting each phase seen.
+ * @throws CliUsageError when none of the data's trees is of those phases.
+ */
+function treesOfPhases(loaded: LoadedTrainingData, selection: PhaseSelection = 'forward'): { loaded: LoadedTrainingData; counts: PhaseCounts } {
+  const { trees, counts } = selectTrainingPhases(loaded.trees, selection);
+  if (trees.length === 0 && loaded.trees.length > 0) {
+    const held = (Object.keys(counts) as (keyof PhaseCounts)[]).filter((p) => counts[p] > 0).map((p) => `${counts[p]} ${p}`);
+    throw new CliUsageError(`${loaded.description} holds no ${phasesOf(selection).join(' or ')} trees (it holds ${held.join(', ')}): use --phase ${selection === 'decode' ? 'forward' : 'decode'} or --phase all`);
+  }
+  return { loaded: { ...loaded, trees, notes: [...loaded.notes, phaseCountsLine(counts, selection)] }, counts };
 }
 
 /**
@@ -92,7 +112,7 @@ export function runCrossValidate(
   data: string,
   options: DataOptions & { features: FeatureSet; format: 'table' | 'json'; seed: number; baseline: boolean; leaveOut?: 'model' | 'family' },
 ): { stdout: string; stderr: string[] } {
-  const loaded = loadTrainingData(data, { modelLevelPath: options.modelLevel, dtype: undefined });
+  const { loaded, counts } = treesOfPhases(loadTrainingData(data, { modelLevelPath: options.modelLevel, dtype: undefined }), options.phase);
   const { trees, dtype } = treesOfOneDtype(loaded, options.dtype);
   const { hardware, fitIdlePower } = measurementSetting(loaded, trees, options);
   const groupOf = options.leaveOut === 'family' ? (t: ModelTree) => modelFamily(t.modelName) : undefined;
@@ -110,7 +130,7 @@ export function runCrossValidate(
     : undefined;
   const unit = options.leaveOut === 'family' ? 'family' : 'model';
   if (options.format === 'json') {
-    const json: Record<string, unknown> = { dtype, leaveOut: unit, perModel: result.perModel, overall: result.overall };
+    const json: Record<string, unknown> = { dtype, leaveOut: unit, phases: phasesOf(options.phase ?? 'forward'), treesByPhase: counts, perModel: result.perModel, overall: result.overall };
     if (baselines) {
       json['baseline'] = { perModel: baselines.flops.perModel, overall: baselines.flops.overall };
       json['launchBaseline'] = { perModel: baselines.launches.perModel, overall: baselines.launches.overall };
@@ -133,7 +153,7 @@ export function runTrain(
   data: string,
   options: DataOptions & { out: string; name?: string; energySource?: string; features: FeatureSet; seed: number },
 ): { stdout: string; stderr: string[] } {
-  const loaded = loadTrainingData(data, { modelLevelPath: options.modelLevel });
+  const { loaded } = treesOfPhases(loadTrainingData(data, { modelLevelPath: options.modelLevel }), options.phase);
   const { trees, dtype } = treesOfOneDtype(loaded, options.dtype);
   const { hardware, fitIdlePower } = measurementSetting(loaded, trees, options);
   const progress = createProgressReporter('training');
@@ -163,7 +183,7 @@ export function runTrain(
 /** `irene evaluate`: a profile's MAPE on measured data it may not have seen. */
 export function runEvaluate(data: string, options: DataOptions & { profile: string; format: 'table' | 'json' }): { stdout: string; stderr: string[] } {
   const profile = resolveProfile(options.profile);
-  const loaded = loadTrainingData(data, { modelLevelPath: options.modelLevel, dtype: options.dtype });
+  const { loaded } = treesOfPhases(loadTrainingData(data, { modelLevelPath: options.modelLevel, dtype: options.dtype }), options.phase);
   const result = evaluateProfile(loaded.trees, profile);
   if (options.format === 'json') return { stdout: JSON.stringify(result, null, 2), stderr: [] };
   return {

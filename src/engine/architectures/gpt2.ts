@@ -42,8 +42,7 @@ export function causalMaskOps(
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
   between(ops);
   ops.elementwise('sub', [{ shape: [B, 1], type: 'int64' }, 'scalar'], 'int64');
-  // The key positions (as many as the cache holds, the new ones included), then the query positions.
-  ops.elementwise('add', [{ shape: [kv], type: 'int64' }, 'scalar'], 'int64');
+  ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
   ops.elementwise('add', [{ shape: [T], type: 'int64' }, 'scalar'], 'int64');
   beforeWhere?.(ops, T, kv);
   ops.elementwise('where', [{ shape: [B, 1, T, kv], type: 'bool' }, f.t([]), 'scalar']);

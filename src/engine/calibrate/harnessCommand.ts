@@ -46,10 +46,11 @@ export interface CalibrationRequest {
   /** Use the harness's plain-PyTorch models even when transformers is installed. */
   builtin?: boolean;
   /**
-   * `forward` (default: the bare model, no cache), `prefill` (the causal LM filling its KV cache)
-   * or `decode` (one step per context in `contexts`; `seqLens` is then not used).
+   * `forward` (default: the bare model, no cache), `prefill` (the causal LM filling its KV cache),
+   * `decode` (one step per context in `contexts`) or `generate` (both; the contexts default to the
+   * sequence lengths).
    */
-  phase?: 'forward' | 'prefill' | 'decode';
+  phase?: 'forward' | 'prefill' | 'decode' | 'generate';
   /** Decode: positions each step attends over (the cache plus the new token; count, >= 2). */
   contexts?: number[];
   /** Attention implementation the harness builds: `eager` (default) or `sdpa`. */
@@ -104,7 +105,8 @@ export function validateCalibrationRequest(req: CalibrationRequest): void {
     if (!req.contexts || req.contexts.length === 0) throw new InvalidInputError('calibrate: decode needs the contexts to measure at (--contexts 128,512)');
     for (const c of req.contexts) if (!Number.isInteger(c) || c < 2) throw new InvalidInputError(`calibrate: a decode context must be an integer of at least 2 (one cached position and the new token), got ${c}`);
   } else if (req.contexts && req.contexts.length > 0) {
-    throw new InvalidInputError('calibrate: contexts are for the decode phase (--phase decode)');
+    if (req.phase !== 'generate') throw new InvalidInputError('calibrate: contexts are for the decode phase (--phase decode or generate)');
+    for (const c of req.contexts) if (!Number.isInteger(c) || c < 2) throw new InvalidInputError(`calibrate: a decode context must be an integer of at least 2 (one cached position and the new token), got ${c}`);
   }
 }
 
@@ -128,7 +130,7 @@ export function buildHarnessArgs(harnessPath: string, req: CalibrationRequest): 
   if (req.device) args.push('--device', req.device);
   if (req.builtin) args.push('--builtin');
   if (req.phase && req.phase !== 'forward') args.push('--phase', req.phase);
-  if (req.phase === 'decode') args.push('--contexts', req.contexts!.join(','));
+  if (req.contexts && req.contexts.length > 0) args.push('--contexts', req.contexts.join(','));
   if (req.attention) args.push('--attn', req.attention);
   args.push('--out', req.treesOut);
   return args;

@@ -170,7 +170,10 @@ export interface ModelTree {
   weights?: WeightFilesSummary;
   /** The pass the tree describes; absent means `forward`. */
   phase?: Phase;
-  /** Key/value positions a decode step attends over (tokens: the cache, the new token included); decode trees only. */
+  /**
+   * Key/value positions a decode step attends over (tokens: the cache, the new token included);
+   * decode trees, and measured prefill trees (their prompt: what they leave in the cache).
+   */
   context?: number;
   /** How attention runs in this tree; absent for trees whose importer does not model it. */
   attention?: AttentionImplementation;

@@ -58,25 +58,16 @@ function fakeEnergy(n: ModelNode): number {
   return 2e-5 + 2e-12 * n.flops + 5e-11 * n.memBytes;
 }
 
-/**
- * Compares a harness tree with the engine's tree from the same config: scopes, calls, parameters, FLOPs within 1 %.
- * `basePrefix`: the causal LM's base-model attribute (`transformer` in GPT2LMHeadModel), which the
- * engine's generation trees fold into their root beside `lm_head`.
- */
-function assertSameStructure(measured: ModelTree, fromConfig: ModelTree, basePrefix?: string): void {
-  const unprefix = (scope: string): string => (basePrefix && scope.startsWith(`root.${basePrefix}`) ? `root${scope.slice(5 + basePrefix.length)}` : scope);
-  const nodes = [...walkTree(measured.root)].map(({ node }) => node).filter((n) => !basePrefix || n.scope !== `root.${basePrefix}`);
-  const a = new Map(nodes.map((node) => [unprefix(node.scope), node]));
+/** Compares a harness tree with the engine's tree from the same config: scopes, calls, parameters, FLOPs within 1 %. */
+function assertSameStructure(measured: ModelTree, fromConfig: ModelTree): void {
+  const a = new Map([...walkTree(measured.root)].map(({ node }) => [node.scope, node]));
   const b = new Map([...walkTree(fromConfig.root)].map(({ node }) => [node.scope, node]));
   assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), `${measured.modelName}: the same scopes`);
   for (const [scope, x] of a) {
     const y = b.get(scope)!;
     assert.equal(x.calls, y.calls, `${scope}: calls`);
-    if (scope !== 'root' || !basePrefix) assert.equal(x.instanceType, y.instanceType, `${scope}: class`);
-    // A head tied to the embedding holds that weight as its own in PyTorch; the engine counts it once,
-    // at the embedding (its bytes, the weight's read, are in both).
-    if (!(basePrefix && scope === 'root.lm_head' && y.parameters === 0)) assert.equal(x.parameters, y.parameters, `${scope}: parameters`);
-    else assert.equal(x.memBytes, y.memBytes, `${scope}: bytes of the tied head`);
+    assert.equal(x.instanceType, y.instanceType, `${scope}: class`);
+    assert.equal(x.parameters, y.parameters, `${scope}: parameters`);
     assert.ok(Math.abs(x.flops - y.flops) <= 0.01 * Math.max(1, y.flops), `${scope}: flops ${x.flops} vs ${y.flops}`);
   }
 }
@@ -144,70 +135,6 @@ test('the harness tree of bert-base-uncased and gpt2 matches buildTreeFromConfig
     assertSameStructure(tree, buildTreeFromConfig(cfg, { batchSize: 1, seqLen: 32, dtype: 'fp32' }));
     assert.equal(tree.root.measured, undefined, 'structure only: nothing measured');
   }
-});
-
-test('the harness measures generation with the fake source: prefill and decode trees with their phase and context, shaped as the engine builds them', (t) => {
-  if (!python) return t.skip(SKIP);
-  const run = (out: string, extra: string[]): void => {
-    const common = ['--model', tinyGpt2Path, '--energy-source', 'fake', '--window-s', '0.05', '--node-window-s', '0.005', '--idle-s', '0.05', '--repeats', '3'];
-    const r = spawnSync(python, [harness, ...common, ...extra, '--out', out], { encoding: 'utf8', timeout: 180_000 });
-    assert.equal(r.status, 0, r.stderr);
-  };
-  const decodeOut = join(tmp, 'decode.jsonl');
-  const prefillOut = join(tmp, 'prefill.jsonl');
-  run(decodeOut, ['--phase', 'decode', '--contexts', '8,32', '--batch-sizes', '2']);
-  run(prefillOut, ['--phase', 'prefill', '--shapes', '2x16']);
-  const decode = loadIreneJsonl(readFileSync(decodeOut), { skipModels: [] });
-  const [prefill] = loadIreneJsonl(readFileSync(prefillOut), { skipModels: [] });
-  assert.deepEqual(decode.map((tr) => `${tr.phase} ${tr.batchSize}x${tr.seqLen} at ${tr.context} ${tr.attention}`), ['decode 2x1 at 8 eager', 'decode 2x1 at 32 eager']);
-  assert.equal(prefill!.phase, 'prefill');
-  assert.equal(prefill!.seqLen, 16);
-  // The measured step is the engine's decode step: the same modules, the LM head, the same FLOPs;
-  // the prefill runs the head on the last position only, as generate() does.
-  for (const tree of [...decode, prefill!]) {
-    const opts = tree.phase === 'decode' ? { batchSize: 2, seqLen: 1, context: tree.context, phase: 'decode' as const } : { batchSize: 2, seqLen: 16, phase: 'prefill' as const };
-    assertSameStructure(tree, buildTreeFromConfig(tinyGpt2, { ...opts, dtype: 'fp32', attention: 'eager' }), 'transformer');
-    assert.ok([...walkTree(tree.root)].some(({ node }) => node.scope === 'root.lm_head'), 'the LM head is measured');
-    for (const { node } of walkTree(tree.root)) {
-      const want = fakeEnergy(node);
-      assert.ok(node.measured && Math.abs(node.measured.energyJ - want) <= 1e-9 * want, `${node.scope}: ${node.measured?.energyJ} J vs the fake model's ${want} J`);
-    }
-  }
-  // A longer cache: more attention FLOPs and more bytes read per step, hence more (fake) energy.
-  const [short, long] = decode as [ModelTree, ModelTree];
-  assert.ok(long.root.flops > short.root.flops && long.root.memBytes > short.root.memBytes);
-  assert.ok(long.root.measured!.energyJ > short.root.measured!.energyJ);
-  // sdpa on a PyTorch without it is a clear error, not a silent eager run.
-  const noSdpa = spawnSync(python, ['-c', 'import torch.nn.functional as F; print(hasattr(F, "scaled_dot_product_attention"))'], { encoding: 'utf8' });
-  if (noSdpa.stdout.trim() === 'False') {
-    const r = spawnSync(python, [harness, '--model', tinyGpt2Path, '--phase', 'decode', '--contexts', '8', '--attn', 'sdpa', '--energy-source', 'fake', '--out', join(tmp, 'x.jsonl')], { encoding: 'utf8', timeout: 60_000 });
-    assert.notEqual(r.status, 0);
-    assert.match(r.stdout + r.stderr, /NO_SDPA|scaled_dot_product_attention/);
-  }
-});
-
-test('a decode step puts a growing cache back after every call, so that each repeat attends over the same context', (t) => {
-  if (!python) return t.skip(SKIP);
-  // transformers' Cache objects grow by one position per call; the harness crops them back to the
-  // context's cached positions. A stand-in cache records the crops.
-  const script = `
-import sys
-sys.path.insert(0, ${JSON.stringify(join(repo, 'harness'))})
-from irene_measure.generation import Step
-class Cache:
-    def __init__(self): self.length = 7; self.crops = []
-    def crop(self, n): self.crops.append(n); self.length = n
-c = Cache()
-s = Step((), {}, c, 7)
-for _ in range(3):
-    c.length += 1
-    s.after()
-print(c.length, c.crops)
-Step((), {}, (("k", "v"),), 7).after()
-`;
-  const r = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), '7 [7, 7, 7]');
 });
 
 test('the meter-CSV source integrates the logged watts over each window', async (t) => {
@@ -312,4 +239,80 @@ test('cancelling a calibration kills the harness', async (t) => {
   await assert.rejects(run, AbortedError);
   assert.ok(abortedAt > 0, 'the harness reached the whole-model window');
   assert.ok(Date.now() - abortedAt < 10_000, `stopped ${Date.now() - abortedAt} ms after cancel (window was 60 s; started ${Date.now() - started} ms ago)`);
+});
+
+/** Runs the harness with these arguments; fails the test on a non-zero exit. Returns the JSONL lines. */
+function runHarness(args: string[], out: string): Record<string, unknown>[] {
+  const r = spawnSync(python!, [harness, ...args, '--out', out], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+test('generation on the CPU with the fake source: a prefill and decode steps at two contexts, phase and context in the trees, the engine\'s generation trees', (t) => {
+  if (!python) return t.skip(SKIP);
+  const out = join(tmp, 'generate.jsonl');
+  const fast = ['--energy-source', 'fake', '--window-s', '0.05', '--node-window-s', '0.005', '--repeats', '3', '--idle-s', '0.05'];
+  const lines = runHarness(['--model', tinyGpt2Path, '--phase', 'generate', '--shapes', '2x8', '--contexts', '9,33', '--attn', 'eager', ...fast], out);
+  assert.deepEqual(
+    lines.slice(1).map((l) => `${l['phase']} ${l['batch_size']}x${l['seq_len']} context ${l['context']} ${l['kv_cache']}`),
+    ['prefill 2x8 context 8 static', 'decode 2x1 context 9 static', 'decode 2x1 context 33 static'],
+  );
+  // The cache holds keys and values of 2 layers x 2 sequences x 4 heads x 16 dims per position, fp32, allocated to the context.
+  assert.deepEqual(lines.slice(1).map((l) => l['kv_cache_bytes']), [8, 9, 33].map((c) => 2 * 2 * 2 * 4 * c * 16 * 4));
+
+  const trees = loadIreneJsonl(readFileSync(out), { skipModels: [] });
+  assert.deepEqual(trees.map((tr) => [tr.phase, tr.context, tr.attention]), [['prefill', 8, 'eager'], ['decode', 9, 'eager'], ['decode', 33, 'eager']]);
+  for (const tree of trees) {
+    const opts = { batchSize: 2, seqLen: tree.seqLen, dtype: 'fp32' as const, phase: tree.phase!, attention: 'eager' as const, ...(tree.phase === 'decode' ? { context: tree.context } : {}) };
+    // The same module tree (KV cache writes, the attention over the context, the LM head on one position) as the engine builds.
+    assertSameStructure(tree, buildTreeFromConfig(tinyGpt2, opts));
+    for (const { node } of walkTree(tree.root)) {
+      assert.ok(node.measured, `${tree.phase} ${tree.context}: ${node.scope} measured`);
+      const want = fakeEnergy(node);
+      assert.ok(Number.isFinite(node.measured.energyJ) && node.measured.energyJ > 0, `${node.scope}: ${node.measured.energyJ} J`);
+      assert.ok(Math.abs(node.measured.energyJ - want) <= 1e-9 * want, `${node.scope}: ${node.measured.energyJ} J vs the fake model's ${want} J`);
+      assert.ok((node.measured.runtime?.timesMean ?? 0) > 0, `${node.scope}: time per step`);
+    }
+  }
+  const [, short, long] = trees;
+  // A step at a longer context reads more of the cache: more bytes, more FLOPs, in the attention products and in the whole step.
+  const find = (tr: ModelTree, scope: string) => [...walkTree(tr.root)].find(({ node }) => node.scope === scope)!.node;
+  const kv = 'root.h.0.attn.matmul.6';
+  // The value product reads 24 more positions of the values (2 x 4 heads x 16 dims) and of the attention weights (2 x 4 heads x 1 query), fp32.
+  assert.equal(find(long!, kv).memBytes - find(short!, kv).memBytes, (33 - 9) * (2 * 4 * 16 + 2 * 4 * 1) * 4);
+  assert.ok(long!.root.memBytes > short!.root.memBytes && long!.root.flops > short!.root.flops);
+  assert.equal(find(long!, 'root.h.0.attn.c_attn').memBytes, find(short!, 'root.h.0.attn.c_attn').memBytes, 'the projections of one token do not depend on the context');
+});
+
+test('a decode step against the static cache gives the logits of a forward pass over the whole context, and repeats see the same context', (t) => {
+  if (!python) return t.skip(SKIP);
+  const script = `
+import sys, json, torch
+sys.path.insert(0, ${JSON.stringify(join(repo, 'harness'))})
+from irene_measure.generation import build_generator, prepare, measured_call
+cfg = json.load(open(${JSON.stringify(tinyGpt2Path)}))
+gen = build_generator('tiny', cfg, 'fp32', torch.device('cpu'), False, 0, 'eager')
+(args, kwargs), cache = prepare(gen, 'decode', 2, 9, 1000, torch.device('cpu'))
+step = measured_call(gen, cache, (args, kwargs), 8)
+with torch.no_grad():
+    a = step(); b = step(); c = step()
+    ids = torch.randint(0, 1000, (2, 9), generator=torch.Generator().manual_seed(1234))
+    full = gen.model.lm_head(gen.model(ids)[:, -1:, :])
+print(json.dumps({"repeat": float((a - c).abs().max()), "vs_forward": float((a - full).abs().max()), "scale": float(full.abs().max())}))
+`;
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const v = JSON.parse(r.stdout) as { repeat: number; vs_forward: number; scale: number };
+  assert.equal(v.repeat, 0, 'the third repeat of the step sees the same cache as the first');
+  assert.ok(v.scale > 0 && v.vs_forward <= 1e-5 * v.scale, JSON.stringify(v));
+});
+
+test('generation of an encoder is refused with a message, not measured', (t) => {
+  if (!python) return t.skip(SKIP);
+  const out = join(tmp, 'encoder-decode.jsonl');
+  const r = spawnSync(python, [harness, '--model', tinyBertPath, '--phase', 'decode', '--contexts', '8', '--batch-sizes', '1', '--structure-only', '--out', out], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /"code": "NO_GENERATION"/);
+  assert.match(r.stderr, /encoder generates no tokens/);
+  assert.throws(() => readFileSync(out), 'no output file');
 });

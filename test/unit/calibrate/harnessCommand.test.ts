@@ -50,6 +50,7 @@ test('a generation calibration passes the phase, its contexts and the attention 
   assert.throws(() => buildHarnessArgs('/h.py', { ...base, phase: 'decode' }), /contexts/);
   assert.throws(() => buildHarnessArgs('/h.py', { ...base, phase: 'decode', contexts: [1] }), /at least 2/);
   assert.throws(() => buildHarnessArgs('/h.py', { ...base, contexts: [128] }), /decode phase/);
+  assert.equal(flag(buildHarnessArgs('/h.py', { ...base, phase: 'generate', contexts: [64] }), '--contexts'), '64');
 });
 
 test('structure-only runs ask for no energy source', () => {

@@ -8,7 +8,7 @@
 import { gunzipSync } from 'node:zlib';
 import { DataError, throwIfAborted } from '../../errors.js';
 import { formatMegabytes, MAX_DECOMPRESSED_BYTES } from '../../limits/inputLimits.js';
-import type { Dtype, ModelNode, ModelTree, NodeType, RuntimeFeatures } from '../../tree/modelNode.js';
+import { PHASES, type Dtype, type ModelNode, type ModelTree, type NodeType, type Phase, type RuntimeFeatures } from '../../tree/modelNode.js';
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import { IRENE_SKIPPED_MODELS, RUNTIME_COLUMNS, type IreneLoadOptions } from './loadIreneCsv.js';
 import { pushAll } from '../../arrays.js';
@@ -246,14 +246,25 @@ function str(o: Json, f: string, where: string): string {
   return v;
 }
 
-/** `phase`, `context` and `attn_implementation` of a generation measurement, onto the tree. */
+/**
+ * `phase`, `context` and `attn_implementation` of a generation measurement, onto the tree.
+ * `context` is the tokens in the KV cache once the pass has appended its own: a decode step's
+ * positions attended over (at least 1, required), a prefill's prompt, 0 for a forward pass.
+ */
 function readGenerationFields(o: Json, tree: ModelTree, where: string): void {
   const phase = o['phase'];
+  if (phase !== undefined && phase !== null && !PHASES.includes(phase as Phase)) {
+    throw new DataError(`${where}, field "phase": ${JSON.stringify(phase)} is not ${PHASES.join(', ')}`);
+  }
+  const context = o['context'];
+  if (context !== undefined && context !== null && (typeof context !== 'number' || !Number.isInteger(context) || context < 0)) {
+    throw new DataError(`${where}, field "context": ${typeof context === 'number' ? String(context) : JSON.stringify(context)} is not a whole number of tokens (0 or more)`);
+  }
   // A forward pass (the field absent, as in every file before generation) keeps its tree as it was.
   if (phase === undefined || phase === null || phase === 'forward') return;
-  if (phase !== 'prefill' && phase !== 'decode') throw new DataError(`${where}, field "phase": "${String(phase)}" is not forward, prefill or decode`);
-  tree.phase = phase;
+  tree.phase = phase as Phase;
   if (phase === 'decode') tree.context = positiveInt(o, 'context', where);
+  else if (typeof context === 'number') tree.context = context;
   const attn = o['attn_implementation'];
   if (typeof attn === 'string') tree.attention = attn === 'eager' ? 'eager' : 'sdpa';
 }

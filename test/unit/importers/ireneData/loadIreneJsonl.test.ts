@@ -161,3 +161,33 @@ test('a generation measurement keeps its phase, context and attention; a forward
   assert.throws(() => read({ ...base, phase: 'decode' }), (e: unknown) => e instanceof DataError && /context/.test(e.message));
   assert.throws(() => read({ ...base, phase: 'sampling' }), (e: unknown) => e instanceof DataError && /phase/.test(e.message));
 });
+
+test('context is a whole number of tokens: a prefill keeps its prompt, a forward line with context 0 is the old tree, other values are refused', () => {
+  const base = {
+    model_name: 'tiny-gpt2',
+    dtype: 'float32',
+    batch_size: 2,
+    seq_len: 8,
+    frontend_tree: { scope: 'root', type: 'model', instance_type: 'GPT2Model', flops: 10, mem_bytes: 10, calls: 1, ground_truth_energy: 1, child_nodes_obj: [] },
+  };
+  const text = (o: object) => JSON.stringify(o);
+  const read = (line: string) => loadIreneJsonl(new TextEncoder().encode(line))[0]!;
+  const prefill = read(text({ ...base, phase: 'prefill', context: 8 }));
+  assert.equal(prefill.phase, 'prefill');
+  assert.equal(prefill.context, 8);
+  // The harness now writes phase and context on forward lines too: the tree is the one an old line gives.
+  assert.deepEqual(read(text({ ...base, phase: 'forward', context: 0 })), read(text(base)));
+  for (const bad of ['-1', '2.5', '"8"', '1e400', 'true']) {
+    assert.throws(
+      () => read(text({ ...base, phase: 'prefill' }).replace(/}$/, `,"context":${bad}}`)),
+      (e: unknown) => e instanceof DataError && /line 1, field "context": .* is not a whole number of tokens \(0 or more\)/.test(e.message),
+      bad,
+    );
+  }
+  assert.throws(
+    () => read(text({ ...base, phase: 'decode', context: 0 })),
+    (e: unknown) => e instanceof DataError && /field "context": 0 is not a positive integer/.test(e.message),
+    'a decode step attends over at least its own token',
+  );
+  assert.throws(() => read(text({ ...base, phase: 'Decode', context: 9 })), (e: unknown) => e instanceof DataError && /"Decode" is not forward, prefill, decode/.test(e.message));
+});

@@ -138,6 +138,8 @@ class GenerationSetting {
   readonly hidden: number;
   readonly idlePowerW: number;
   readonly bandwidth: number | undefined;
+  /** Each scope's module group, shared by the passes (their trees have the same scopes). */
+  private readonly groupIndex = new Map<string, number>();
 
   constructor(
     config: Readonly<Record<string, unknown>>,
@@ -184,7 +186,7 @@ class GenerationSetting {
       uncertaintyJ: g * p.uncertaintyJ,
       communicationJ: commJ,
       communicationTimeS: commTime,
-      groups: energyByGroup(p.root).map((e) => g * e),
+      groups: energyByGroup(p.root, this.groupIndex).map((e) => g * e),
     };
   }
 }
@@ -230,7 +232,11 @@ export function predictGeneration(config: Readonly<Record<string, unknown>>, pro
   const stepTime = (c: number): number => sum.values[sum.samples.indexOf(c)]![1]!;
 
   // The last step holds the longest cache; its activations are the decode phase's largest.
-  const memory = generationMemory(prefillTree, lastTree!, P + N, withOverrides(profile.hardware, options).memoryCapacityBytes);
+  // The predictions estimated their trees' memory already: the same figures, not walked again.
+  const memory = generationMemory(prefillTree, lastTree!, P + N, withOverrides(profile.hardware, options).memoryCapacityBytes, {
+    prefill: prefill.memory.estimate,
+    decode: decodes.get(P + N - 1)!.memory.estimate,
+  });
   const warnings = [...new Set([...prefill.warnings, ...decode.warnings].filter(notForwardMemory))];
   const memNote = generationMemoryWarning(memory, profile.hardware.name, B, P + N, s.gpus);
   if (memNote) warnings.push(memNote);

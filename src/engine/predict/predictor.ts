@@ -118,29 +118,47 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   partTime[rootIdx] = rootTime;
   partDynamic[rootIdx] = rootDynamic;
   const a = model.aggregation;
-  const childrenOf: number[][] = Array.from({ length: forest.n }, () => []);
-  for (let i = 0; i < forest.n; i++) {
+  // Each node's children as a range of `childList` (ascending index: model order), and each
+  // child's weighted contribution and time in flat arrays: no array or object per node, which
+  // a short-lived CLI process pays for in collections.
+  const { n, d, feat, ratio } = forest;
+  const childStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
     const p = forest.parent[i]!;
-    if (p >= 0) childrenOf[p]!.push(i);
+    if (p >= 0) childStart[p + 1]!++;
   }
-  for (let k = forest.n - 1; k >= 0; k--) {
+  for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
+  const childList = new Int32Array(n);
+  const fill = childStart.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    const p = forest.parent[i]!;
+    if (p >= 0) childList[fill[p]!++] = i;
+  }
+  const contribution = new Float64Array(n);
+  const childTime = new Float64Array(n);
+  for (let k = n - 1; k >= 0; k--) {
     const p = forest.order[k]!;
-    const kids = childrenOf[p]!;
-    if (kids.length === 0) continue;
+    const first = childStart[p]!;
+    const end = childStart[p + 1]!;
+    if (first === end) continue;
+    const kids = end - first;
     let tSum = 0;
     let dSum = 0;
-    const contribution = kids.map((i) => {
+    for (let q = first; q < end; q++) {
+      const i = childList[q]!;
       let z = a.b;
-      for (let j = 0; j < forest.d; j++) z += a.w[j]! * forest.feat[i * forest.d + j]!;
-      const c = (1 + Math.tanh(z) / a.tau) * Math.max(0, dyn[i]!) * forest.ratio[i]!;
+      for (let j = 0; j < d; j++) z += a.w[j]! * feat[i * d + j]!;
+      const c = (1 + Math.tanh(z) / a.tau) * Math.max(0, dyn[i]!) * ratio[i]!;
       dSum += c;
-      const t = times.forwardS[i]! * forest.ratio[i]!;
+      const t = times.forwardS[i]! * ratio[i]!;
       tSum += t;
-      return { i, c, t };
-    });
-    for (const { i, c, t } of contribution) {
-      partTime[i] = tSum > 0 ? (partTime[p]! * t) / tSum : partTime[p]! / kids.length;
-      partDynamic[i] = dSum > 0 ? (partDynamic[p]! * c) / dSum : partDynamic[p]! / kids.length;
+      contribution[i] = c;
+      childTime[i] = t;
+    }
+    for (let q = first; q < end; q++) {
+      const i = childList[q]!;
+      partTime[i] = tSum > 0 ? (partTime[p]! * childTime[i]!) / tSum : partTime[p]! / kids;
+      partDynamic[i] = dSum > 0 ? (partDynamic[p]! * contribution[i]!) / dSum : partDynamic[p]! / kids;
     }
   }
   const rootCalls = nodes[rootIdx]!.calls;

@@ -17,6 +17,7 @@ import { buildForest, predictForest, prepareForest } from './predictorModel.js';
 import { nodeEnergy } from './aggregation.js';
 import { graphCaptured } from './timeModel.js';
 import { projectToVocabulary } from './leafVocabulary.js';
+import { repeatedSubtrees } from './repeatedSubtrees.js';
 import { extrapolationWarnings, leafDistance, treeExtrapolation, type Extrapolation } from './extrapolation.js';
 import { noiseFor, relativeSigma, type Level } from './uncertainty.js';
 import { withOverrides, type HardwareOverrides, type HardwareSpec } from '../hardware/hardwareSpec.js';
@@ -65,7 +66,8 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   const hardware = withOverrides(profile.hardware, options);
   // Only the primitives the profile's training trees listed; the rest ran inside their parents there.
   const { tree: projected, dropped } = projectToVocabulary(tree, profile.leafVocabulary);
-  const data = buildForest([projected], model.featureSet, hardware, options.signal, model.ignoredFeatures);
+  // A model's repeated layers are priced once (repeatedSubtrees.ts): the same figures, computed once.
+  const data = buildForest([projected], model.featureSet, hardware, options.signal, model.ignoredFeatures, repeatedSubtrees(projected.root));
   const { usedFallback, times } = prepareForest(data, model, { hardware });
   throwIfAborted(options.signal);
   const dyn = predictForest(data, model);
@@ -134,6 +136,21 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
     const p = forest.parent[i]!;
     if (p >= 0) childList[fill[p]!++] = i;
   }
+  // Each child's weight factor 1 + tanh(w . f + b) / tau: a function of its features alone, so a
+  // repeat takes its first's (computed before it: first < i).
+  const sameAs = data.sameAs;
+  const factor = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (forest.parent[i]! < 0) continue;
+    const first = sameAs ? sameAs[i]! : i;
+    if (first !== i) {
+      factor[i] = factor[first]!;
+      continue;
+    }
+    let z = a.b;
+    for (let j = 0; j < d; j++) z += a.w[j]! * feat[i * d + j]!;
+    factor[i] = 1 + Math.tanh(z) / a.tau;
+  }
   const contribution = new Float64Array(n);
   const childTime = new Float64Array(n);
   for (let k = n - 1; k >= 0; k--) {
@@ -146,9 +163,7 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
     let dSum = 0;
     for (let q = first; q < end; q++) {
       const i = childList[q]!;
-      let z = a.b;
-      for (let j = 0; j < d; j++) z += a.w[j]! * feat[i * d + j]!;
-      const c = (1 + Math.tanh(z) / a.tau) * Math.max(0, dyn[i]!) * ratio[i]!;
+      const c = factor[i]! * Math.max(0, dyn[i]!) * ratio[i]!;
       dSum += c;
       const t = times.forwardS[i]! * ratio[i]!;
       tSum += t;

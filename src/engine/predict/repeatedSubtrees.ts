@@ -17,54 +17,93 @@ import type { ModelNode } from '../tree/modelNode.js';
  */
 const LOCATION_FIELDS: ReadonlySet<string> = new Set(['scope', 'source', 'children']);
 
-/** A node's own fields (all but location and children) as a string key. */
-function ownFieldsKey(node: ModelNode): string {
-  let key = '';
-  const fields = node as unknown as Record<string, unknown>;
-  for (const k in fields) {
-    if (LOCATION_FIELDS.has(k)) continue;
-    const v = fields[k];
-    // -0 is kept apart from 0 (String and JSON.stringify write both as "0").
-    const text = typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : typeof v === 'object' && v !== null ? JSON.stringify(v) : `${typeof v}:${String(v)}`;
-    key += `${k}=${text};`;
+/** Deep equality of field values: Object.is on primitives (so -0 is not 0), arrays and plain objects element by element. */
+function sameValue(x: unknown, y: unknown): boolean {
+  if (Object.is(x, y)) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameValue(x[i], y[i])) return false;
+    return true;
   }
-  return key;
+  if (Array.isArray(y)) return false;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) {
+    if (kx[i] !== ky[i] || !sameValue((x as Record<string, unknown>)[kx[i]!], (y as Record<string, unknown>)[kx[i]!])) return false;
+  }
+  return true;
+}
+
+/** Whether two nodes have the same own fields (all but location and children, in the same order) and as many children. */
+function sameOwnFields(a: ModelNode, b: ModelNode): boolean {
+  if (a.children.length !== b.children.length) return false;
+  const fa = a as unknown as Record<string, unknown>;
+  const fb = b as unknown as Record<string, unknown>;
+  const ka = Object.keys(fa);
+  const kb = Object.keys(fb);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i]) return false;
+    if (!LOCATION_FIELDS.has(k) && !sameValue(fa[k], fb[k])) return false;
+  }
+  return true;
+}
+
+/** Whether two subtrees are the same but for scopes and sources (iterative: trees may be deep). */
+function sameSubtree(a: ModelNode, b: ModelNode): boolean {
+  const stack: ModelNode[] = [a, b];
+  while (stack.length > 0) {
+    const y = stack.pop()!;
+    const x = stack.pop()!;
+    if (!sameOwnFields(x, y)) return false;
+    for (let i = 0; i < x.children.length; i++) stack.push(x.children[i]!, y.children[i]!);
+  }
+  return true;
 }
 
 /**
- * Each node whose subtree repeats an earlier one (same fields but scope and
- * source, the same children in the same order, recursively), mapped to the
- * first such node in post-order. First occurrences are not in the map. The
- * first occurrence of a subtree lies wholly before its repeats in both pre-
- * and post-order (two identical subtrees are disjoint: neither holds the other).
+ * Each node whose subtree repeats an earlier sibling's (same fields but scope
+ * and source, the same children in the same order, recursively) and every
+ * node under it, mapped to its counterpart's first occurrence; first
+ * occurrences are not in the map. Only siblings are compared (a model's
+ * layers, experts and heads are siblings), each against the earlier siblings
+ * of the same type and work, so a tree costs about one comparison per node.
+ * A first occurrence lies wholly before its repeats in both pre- and
+ * post-order (they are disjoint subtrees).
  */
 export function repeatedSubtrees(root: ModelNode): Map<ModelNode, ModelNode> {
-  const ids = new Map<string, number>();
-  const firstWithId: ModelNode[] = [];
-  const idOf = new Map<ModelNode, number>();
   const repeats = new Map<ModelNode, ModelNode>();
-  // Iterative post-order: trees may be deep.
-  const stack: { node: ModelNode; next: number }[] = [{ node: root, next: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (top.next < top.node.children.length) {
-      stack.push({ node: top.node.children[top.next++]!, next: 0 });
+  // Depth first, a child's subtree settled before its next sibling is compared: a repeat then maps
+  // onto nodes whose own repeats inside the first (two alike projections of one layer) are known.
+  const frames: { kids: readonly ModelNode[]; next: number; firsts: Map<string, ModelNode[]> }[] = [{ kids: root.children, next: 0, firsts: new Map() }];
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    if (frame.next >= frame.kids.length) {
+      frames.pop();
       continue;
     }
-    stack.pop();
-    const n = top.node;
-    let key = ownFieldsKey(n);
-    key += '[';
-    for (const c of n.children) key += `${idOf.get(c)!},`;
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = firstWithId.length;
-      ids.set(key, id);
-      firstWithId.push(n);
-    } else {
-      repeats.set(n, firstWithId[id]!);
+    const c = frame.kids[frame.next++]!;
+    // Earlier siblings that are first occurrences, by a cheap key; equal keys are compared in full.
+    const key = `${c.instanceType}|${c.flops}|${c.memBytes}|${c.children.length}`;
+    const candidates = frame.firsts.get(key);
+    const first = candidates?.find((f) => sameSubtree(f, c));
+    if (!first) {
+      if (candidates) candidates.push(c);
+      else frame.firsts.set(key, [c]);
+      if (c.children.length > 0) frames.push({ kids: c.children, next: 0, firsts: new Map() });
+      continue;
     }
-    idOf.set(n, id);
+    // Map the whole repeat onto the first, node by node.
+    const stack: ModelNode[] = [first, c];
+    while (stack.length > 0) {
+      const y = stack.pop()!;
+      const x = stack.pop()!;
+      repeats.set(y, repeats.get(x) ?? x);
+      for (let i = 0; i < x.children.length; i++) stack.push(x.children[i]!, y.children[i]!);
+    }
   }
   return repeats;
 }

@@ -13,8 +13,8 @@ import { assertTreeWorkFinite } from '../limits/workBudgets.js';
 import type { ModelTree, PredictedNode, Regime } from '../tree/modelNode.js';
 import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
-import { buildForest, predictForest, prepareForest } from './predictorModel.js';
-import { nodeEnergy } from './aggregation.js';
+import { buildForest, predictForest, prepareForest, type ForestData } from './predictorModel.js';
+import { nodeEnergy, type AggregationModel } from './aggregation.js';
 import { graphCaptured } from './timeModel.js';
 import { projectToVocabulary } from './leafVocabulary.js';
 import { repeatedSubtrees } from './repeatedSubtrees.js';
@@ -51,6 +51,70 @@ export interface PredictOptions extends HardwareOverrides {
  */
 export function relativeUncertainty(profile: Profile, level: Level, tokens: number, distance = 0): number {
   return relativeSigma(profile.uncertainty.levels[level], noiseFor(profile.noise, tokens), distance);
+}
+
+/**
+ * Splits each parent's part of the time and dynamic energy (already in `partTime` and
+ * `partDynamic`, the root's set) over its children, pre-order: the time by their own forward
+ * times, the dynamic energy by their weighted dynamic contributions.
+ */
+function splitIntoParts(data: ForestData, a: AggregationModel, dyn: Float64Array, forwardS: Float64Array, partTime: Float64Array, partDynamic: Float64Array): void {
+  const { forest, sameAs } = data;
+  // Each node's children as a range of `childList` (ascending index: model order), and each
+  // child's weighted contribution and time in flat arrays: no array or object per node, which
+  // a short-lived CLI process pays for in collections.
+  const { n, d, feat, ratio } = forest;
+  const childStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const p = forest.parent[i]!;
+    if (p >= 0) childStart[p + 1]!++;
+  }
+  for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
+  const childList = new Int32Array(n);
+  const fill = childStart.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    const p = forest.parent[i]!;
+    if (p >= 0) childList[fill[p]!++] = i;
+  }
+  // Each child's weight factor 1 + tanh(w . f + b) / tau: a function of its features alone, so a
+  // repeat takes its first's (computed before it: first < i).
+  const factor = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (forest.parent[i]! < 0) continue;
+    const first = sameAs ? sameAs[i]! : i;
+    if (first !== i) {
+      factor[i] = factor[first]!;
+      continue;
+    }
+    let z = a.b;
+    for (let j = 0; j < d; j++) z += a.w[j]! * feat[i * d + j]!;
+    factor[i] = 1 + Math.tanh(z) / a.tau;
+  }
+  const contribution = new Float64Array(n);
+  const childTime = new Float64Array(n);
+  for (let k = n - 1; k >= 0; k--) {
+    const p = forest.order[k]!;
+    const from = childStart[p]!;
+    const end = childStart[p + 1]!;
+    if (from === end) continue;
+    const kids = end - from;
+    let tSum = 0;
+    let dSum = 0;
+    for (let q = from; q < end; q++) {
+      const i = childList[q]!;
+      const c = factor[i]! * Math.max(0, dyn[i]!) * ratio[i]!;
+      dSum += c;
+      const t = forwardS[i]! * ratio[i]!;
+      tSum += t;
+      contribution[i] = c;
+      childTime[i] = t;
+    }
+    for (let q = from; q < end; q++) {
+      const i = childList[q]!;
+      partTime[i] = tSum > 0 ? (partTime[p]! * childTime[i]!) / tSum : partTime[p]! / kids;
+      partDynamic[i] = dSum > 0 ? (partDynamic[p]! * contribution[i]!) / dSum : partDynamic[p]! / kids;
+    }
+  }
 }
 
 /**
@@ -119,63 +183,7 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   const partDynamic = new Float64Array(forest.n);
   partTime[rootIdx] = rootTime;
   partDynamic[rootIdx] = rootDynamic;
-  const a = model.aggregation;
-  // Each node's children as a range of `childList` (ascending index: model order), and each
-  // child's weighted contribution and time in flat arrays: no array or object per node, which
-  // a short-lived CLI process pays for in collections.
-  const { n, d, feat, ratio } = forest;
-  const childStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    const p = forest.parent[i]!;
-    if (p >= 0) childStart[p + 1]!++;
-  }
-  for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
-  const childList = new Int32Array(n);
-  const fill = childStart.slice(0, n);
-  for (let i = 0; i < n; i++) {
-    const p = forest.parent[i]!;
-    if (p >= 0) childList[fill[p]!++] = i;
-  }
-  // Each child's weight factor 1 + tanh(w . f + b) / tau: a function of its features alone, so a
-  // repeat takes its first's (computed before it: first < i).
-  const sameAs = data.sameAs;
-  const factor = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if (forest.parent[i]! < 0) continue;
-    const first = sameAs ? sameAs[i]! : i;
-    if (first !== i) {
-      factor[i] = factor[first]!;
-      continue;
-    }
-    let z = a.b;
-    for (let j = 0; j < d; j++) z += a.w[j]! * feat[i * d + j]!;
-    factor[i] = 1 + Math.tanh(z) / a.tau;
-  }
-  const contribution = new Float64Array(n);
-  const childTime = new Float64Array(n);
-  for (let k = n - 1; k >= 0; k--) {
-    const p = forest.order[k]!;
-    const first = childStart[p]!;
-    const end = childStart[p + 1]!;
-    if (first === end) continue;
-    const kids = end - first;
-    let tSum = 0;
-    let dSum = 0;
-    for (let q = first; q < end; q++) {
-      const i = childList[q]!;
-      const c = factor[i]! * Math.max(0, dyn[i]!) * ratio[i]!;
-      dSum += c;
-      const t = times.forwardS[i]! * ratio[i]!;
-      tSum += t;
-      contribution[i] = c;
-      childTime[i] = t;
-    }
-    for (let q = first; q < end; q++) {
-      const i = childList[q]!;
-      partTime[i] = tSum > 0 ? (partTime[p]! * childTime[i]!) / tSum : partTime[p]! / kids;
-      partDynamic[i] = dSum > 0 ? (partDynamic[p]! * contribution[i]!) / dSum : partDynamic[p]! / kids;
-    }
-  }
+  splitIntoParts(data, model.aggregation, dyn, times.forwardS, partTime, partDynamic);
   const rootCalls = nodes[rootIdx]!.calls;
   const modelEnergyJ = rootEnergy * rootCalls;
   const tokens = tree.batchSize * tree.seqLen;

@@ -190,6 +190,7 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   const noise = noiseFor(profile.noise, tokens);
   const tm = model.timeModel;
   const built: PredictedNode[] = new Array<PredictedNode>(forest.n);
+  const leafDistanceOf = new Float64Array(forest.n);
   for (let k = 0; k < forest.n; k++) {
     const i = forest.order[k]!;
     const node = nodes[i]!;
@@ -198,7 +199,11 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
     const staticJ = idle * partTime[i]! * rootCalls;
     const dynamicJ = (partDynamic[i]! + (rootTime > 0 ? (activeShare * partTime[i]!) / rootTime : 0)) * rootCalls;
     const energyJ = staticJ + dynamicJ;
-    const distance = Math.max(extrapolation.distance, node.children.length === 0 ? leafDistance(node, profile.trainingRange) : 0);
+    const first = data.sameAs?.[i] ?? i;
+    // A repeat's leaf has its first's FLOPs and kind (first < i, so built already).
+    const ownDistance = node.children.length === 0 ? (first !== i ? leafDistanceOf[first]! : leafDistance(node, profile.trainingRange)) : 0;
+    leafDistanceOf[i] = ownDistance;
+    const distance = Math.max(extrapolation.distance, ownDistance);
     const w = work[i]!;
     const regime: Regime =
       times.forwardIssueS[i]! > times.gpuS[i]! ? 'launch' : w.trafficBytes * tm.secondsPerByte > w.flops * tm.secondsPerFlop ? 'memory' : 'compute';

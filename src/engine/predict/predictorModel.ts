@@ -347,6 +347,16 @@ export function forestTimes(data: ForestData, tm: TimeModel): ForestTimes {
     const i = forest.order[k]!;
     if (forest.leaf[i]) gpuS[i] = primitiveGpuTime(tm, work[i]!);
     else gpuS[i] += hiddenGpuTime(tm, ownHidden[i]!);
+    const same = data.sameAs?.[i] ?? i;
+    if (same !== i) {
+      // A repeated subtree's node: its first's times (the same work and GPU time; done: first in post-order).
+      isolatedS[i] = isolatedS[same]!;
+      isolatedIssueS[i] = isolatedIssueS[same]!;
+      forwardS[i] = forwardS[same]!;
+      forwardIssueS[i] = forwardIssueS[same]!;
+      gpuS[forest.parent[i]!] += gpuS[i]! * forest.ratio[i]!;
+      continue;
+    }
     const isRoot = forest.parent[i]! < 0;
     const iso = nodeTime(tm, gpuS[i]!, work[i]!, isRoot, 'isolated', forest.leaf[i] === 1);
     const fwd = nodeTime(tm, gpuS[i]!, work[i]!, isRoot, 'forward');

@@ -24,23 +24,12 @@ export function moduleGroupOf(scope: string, kind: string | undefined): ModuleGr
   return 'other';
 }
 
-/**
- * Energy per group of a predicted tree (joules), in MODULE_GROUPS order: its primitives' parts, which add up to the root's.
- * @param groupIndex a cache of each scope's index in MODULE_GROUPS, to share between the trees of one model
- *   (a generation's prefill and decode steps have the same scopes)
- */
-export function energyByGroup(root: PredictedNode, groupIndex: Map<string, number> = new Map()): number[] {
+/** Energy per group of a predicted tree (joules), in MODULE_GROUPS order: its primitives' parts, which add up to the root's. */
+export function energyByGroup(root: PredictedNode): number[] {
   const out = MODULE_GROUPS.map(() => 0);
   const visit = (n: PredictedNode): void => {
     if (n.children.length === 0) {
-      // The kind matters only for embeddings (a NUL never appears in a scope).
-      const key = n.node.kind === 'embedding' ? `${n.node.scope}\0embedding` : n.node.scope;
-      let g = groupIndex.get(key);
-      if (g === undefined) {
-        g = MODULE_GROUPS.indexOf(moduleGroupOf(n.node.scope, n.node.kind));
-        groupIndex.set(key, g);
-      }
-      out[g]! += n.energyJ;
+      out[MODULE_GROUPS.indexOf(moduleGroupOf(n.node.scope, n.node.kind))]! += n.energyJ;
       return;
     }
     for (const c of n.children) visit(c);

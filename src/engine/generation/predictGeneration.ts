@@ -139,8 +139,6 @@ class GenerationSetting {
   readonly hidden: number;
   readonly idlePowerW: number;
   readonly bandwidth: number | undefined;
-  /** Each scope's module group, shared by the passes (their trees have the same scopes). */
-  private readonly groupIndex = new Map<string, number>();
 
   constructor(
     config: Readonly<Record<string, unknown>>,
@@ -187,7 +185,7 @@ class GenerationSetting {
       uncertaintyJ: g * p.uncertaintyJ,
       communicationJ: commJ,
       communicationTimeS: commTime,
-      groups: energyByGroup(p.root, this.groupIndex).map((e) => g * e),
+      groups: energyByGroup(p.root).map((e) => g * e),
     };
   }
 }

@@ -51,7 +51,8 @@ const section = `## Predictor
 
 \`bench/predictor.bench.ts\`: \`predictTree\` on the measured TinyLlama 1.1B tree (batch ${tree.batchSize} x ${tree.seqLen}, ${measuredNodes} nodes)
 with ${extra} copies of its last decoder layer added (**${nodes} nodes**, ${layers.length + extra} layers),
-and the bundled \`${DEFAULT_PROFILE_NAME}\` profile: flatten the tree, features, one regression per leaf, the
+and the bundled \`${DEFAULT_PROFILE_NAME}\` profile: flatten the tree, features, one regression per distinct leaf (a subtree
+that repeats an earlier one, as the added copies do, is priced once: predict/repeatedSubtrees.ts), the
 weighted aggregation sweep, per-node results with uncertainty, share and warnings. ${RUNS} timed runs after
 ${WARMUP} warm-ups, in Node ${process.version} on ${cpu} (${cpus().length} logical cores, shared).
 

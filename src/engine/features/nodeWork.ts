@@ -143,14 +143,20 @@ export function addWork(into: NodeWork, child: NodeWork, times: number): void {
 /**
  * Work per call of every node of a tree, children before parents
  * (iterative: trees may be deep). Keyed by node object.
+ * @param repeats nodes whose subtree repeats an earlier one (`repeatedSubtrees`): each gets the
+ *   first one's work object, and the nodes under it get none (look them up by their first one)
  */
-export function treeWork(root: ModelNode, rates: RooflineRates, ignoreBytes = false): Map<ModelNode, NodeWork> {
+export function treeWork(root: ModelNode, rates: RooflineRates, ignoreBytes = false, repeats?: ReadonlyMap<ModelNode, ModelNode>): Map<ModelNode, NodeWork> {
   const out = new Map<ModelNode, NodeWork>();
   const stack: { node: ModelNode; next: number }[] = [{ node: root, next: 0 }];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.next < top.node.children.length) {
-      stack.push({ node: top.node.children[top.next++]!, next: 0 });
+      const child = top.node.children[top.next++]!;
+      const first = repeats?.get(child);
+      // The first occurrence lies wholly before its repeats: its work is done.
+      if (first) out.set(child, out.get(first)!);
+      else stack.push({ node: child, next: 0 });
       continue;
     }
     stack.pop();

@@ -6,8 +6,8 @@
  * the activations both growing with the batch.
  */
 import type { ModelTree } from '../tree/modelNode.js';
-import { walkTree } from '../tree/treeWalk.js';
-import { estimateForwardMemory } from '../hardware/deviceMemory.js';
+import { forEachNode } from '../tree/treeWalk.js';
+import { estimateForwardMemory, type MemoryEstimate } from '../hardware/deviceMemory.js';
 
 /** Memory of a generation setting on one GPU (bytes). */
 export interface GenerationMemory {
@@ -37,9 +37,9 @@ export interface GenerationMemory {
  */
 export function kvBytesPerToken(tree: ModelTree): number {
   let written = 0;
-  for (const { node } of walkTree(tree.root)) {
+  forEachNode(tree.root, (node) => {
     if (node.children.length === 0 && node.instanceType === 'index_copy') written += (node.memBytes / 2) * node.calls;
-  }
+  });
   return written / (tree.batchSize * tree.seqLen);
 }
 
@@ -49,13 +49,22 @@ export function kvBytesPerToken(tree: ModelTree): number {
  * @param decode a decode step's tree (per GPU)
  * @param tokens prompt + output tokens per sequence (count)
  * @param capacityBytes device memory (bytes), when known
+ * @param estimates the trees' `estimateForwardMemory`, when the caller has them already (a prediction's `memory.estimate`)
  */
-export function generationMemory(prefill: ModelTree, decode: ModelTree, tokens: number, capacityBytes: number | undefined): GenerationMemory {
-  const weightBytes = prefill.weightBytes ?? estimateForwardMemory(prefill).weightBytes;
+export function generationMemory(
+  prefill: ModelTree,
+  decode: ModelTree,
+  tokens: number,
+  capacityBytes: number | undefined,
+  estimates?: { prefill: MemoryEstimate; decode: MemoryEstimate },
+): GenerationMemory {
+  const prefillEstimate = estimates?.prefill ?? estimateForwardMemory(prefill);
+  const decodeEstimate = estimates?.decode ?? estimateForwardMemory(decode);
+  const weightBytes = prefill.weightBytes ?? prefillEstimate.weightBytes;
   const perToken = kvBytesPerToken(prefill);
   const batch = prefill.batchSize;
   const kvCacheBytes = perToken * batch * tokens;
-  const activationBytes = Math.max(estimateForwardMemory(prefill).activationBytes, estimateForwardMemory(decode).activationBytes);
+  const activationBytes = Math.max(prefillEstimate.activationBytes, decodeEstimate.activationBytes);
   const totalBytes = weightBytes + kvCacheBytes + activationBytes;
   const out: GenerationMemory = { weightBytes, kvBytesPerToken: perToken, kvCacheBytes, activationBytes, totalBytes, fits: true };
   if (capacityBytes === undefined) return out;

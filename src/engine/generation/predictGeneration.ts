@@ -19,6 +19,7 @@ import { predictTree, type Prediction } from '../predict/predictor.js';
 import type { Profile, ProfileSummary } from '../profiles/profileFormat.js';
 import { summarizeProfile } from '../profiles/profileFormat.js';
 import { withOverrides, type HardwareOverrides } from '../hardware/hardwareSpec.js';
+import type { MemoryEstimate } from '../hardware/deviceMemory.js';
 import { DTYPE_BYTES, type AttentionImplementation, type Dtype, type ModelTree } from '../tree/modelNode.js';
 import { CONTEXT_SAMPLING_METHOD, sumOverContexts } from './contextSampling.js';
 import { generationMemory, generationMemoryWarning, type GenerationMemory } from './generationMemory.js';
@@ -207,16 +208,26 @@ export function predictGeneration(config: Readonly<Record<string, unknown>>, pro
   const prefillTree = s.tree('prefill', P);
   const prefill = s.predict(prefillTree);
   const pre = s.totals(prefill, P);
-  const decodes = new Map<number, Prediction>();
+  // Of the sampled steps only the one reported (the context nearest the middle of the request;
+  // the smaller of two as near) and the last step's memory are kept: the others' trees and
+  // predictions become garbage at once instead of living to the end.
+  const middle = P + (N - 1) / 2;
+  let nearest: { context: number; prediction: Prediction } | undefined;
   let lastTree: ModelTree | undefined;
+  let lastEstimate: MemoryEstimate | undefined;
   const sum = sumOverContexts(
     P,
     N,
     (c) => {
       const tree = s.tree('decode', c);
-      if (c === P + N - 1) lastTree = tree;
       const p = s.predict(tree);
-      decodes.set(c, p);
+      if (c === P + N - 1) {
+        lastTree = tree;
+        lastEstimate = p.memory.estimate;
+      }
+      const off = Math.abs(c - middle);
+      const best = nearest ? Math.abs(nearest.context - middle) : Infinity;
+      if (off < best || (off === best && c < nearest!.context)) nearest = { context: c, prediction: p };
       return toVector(s.totals(p, 1));
     },
     // A decode step never gets cheaper with a longer cache (tested in test/unit/generation): the sampling may rely on it.
@@ -224,13 +235,16 @@ export function predictGeneration(config: Readonly<Record<string, unknown>>, pro
   );
   const [decodeJ, decodeTimeS, decodeSigmaJ, decodeCommJ, decodeCommTimeS] = sum.sums as [number, number, number, number, number];
   const groupSums = sum.sums.slice(5);
-  const middle = P + (N - 1) / 2;
-  const decodeContext = sum.samples.reduce((best, c) => (Math.abs(c - middle) < Math.abs(best - middle) ? c : best), sum.samples[0]!);
-  const decode = decodes.get(decodeContext)!;
+  const decodeContext = nearest!.context;
+  const decode = nearest!.prediction;
   const stepTime = (c: number): number => sum.values[sum.samples.indexOf(c)]![1]!;
 
   // The last step holds the longest cache; its activations are the decode phase's largest.
-  const memory = generationMemory(prefillTree, lastTree!, P + N, withOverrides(profile.hardware, options).memoryCapacityBytes);
+  // The predictions estimated their trees' memory already: the same figures, not walked again.
+  const memory = generationMemory(prefillTree, lastTree!, P + N, withOverrides(profile.hardware, options).memoryCapacityBytes, {
+    prefill: prefill.memory.estimate,
+    decode: lastEstimate!,
+  });
   const warnings = [...new Set([...prefill.warnings, ...decode.warnings].filter(notForwardMemory))];
   const memNote = generationMemoryWarning(memory, profile.hardware.name, B, P + N, s.gpus);
   if (memNote) warnings.push(memNote);

@@ -7,7 +7,7 @@
  * with a warning that says by how much it falls short.
  */
 import { DTYPE_BYTES, type ModelTree } from '../tree/modelNode.js';
-import { walkTree } from '../tree/treeWalk.js';
+import { forEachNode } from '../tree/treeWalk.js';
 import type { HardwareSpec } from './hardwareSpec.js';
 
 /** Estimated peak device memory of one forward pass (bytes). */
@@ -51,8 +51,8 @@ export function estimateForwardMemory(tree: ModelTree): MemoryEstimate {
   let peak = 0;
   let peakScope = tree.root.scope;
   let hidden = 0;
-  for (const { node } of walkTree(tree.root)) {
-    if (node.children.length > 0) continue;
+  forEachNode(tree.root, (node) => {
+    if (node.children.length > 0) return;
     const act = Math.max(0, node.memBytes - node.parameters * b);
     if (act > peak) {
       peak = act;
@@ -64,7 +64,7 @@ export function estimateForwardMemory(tree: ModelTree): MemoryEstimate {
       for (const d of s) n *= d;
       hidden = Math.max(hidden, n * b);
     }
-  }
+  });
   const activationBytes = peak + hidden;
   return { weightBytes, activationBytes, peakScope, totalBytes: weightBytes + activationBytes };
 }

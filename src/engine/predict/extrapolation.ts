@@ -5,7 +5,7 @@
  * grows with that distance (`uncertainty.ts`); the warnings say it in words.
  */
 import type { ModelNode, ModelTree } from '../tree/modelNode.js';
-import { walkTree } from '../tree/treeWalk.js';
+import { forEachNode, walkTree } from '../tree/treeWalk.js';
 import { primitiveKindOf } from '../tree/primitiveKind.js';
 import { pushAll } from '../arrays.js';
 
@@ -119,15 +119,15 @@ export function treeExtrapolation(tree: ModelTree, ranges: Record<string, Traini
     push('parameters', tree.root.parameters, m.parameters);
   }
   const worst = new Map<string, ExtrapolationDimension>();
-  for (const { node } of walkTree(tree.root)) {
-    if (node.children.length > 0) continue;
+  forEachNode(tree.root, (node) => {
+    if (node.children.length > 0) return;
     const kind = leafKindOf(node);
     const r = ranges[kind];
     const { factor, above } = outsideFactor(node.flops, r?.flops);
-    if (factor <= EDGE_SLACK || !r) continue;
+    if (factor <= EDGE_SLACK || !r) return;
     const prev = worst.get(kind);
     if (!prev || factor > prev.factor) worst.set(kind, { name: `${kind} FLOPs`, value: node.flops, range: r.flops, factor, above });
-  }
+  });
   pushAll(dims, worst.values());
   dims.sort((a, b) => b.factor - a.factor);
   return { distance: dims.length > 0 ? Math.log(dims[0]!.factor) : 0, dimensions: dims };

@@ -13,10 +13,11 @@ import { assertTreeWorkFinite } from '../limits/workBudgets.js';
 import type { ModelTree, PredictedNode, Regime } from '../tree/modelNode.js';
 import type { PredictionLike } from '../report/predictionReport.js';
 import { summarizeProfile, type Profile, type ProfileSummary } from '../profiles/profileFormat.js';
-import { buildForest, predictForest, prepareForest } from './predictorModel.js';
-import { nodeEnergy } from './aggregation.js';
+import { buildForest, predictForest, prepareForest, type ForestData } from './predictorModel.js';
+import { nodeEnergy, type AggregationModel } from './aggregation.js';
 import { graphCaptured } from './timeModel.js';
 import { projectToVocabulary } from './leafVocabulary.js';
+import { repeatedSubtrees } from './repeatedSubtrees.js';
 import { extrapolationWarnings, leafDistance, treeExtrapolation, type Extrapolation } from './extrapolation.js';
 import { noiseFor, relativeSigma, type Level } from './uncertainty.js';
 import { withOverrides, type HardwareOverrides, type HardwareSpec } from '../hardware/hardwareSpec.js';
@@ -53,6 +54,70 @@ export function relativeUncertainty(profile: Profile, level: Level, tokens: numb
 }
 
 /**
+ * Splits each parent's part of the time and dynamic energy (already in `partTime` and
+ * `partDynamic`, the root's set) over its children, pre-order: the time by their own forward
+ * times, the dynamic energy by their weighted dynamic contributions.
+ */
+function splitIntoParts(data: ForestData, a: AggregationModel, dyn: Float64Array, forwardS: Float64Array, partTime: Float64Array, partDynamic: Float64Array): void {
+  const { forest, sameAs } = data;
+  // Each node's children as a range of `childList` (ascending index: model order), and each
+  // child's weighted contribution and time in flat arrays: no array or object per node, which
+  // a short-lived CLI process pays for in collections.
+  const { n, d, feat, ratio } = forest;
+  const childStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const p = forest.parent[i]!;
+    if (p >= 0) childStart[p + 1]!++;
+  }
+  for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
+  const childList = new Int32Array(n);
+  const fill = childStart.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    const p = forest.parent[i]!;
+    if (p >= 0) childList[fill[p]!++] = i;
+  }
+  // Each child's weight factor 1 + tanh(w . f + b) / tau: a function of its features alone, so a
+  // repeat takes its first's (computed before it: first < i).
+  const factor = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (forest.parent[i]! < 0) continue;
+    const first = sameAs ? sameAs[i]! : i;
+    if (first !== i) {
+      factor[i] = factor[first]!;
+      continue;
+    }
+    let z = a.b;
+    for (let j = 0; j < d; j++) z += a.w[j]! * feat[i * d + j]!;
+    factor[i] = 1 + Math.tanh(z) / a.tau;
+  }
+  const contribution = new Float64Array(n);
+  const childTime = new Float64Array(n);
+  for (let k = n - 1; k >= 0; k--) {
+    const p = forest.order[k]!;
+    const from = childStart[p]!;
+    const end = childStart[p + 1]!;
+    if (from === end) continue;
+    const kids = end - from;
+    let tSum = 0;
+    let dSum = 0;
+    for (let q = from; q < end; q++) {
+      const i = childList[q]!;
+      const c = factor[i]! * Math.max(0, dyn[i]!) * ratio[i]!;
+      dSum += c;
+      const t = forwardS[i]! * ratio[i]!;
+      tSum += t;
+      contribution[i] = c;
+      childTime[i] = t;
+    }
+    for (let q = from; q < end; q++) {
+      const i = childList[q]!;
+      partTime[i] = tSum > 0 ? (partTime[p]! * childTime[i]!) / tSum : partTime[p]! / kids;
+      partDynamic[i] = dSum > 0 ? (partDynamic[p]! * contribution[i]!) / dSum : partDynamic[p]! / kids;
+    }
+  }
+}
+
+/**
  * Predicts the energy of every node of a tree (joules per inference) with a
  * profile. Never throws for unusual inputs: it predicts and warns. Energies
  * are never negative, never below idle power x the roofline time and never
@@ -65,7 +130,8 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   const hardware = withOverrides(profile.hardware, options);
   // Only the primitives the profile's training trees listed; the rest ran inside their parents there.
   const { tree: projected, dropped } = projectToVocabulary(tree, profile.leafVocabulary);
-  const data = buildForest([projected], model.featureSet, hardware, options.signal, model.ignoredFeatures);
+  // A model's repeated layers are priced once (repeatedSubtrees.ts): the same figures, computed once.
+  const data = buildForest([projected], model.featureSet, hardware, options.signal, model.ignoredFeatures, repeatedSubtrees(projected.root));
   const { usedFallback, times } = prepareForest(data, model, { hardware });
   throwIfAborted(options.signal);
   const dyn = predictForest(data, model);
@@ -117,38 +183,14 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
   const partDynamic = new Float64Array(forest.n);
   partTime[rootIdx] = rootTime;
   partDynamic[rootIdx] = rootDynamic;
-  const a = model.aggregation;
-  const childrenOf: number[][] = Array.from({ length: forest.n }, () => []);
-  for (let i = 0; i < forest.n; i++) {
-    const p = forest.parent[i]!;
-    if (p >= 0) childrenOf[p]!.push(i);
-  }
-  for (let k = forest.n - 1; k >= 0; k--) {
-    const p = forest.order[k]!;
-    const kids = childrenOf[p]!;
-    if (kids.length === 0) continue;
-    let tSum = 0;
-    let dSum = 0;
-    const contribution = kids.map((i) => {
-      let z = a.b;
-      for (let j = 0; j < forest.d; j++) z += a.w[j]! * forest.feat[i * forest.d + j]!;
-      const c = (1 + Math.tanh(z) / a.tau) * Math.max(0, dyn[i]!) * forest.ratio[i]!;
-      dSum += c;
-      const t = times.forwardS[i]! * forest.ratio[i]!;
-      tSum += t;
-      return { i, c, t };
-    });
-    for (const { i, c, t } of contribution) {
-      partTime[i] = tSum > 0 ? (partTime[p]! * t) / tSum : partTime[p]! / kids.length;
-      partDynamic[i] = dSum > 0 ? (partDynamic[p]! * c) / dSum : partDynamic[p]! / kids.length;
-    }
-  }
+  splitIntoParts(data, model.aggregation, dyn, times.forwardS, partTime, partDynamic);
   const rootCalls = nodes[rootIdx]!.calls;
   const modelEnergyJ = rootEnergy * rootCalls;
   const tokens = tree.batchSize * tree.seqLen;
   const noise = noiseFor(profile.noise, tokens);
   const tm = model.timeModel;
   const built: PredictedNode[] = new Array<PredictedNode>(forest.n);
+  const leafDistanceOf = new Float64Array(forest.n);
   for (let k = 0; k < forest.n; k++) {
     const i = forest.order[k]!;
     const node = nodes[i]!;
@@ -157,7 +199,11 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
     const staticJ = idle * partTime[i]! * rootCalls;
     const dynamicJ = (partDynamic[i]! + (rootTime > 0 ? (activeShare * partTime[i]!) / rootTime : 0)) * rootCalls;
     const energyJ = staticJ + dynamicJ;
-    const distance = Math.max(extrapolation.distance, node.children.length === 0 ? leafDistance(node, profile.trainingRange) : 0);
+    const first = data.sameAs?.[i] ?? i;
+    // A repeat's leaf has its first's FLOPs and kind (first < i, so built already).
+    const ownDistance = node.children.length === 0 ? (first !== i ? leafDistanceOf[first]! : leafDistance(node, profile.trainingRange)) : 0;
+    leafDistanceOf[i] = ownDistance;
+    const distance = Math.max(extrapolation.distance, ownDistance);
     const w = work[i]!;
     const regime: Regime =
       times.forwardIssueS[i]! > times.gpuS[i]! ? 'launch' : w.trafficBytes * tm.secondsPerByte > w.flops * tm.secondsPerFlop ? 'memory' : 'compute';

@@ -173,15 +173,25 @@ export interface ForestData {
   roots: number[];
   /** Measured seconds per call of each node (NaN where unmeasured; roots: the model-level time when known). */
   targetTimeS: Float64Array;
+  /**
+   * Index of the first node of the same subtree for repeats (`repeatedSubtrees`), else the node's
+   * own index; absent when built without repeats. A repeat's bottom-up figures are its first's.
+   */
+  sameAs?: Int32Array;
 }
 
-/** Flattens trees (children before parents) and computes their work and raw features. */
+/**
+ * Flattens trees (children before parents) and computes their work and raw features.
+ * @param repeats nodes whose subtree repeats an earlier one (`repeatedSubtrees`): they share
+ *   the first one's work and features (the same numbers) instead of computing them again
+ */
 export function buildForest(
   trees: readonly ModelTree[],
   featureSet: FeatureSet,
   hardware: HardwareSpec | undefined,
   signal?: AbortSignal,
   ignoredFeatures?: readonly string[],
+  repeats?: ReadonlyMap<ModelNode, ModelNode>,
 ): ForestData {
   const ignored = ignoredFeatures && ignoredFeatures.length > 0 ? new Set(ignoredFeatures) : undefined;
   const ignoreBytes = ignored?.has('memBytes') ?? false;
@@ -193,22 +203,29 @@ export function buildForest(
   const leafFeat: (number[] | undefined)[] = [];
   const aggFeat: (number[] | undefined)[] = [];
   const roots: number[] = [];
+  const sameAs: number[] = [];
+  const indexOf = new Map<ModelNode, number>();
   for (let t = 0; t < trees.length; t++) {
     throwIfAborted(signal);
     const tree = trees[t]!;
     const ctx = { batchSize: tree.batchSize, seqLen: tree.seqLen, ignored };
-    const works = treeWork(tree.root, rooflineRates(hardware, tree.dtype), ignoreBytes);
+    const works = treeWork(tree.root, rooflineRates(hardware, tree.dtype), ignoreBytes, repeats);
     // Iterative post-order: push index on entry, emit after children.
     const stack: { node: ModelNode; idx: number; next: number }[] = [];
     const enter = (node: ModelNode, parentIdx: number, hasParent: boolean): void => {
       const idx = nodes.length;
-      const w = works.get(node)!;
+      const first = repeats?.get(node);
+      // A repeat's first occurrence was entered before it (it lies wholly before it in pre-order).
+      const j = first ? indexOf.get(first)! : idx;
+      if (repeats && !first) indexOf.set(node, idx);
+      const w = works.get(first ?? node)!;
       nodes.push(node);
       parent.push(parentIdx);
       treeOf.push(t);
       work.push(w);
-      leafFeat.push(node.children.length === 0 ? rawFeatures(node, w, ctx, featureSet) : undefined);
-      aggFeat.push(hasParent ? aggregationFeatures(node, w, ctx, featureSet) : undefined);
+      sameAs.push(j);
+      leafFeat.push(node.children.length === 0 ? (first ? leafFeat[j] : rawFeatures(node, w, ctx, featureSet)) : undefined);
+      aggFeat.push(hasParent ? ((first && aggFeat[j]) || aggregationFeatures(node, w, ctx, featureSet)) : undefined);
       stack.push({ node, idx, next: 0 });
     };
     enter(tree.root, -1, false);
@@ -283,6 +300,7 @@ export function buildForest(
     aggFeat,
     roots,
     targetTimeS,
+    ...(repeats ? { sameAs: Int32Array.from(sameAs) } : {}),
   };
 }
 
@@ -329,6 +347,16 @@ export function forestTimes(data: ForestData, tm: TimeModel): ForestTimes {
     const i = forest.order[k]!;
     if (forest.leaf[i]) gpuS[i] = primitiveGpuTime(tm, work[i]!);
     else gpuS[i] += hiddenGpuTime(tm, ownHidden[i]!);
+    const same = data.sameAs?.[i] ?? i;
+    if (same !== i) {
+      // A repeated subtree's node: its first's times (the same work and GPU time; done: first in post-order).
+      isolatedS[i] = isolatedS[same]!;
+      isolatedIssueS[i] = isolatedIssueS[same]!;
+      forwardS[i] = forwardS[same]!;
+      forwardIssueS[i] = forwardIssueS[same]!;
+      gpuS[forest.parent[i]!] += gpuS[i]! * forest.ratio[i]!;
+      continue;
+    }
     const isRoot = forest.parent[i]! < 0;
     const iso = nodeTime(tm, gpuS[i]!, work[i]!, isRoot, 'isolated', forest.leaf[i] === 1);
     const fwd = nodeTime(tm, gpuS[i]!, work[i]!, isRoot, 'forward');
@@ -370,6 +398,14 @@ export function prepareForest(data: ForestData, model: PredictorModel, setting: 
     }
     forest.perWatt[i] = 0;
     forest.issueS[i] = 0;
+    const first = data.sameAs?.[i] ?? i;
+    if (first !== i) {
+      // A repeated subtree's leaf: the same regression on the same vector as its first (done: first < i).
+      forest.leafPred[i] = forest.leafPred[first]!;
+      forest.offset[i] = forest.offset[first]!;
+      usedFallback[i] = usedFallback[first]!;
+      continue;
+    }
     const { reg, usedFallback: fb } = regressionFor(model, nodes[i]!);
     const { isolatedJ, dynamicJ } = splitPrediction(reg, leafVector(data, i, staticJ), ISOLATED_COLUMNS);
     forest.leafPred[i] = dynamicJ;

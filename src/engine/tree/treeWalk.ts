@@ -12,6 +12,21 @@ export function* walkTree(node: ModelNode, depth = 0): Generator<{ node: ModelNo
   }
 }
 
+/**
+ * Calls `visit` on every node depth-first, parents before children, in the
+ * same order as {@link walkTree}, without a generator or an object per node:
+ * for the per-prediction walks, which a short-lived CLI process runs before
+ * the JIT has warmed up.
+ */
+export function forEachNode(root: ModelNode, visit: (node: ModelNode) => void): void {
+  const stack: ModelNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    visit(node);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+}
+
 /** Number of nodes in the tree (count). */
 export function countNodes(root: ModelNode): number {
   let n = 0;

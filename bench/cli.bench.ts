@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { timeProcess, writePerformanceSection } from './performanceDoc.js';
+import { environmentNote, timeProcess, writePerformanceSection } from './performanceDoc.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -33,7 +33,7 @@ const cases = [
   { label: `ONNX graph-only, ${graphNodes} nodes (1.7 MB), table`, args: ['predict', GRAPH_10K], target: 400 },
   { label: 'config.json (bert-base-uncased), JSON', args: ['predict', 'examples/bert-base-uncased/config.json', '--format', 'json'] },
   { label: 'ONNX graph (bert-base-uncased.onnx, 72 KB)', args: ['predict', 'test/fixtures/onnx/bert-base-uncased.onnx', '--format', 'json'] },
-  { label: 'node --version (process start alone)', args: null },
+  { label: 'node -e 0 (Node starting, no CLI: the floor)', args: null },
 ];
 
 const rows: string[] = [];
@@ -55,5 +55,7 @@ Node ${process.version} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus()
 
 | command | median (ms) | p90 (ms) | target: well under 1 s (the 10k-node graph: < 400 ms) |
 | --- | ---: | ---: | --- |
-${rows.join('\n')}`,
+${rows.join('\n')}
+
+${environmentNote(RUNS, ROOT)}`,
 );

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { timeProcess, writePerformanceSection } from './performanceDoc.js';
+import { environmentNote, timeProcess, writePerformanceSection } from './performanceDoc.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -26,7 +26,7 @@ const cases = [
   { label: 'generate, 7B config, table, CUDA graphs', args: ['generate', CONFIG, '--graphs'] },
   { label: 'predict --phase decode --context 2048, 7B config', args: ['predict', CONFIG, '--phase', 'decode', '--context', '2048', '--format', 'json'] },
   { label: 'predict (forward), 7B config, for comparison', args: ['predict', CONFIG, '--format', 'json'] },
-  { label: 'node --version (process start alone)', args: null },
+  { label: 'node -e 0 (Node starting, no CLI: the floor)', args: null },
 ];
 
 const rows: string[] = [];
@@ -47,5 +47,7 @@ steps (both ends and the middle of the contexts, more where the cost bends).
 
 | command | median (ms) | p90 (ms) | target: generate under ${TARGET_MS} ms |
 | --- | ---: | ---: | --- |
-${rows.join('\n')}`,
+${rows.join('\n')}
+
+${environmentNote(RUNS, ROOT)}`,
 );

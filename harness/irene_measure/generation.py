@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from .messages import HarnessError, warn
-from .models import GPT2Model, StaticKVCache, torch_dtype
+from .models import GPT2Model, StaticKVCache, torch_dtype, transformers_config
 
 
 class Generator:
@@ -109,14 +109,7 @@ def build_generator(name, config, dtype, device, use_transformers, seed, attn):
         raise HarnessError("NO_SDPA", "PyTorch %s has no scaled_dot_product_attention (PyTorch 2.0 or newer): use --attn eager" % torch.__version__)
     torch.manual_seed(seed)
     if use_transformers:
-        import transformers  # noqa: PLC0415
-
-        cfg = dict(config)
-        cfg.pop("model_type", None)
-        try:
-            config_obj = transformers.AutoConfig.for_model(model_type, **cfg)
-        except Exception as e:
-            raise HarnessError("BAD_MODEL", "%s: transformers cannot read this config (%s)" % (name, e))
+        transformers, config_obj = transformers_config(name, config)
         if getattr(config_obj, "is_encoder_decoder", False):
             raise HarnessError("NO_GENERATION", "%s: an encoder-decoder; the generation phases are measured for decoder-only models" % name)
         config_obj.use_cache = True

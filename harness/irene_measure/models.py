@@ -312,6 +312,18 @@ class StaticKVCache:
 # model_type -> the class built for it; configs.BUILTIN_ARCHITECTURES lists the keys.
 BUILTIN_MODELS = {"bert": BertModel, "gpt2": GPT2Model}
 
+def transformers_config(name, config):
+    """(transformers module, its config object) for a config dict; a clear error when it cannot read it."""
+    import transformers  # noqa: PLC0415
+
+    cfg = dict(config)
+    model_type = cfg.pop("model_type", None)
+    try:
+        return transformers, transformers.AutoConfig.for_model(model_type, **cfg)
+    except Exception as e:
+        raise HarnessError("BAD_MODEL", "%s: transformers cannot read this config (%s)" % (name, e))
+
+
 def build_model(name, config, dtype, device, use_transformers, seed, attn="eager"):
     """(model, builder) with random weights, in eval mode, on device; attn: eager or sdpa."""
     if attn == "sdpa" and not hasattr(F, "scaled_dot_product_attention"):
@@ -319,14 +331,7 @@ def build_model(name, config, dtype, device, use_transformers, seed, attn="eager
     torch.manual_seed(seed)
     model_type = config.get("model_type")
     if use_transformers:
-        import transformers  # noqa: PLC0415
-
-        cfg = dict(config)
-        cfg.pop("model_type", None)
-        try:
-            config_obj = transformers.AutoConfig.for_model(model_type, **cfg)
-        except Exception as e:
-            raise HarnessError("BAD_MODEL", "%s: transformers cannot read this config (%s)" % (name, e))
+        transformers, config_obj = transformers_config(name, config)
         config_obj.use_cache = False
         try:
             model = transformers.AutoModel.from_config(config_obj, attn_implementation=attn)

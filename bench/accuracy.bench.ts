@@ -20,12 +20,12 @@ import {
   modelFamily,
   modelNames,
   scoreTrees,
-  useHostCompanions,
+  withHostCompanions,
   type CrossValidationResult,
   type LevelErrors,
 } from '../src/engine/predict/crossValidate.js';
 import type { FeatureSet } from '../src/engine/predict/features.js';
-import { DEFAULT_FIT, fitHostTimePrior, fitPredictorModel, SMALL_DATA_RESTARTS, SMALL_DATA_TREES } from '../src/engine/predict/predictorModel.js';
+import { DEFAULT_FIT, fitPredictorModel, SMALL_DATA_RESTARTS, SMALL_DATA_TREES } from '../src/engine/predict/predictorModel.js';
 import { trainingRanges } from '../src/engine/predict/extrapolation.js';
 import { calibrateUncertainty, type UncertaintyModel } from '../src/engine/predict/uncertainty.js';
 import type { FitSetting } from '../src/engine/predict/predictorModel.js';
@@ -166,8 +166,7 @@ function run(ds: Dataset, featureSet: FeatureSet, seed: number, groupOf?: (t: Mo
  */
 function inSample(ds: Dataset): LevelErrors {
   const t0 = performance.now();
-  const companions = ds.companions ?? [];
-  const setting = useHostCompanions(ds.trees, companions) ? { ...ds.setting, hostTimePrior: fitHostTimePrior(companions, ds.setting.hardware, 'specs') } : ds.setting;
+  const setting = withHostCompanions(ds.setting, ds.trees, ds.companions ?? [], 'specs');
   const { model, hardware } = fitPredictorModel(ds.trees, { featureSet: 'specs', seed: PROFILE_SEED }, setting);
   const ranges = trainingRanges(ds.trees);
   const r = meanErrors(modelNames(ds.trees).map((m) => scoreTrees(ds.trees.filter((t) => t.modelName === m), model, hardware, { ranges, fold: m }).errors));

@@ -39,32 +39,21 @@ interface Case {
 
 const LONGITUDINAL = 'ML.ENERGY blog, "LLM Inference Energy: A Longitudinal Analysis" (https://ml.energy/blog/measurement/energy/llm-inference-energy-a-longitudinal-analysis)';
 
-const CASES: Case[] = [
-  {
-    label: 'Llama-3.1-8B shape, 1 × H100, batch 64, CUDA graphs',
-    config: 'test/fixtures/configs/generation/llama-3-8b.json',
-    batchSize: 64,
-    promptLen: 512,
-    outputLen: 717,
-    graphs: true,
-    published: [
-      { setup: 'Llama 3.1 8B, H100, vLLM 0.11.1, batch size 64 (ML.ENERGY Leaderboard v3.0)', jPerToken: 0.12, source: LONGITUDINAL },
-      { setup: 'Llama 3.1 8B, H100, vLLM 0.5.4, batch size 64 (ML.ENERGY Leaderboard v2.0)', jPerToken: 0.2, source: LONGITUDINAL },
-    ],
-  },
-  {
-    label: 'Llama-3.1-8B shape, 1 × H100, batch 64, eager launches (no graphs)',
-    config: 'test/fixtures/configs/generation/llama-3-8b.json',
-    batchSize: 64,
-    promptLen: 512,
-    outputLen: 717,
-    graphs: false,
-    published: [
-      { setup: 'Llama 3.1 8B, H100, vLLM 0.11.1, batch size 64 (ML.ENERGY Leaderboard v3.0)', jPerToken: 0.12, source: LONGITUDINAL },
-      { setup: 'Llama 3.1 8B, H100, vLLM 0.5.4, batch size 64 (ML.ENERGY Leaderboard v2.0)', jPerToken: 0.2, source: LONGITUDINAL },
-    ],
-  },
+const LLAMA_31_8B_H100: PublishedFigure[] = [
+  { setup: 'Llama 3.1 8B, H100, vLLM 0.11.1, batch size 64 (ML.ENERGY Leaderboard v3.0)', jPerToken: 0.12, source: LONGITUDINAL },
+  { setup: 'Llama 3.1 8B, H100, vLLM 0.5.4, batch size 64 (ML.ENERGY Leaderboard v2.0)', jPerToken: 0.2, source: LONGITUDINAL },
 ];
+
+// The same request with and without CUDA graphs: serving engines capture decode steps in graphs.
+const CASES: Case[] = [true, false].map((graphs) => ({
+  label: `Llama-3.1-8B shape, 1 × H100, batch 64, ${graphs ? 'CUDA graphs' : 'eager launches (no graphs)'}`,
+  config: 'test/fixtures/configs/generation/llama-3-8b.json',
+  batchSize: 64,
+  promptLen: 512,
+  outputLen: 717,
+  graphs,
+  published: LLAMA_31_8B_H100,
+}));
 
 const fmt = (v: number, digits = 3): string => v.toPrecision(digits);
 

@@ -32,11 +32,18 @@ export function writeDocSection(docPath: string, name: string, markdown: string)
  * two warm-up runs fill the file cache, then `runs` timed ones. Throws on a non-zero exit.
  * @returns the median and p90 (milliseconds)
  */
-export function timeProcess(cli: string, args: readonly string[] | null | undefined, runs: number, cwd: string, label: string): { medianMs: number; p90Ms: number } {
+export function timeProcess(
+  cli: string,
+  args: readonly string[] | null | undefined,
+  runs: number,
+  cwd: string,
+  label: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { medianMs: number; p90Ms: number } {
   const times: number[] = [];
   for (let i = 0; i < runs + 2; i++) {
     const t0 = performance.now();
-    const r = args ? spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }) : spawnSync(process.execPath, ['-e', '0']);
+    const r = spawnSync(process.execPath, args ? [cli, ...args] : ['-e', '0'], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     const ms = performance.now() - t0;
     if (r.status !== 0) throw new Error(`${label}: exit ${r.status}: ${r.stderr}`);
     if (i >= 2) times.push(ms);
@@ -58,18 +65,8 @@ export function timeProcess(cli: string, args: readonly string[] | null | undefi
 export function environmentNote(runs: number, cwd: string): string {
   const file = process.env['NODE_EXTRA_CA_CERTS'];
   if (!file) return '';
-  const time = (env: NodeJS.ProcessEnv): number => {
-    const ms: number[] = [];
-    for (let i = 0; i < runs + 2; i++) {
-      const t0 = performance.now();
-      spawnSync(process.execPath, ['-e', '0'], { cwd, env });
-      if (i >= 2) ms.push(performance.now() - t0);
-    }
-    ms.sort((a, b) => a - b);
-    return ms[Math.floor(ms.length / 2)]!;
-  };
-  const withIt = time(process.env);
+  const withIt = timeProcess('', null, runs, cwd, 'node -e 0 with NODE_EXTRA_CA_CERTS').medianMs;
   const { NODE_EXTRA_CA_CERTS: _unused, ...rest } = process.env;
-  const without = time(rest);
+  const without = timeProcess('', null, runs, cwd, 'node -e 0 without NODE_EXTRA_CA_CERTS', rest).medianMs;
   return `This machine sets NODE_EXTRA_CA_CERTS (${file}): Node reads that file at every start, so \`node -e 0\` took ${withIt.toFixed(0)} ms here against ${without.toFixed(0)} ms without it (medians of ${runs}); every figure above includes it, as a process started here does.`;
 }

@@ -25,6 +25,15 @@ run() {
   echo "exit $?" >>"$dir/$name.err"
   set -e
 }
+# Each "name:config" entry as JSON and as a table: PREFIX COMMAND ENTRY...
+each_config() {
+  local prefix=$1 command=$2 entry
+  shift 2
+  for entry in "$@"; do
+    run "$prefix-${entry%%:*}-json" "$command" "${entry#*:}" --format json
+    run "$prefix-${entry%%:*}-table" "$command" "${entry#*:}"
+  done
+}
 gen_configs=(
   "llama2-7b:$F/generation/llama-2-7b.json"
   "llama2-70b:$F/generation/llama-2-70b.json"
@@ -40,12 +49,7 @@ gen_configs=(
   "falcon:$F/falcon.json"
   "phi3:$F/phi3.json"
 )
-for entry in "${gen_configs[@]}"; do
-  name=${entry%%:*}
-  file=${entry#*:}
-  run "gen-$name-json" generate "$file" --format json
-  run "gen-$name-table" generate "$file"
-done
+each_config gen generate "${gen_configs[@]}"
 L7=$F/generation/llama-2-7b.json
 run gen-llama2-7b-graphs-table generate "$L7" --graphs
 run gen-llama2-7b-graphs-json generate "$L7" --graphs --format json
@@ -74,12 +78,7 @@ pred_configs=(
   "deberta:$F/deberta-v2.json"
   "llama2-7b:$L7"
 )
-for entry in "${pred_configs[@]}"; do
-  name=${entry%%:*}
-  file=${entry#*:}
-  run "pred-$name-json" predict "$file" --format json
-  run "pred-$name-table" predict "$file"
-done
+each_config pred predict "${pred_configs[@]}"
 run pred-llama2-7b-decode-json predict "$L7" --phase decode --context 2048 --format json
 run pred-llama2-7b-prefill-json predict "$L7" --phase prefill --graphs --format json
 run pred-t5-target-json predict "$F/t5.json" --target-len 64 -b 2 -s 100 --format json

@@ -66,14 +66,20 @@ class BertSelfAttention(nn.Module):
         out = torch.matmul(weights, v).transpose(1, 2).contiguous()
         return out.reshape(b, s, -1).contiguous()
 
-class BertSelfOutput(nn.Module):
-    def __init__(self, c):
+class _DenseAddNorm(nn.Module):
+    """dense, + the residual, LayerNorm: BertSelfOutput and BertOutput (the class names are the scopes' types)."""
+
+    def __init__(self, c, in_features):
         super().__init__()
-        self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.dense = nn.Linear(in_features, c["hidden_size"])
         self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c.get("layer_norm_eps", 1e-12))
 
     def forward(self, hidden_states, input_tensor):
         return self.LayerNorm(self.dense(hidden_states) + input_tensor)
+
+class BertSelfOutput(_DenseAddNorm):
+    def __init__(self, c):
+        super().__init__(c, c["hidden_size"])
 
 class BertAttention(nn.Module):
     def __init__(self, c):
@@ -93,14 +99,9 @@ class BertIntermediate(nn.Module):
     def forward(self, hidden_states):
         return self.intermediate_act_fn(self.dense(hidden_states))
 
-class BertOutput(nn.Module):
+class BertOutput(_DenseAddNorm):
     def __init__(self, c):
-        super().__init__()
-        self.dense = nn.Linear(c["intermediate_size"], c["hidden_size"])
-        self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c.get("layer_norm_eps", 1e-12))
-
-    def forward(self, hidden_states, input_tensor):
-        return self.LayerNorm(self.dense(hidden_states) + input_tensor)
+        super().__init__(c, c["intermediate_size"])
 
 class BertLayer(nn.Module):
     def __init__(self, c):

@@ -26,7 +26,7 @@ import { renderOnnxText } from '../engine/importers/onnx/onnxTextRenderer.js';
 import { predictTree } from '../engine/predict/predictor.js';
 import { trainProfile } from '../engine/predict/train.js';
 import { DEFAULT_PROFILE_NAME, getBundledProfile, listBundledProfiles, parseProfile, type Profile } from '../engine/profiles/profileStore.js';
-import type { HostToWorkerMessage } from '#shared/workerMessages.js';
+import type { GenerateOptionsMessage, HostToWorkerMessage } from '#shared/workerMessages.js';
 import { EngineRequestHandler, type EngineFacade } from './engineRequestHandler.js';
 
 registerBuiltinImporters();
@@ -53,28 +53,12 @@ const engine: EngineFacade = {
   trainProfile: (trees, options) => trainProfile(trees, options),
   generationSweeps: (input, profile, options) => {
     const { config, modelName } = hfConfigOf(input);
-    const setting = {
-      batchSize: options.batchSize,
-      promptLen: options.promptLen,
-      outputLen: options.outputLen,
-      dtype: options.dtype,
-      gpus: options.gpus,
-      ...(options.attention ? { attention: options.attention } : {}),
-      ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}),
-      signal: options.signal,
-    };
+    const setting = { ...servingSetting(options), promptLen: options.promptLen, outputLen: options.outputLen };
     return predictGenerationSweeps(config, profile as Profile, setting, modelName, options.maxContext);
   },
   generate: (input, profile, options) => {
     const { config, modelName } = hfConfigOf(input);
-    const setting = {
-      batchSize: options.batchSize,
-      dtype: options.dtype,
-      gpus: options.gpus,
-      ...(options.attention ? { attention: options.attention } : {}),
-      ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}),
-      signal: options.signal,
-    };
+    const setting = servingSetting(options);
     const s = predictDecodeStep(config, profile as Profile, { ...setting, context: options.stepContext }, modelName);
     const step = { context: options.stepContext, energyJ: s.energyJ, perTokenJ: s.perTokenJ, prediction: s.prediction };
     if (options.stepOnly) return { step };
@@ -84,6 +68,18 @@ const engine: EngineFacade = {
     return { report: report as Omit<GenerationReport, 'trees'>, prefill: g.prefill, step };
   },
 };
+
+/** The serving setting both generation requests share: batch, dtype, GPUs, attention, idle power, abort. */
+function servingSetting(options: GenerateOptionsMessage & { signal?: AbortSignal }) {
+  return {
+    batchSize: options.batchSize,
+    dtype: options.dtype,
+    gpus: options.gpus,
+    ...(options.attention ? { attention: options.attention } : {}),
+    ...(options.idlePowerW !== undefined ? { idlePowerW: options.idlePowerW } : {}),
+    signal: options.signal,
+  };
+}
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');

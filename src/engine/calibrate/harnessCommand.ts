@@ -101,13 +101,12 @@ export function validateCalibrationRequest(req: CalibrationRequest): void {
     throw new InvalidInputError('calibrate: repeats must be a positive integer');
   }
   if (!req.treesOut) throw new InvalidInputError('calibrate: no output path for the measured trees');
-  if (req.phase === 'decode') {
-    if (!req.contexts || req.contexts.length === 0) throw new InvalidInputError('calibrate: decode needs the contexts to measure at (--contexts 128,512)');
-    for (const c of req.contexts) if (!Number.isInteger(c) || c < 2) throw new InvalidInputError(`calibrate: a decode context must be an integer of at least 2 (one cached position and the new token), got ${c}`);
-  } else if (req.contexts && req.contexts.length > 0) {
-    if (req.phase !== 'generate') throw new InvalidInputError('calibrate: contexts are for the decode phase (--phase decode or generate)');
-    for (const c of req.contexts) if (!Number.isInteger(c) || c < 2) throw new InvalidInputError(`calibrate: a decode context must be an integer of at least 2 (one cached position and the new token), got ${c}`);
+  const contexts = req.contexts ?? [];
+  if (req.phase === 'decode' && contexts.length === 0) throw new InvalidInputError('calibrate: decode needs the contexts to measure at (--contexts 128,512)');
+  if (contexts.length > 0 && req.phase !== 'decode' && req.phase !== 'generate') {
+    throw new InvalidInputError('calibrate: contexts are for the decode phase (--phase decode or generate)');
   }
+  for (const c of contexts) if (!Number.isInteger(c) || c < 2) throw new InvalidInputError(`calibrate: a decode context must be an integer of at least 2 (one cached position and the new token), got ${c}`);
 }
 
 /**

@@ -73,6 +73,14 @@ export function useHostCompanions(trees: readonly ModelTree[], companions: reado
   return modelNames(companions).length > modelNames(trees).length;
 }
 
+/**
+ * The fit setting with the host's time rates fitted on `companions` as its prior, where
+ * {@link useHostCompanions} says they should set them; else `setting` as it is.
+ */
+export function withHostCompanions(setting: FitSetting, trees: readonly ModelTree[], companions: readonly ModelTree[], featureSet: FeatureSet, signal?: AbortSignal): FitSetting {
+  return useHostCompanions(trees, companions) ? { ...setting, hostTimePrior: fitHostTimePrior(companions, setting.hardware, featureSet, signal) } : setting;
+}
+
 /** Distinct model names, in first-seen order. */
 export function modelNames(trees: readonly ModelTree[]): string[] {
   return [...new Set(trees.map((t) => t.modelName))];
@@ -99,7 +107,7 @@ export function crossValidate(trees: readonly ModelTree[], options: CrossValidat
     const train = trees.filter((t) => groupOf(t) !== g);
     const test = trees.filter((t) => groupOf(t) === g);
     const companions = (options.companionTrees ?? []).filter((t) => groupOf(t) !== g);
-    const setting = useHostCompanions(train, companions) ? { ...options.setting, hostTimePrior: fitHostTimePrior(companions, options.setting.hardware, options.featureSet, options.signal) } : options.setting;
+    const setting = withHostCompanions(options.setting, train, companions, options.featureSet, options.signal);
     const { model, hardware } = fitPredictorModel(
       train,
       { ...options, onProgress: (f) => options.onProgress?.((k + f) / groups.length, `leaving out ${g}`) },

@@ -166,14 +166,14 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
     );
   }
 
-  // The model's energy per call: idle power over the forward time plus its aggregated dynamic
-  // energy, capped at the power limit over that time.
+  // The model's energy per call: idle (and active) power over the forward time, the host's issue
+  // power over its issue time, and the aggregated dynamic energy, capped at the power limit over
+  // that time; the forest holds each of them for the root (a root's isolated time is a forward pass).
   const idle = hardware.idlePowerW;
   const active = model.activePowerW;
   const rootTime = times.forwardS[rootIdx]!;
-  // The host's issuing draws power above idle over the issue time, hidden under the GPU's or not.
-  const issueJ = (model.issuePowerW ?? 0) * times.forwardIssueS[rootIdx]!;
-  const rootEnergy = Math.min((idle + active) * rootTime + issueJ + Math.max(0, dyn[rootIdx]!), hardware.powerLimitW * rootTime);
+  const issueJ = forest.issuePowerW * forest.issueS[rootIdx]!;
+  const rootEnergy = nodeEnergy(forest, rootIdx, dyn[rootIdx]!);
   // The work's part of the dynamic energy (the active power's and the issuing's parts go with time, below).
   const rootDynamic = Math.max(0, rootEnergy - (idle + active) * rootTime - issueJ);
   const activeShare = Math.max(0, Math.min(active * rootTime + issueJ, rootEnergy - idle * rootTime));
@@ -211,7 +211,7 @@ export function predictTree(tree: ModelTree, profile: Profile, options: PredictO
       node,
       energyPerCallJ: energyJ / node.calls,
       energyJ,
-      isolatedEnergyJ: (isRoot ? rootEnergy : nodeEnergy(forest, i, dyn[i]!)) * node.calls,
+      isolatedEnergyJ: nodeEnergy(forest, i, dyn[i]!) * node.calls,
       uncertaintyJ: energyJ * relativeSigma(profile.uncertainty.levels[level], noise, distance),
       share: modelEnergyJ > 0 ? energyJ / modelEnergyJ : 0,
       timeS: partTime[i]! * rootCalls,

@@ -4,7 +4,9 @@
 // panel's script runs in the webview (browser IIFE). One bundle per runtime
 // keeps start-up fast and the VSIX small.
 import * as esbuild from 'esbuild';
-import { mkdirSync, cpSync } from 'node:fs';
+import { mkdirSync, cpSync, rmSync } from 'node:fs';
+import { buildVendorFiles, lazyModulesPlugin } from './scripts/build/lazyModules.mjs';
+import { writeCliCodeCache } from './scripts/build/writeCliCodeCache.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -25,13 +27,23 @@ const nodeMainFields = ['module', 'main'];
 // more in the VSIX. The webview is minified fully.
 const readableNames = production ? { minify: false, minifyWhitespace: true, minifySyntax: true } : {};
 
+const nodeBundle = { platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', ...readableNames };
+// The libraries only some commands use live in dist/vendor/ and load on first use
+// (scripts/build/lazyModules.mjs): a run that predicts a config neither compiles nor
+// initialises the Python parser, yaml, the fitting code or protobufjs.
+mkdirSync('dist/vendor', { recursive: true });
+const lazyShapes = await buildVendorFiles('dist/vendor', { ...common, ...nodeBundle });
+const lazy = { plugins: [lazyModulesPlugin(lazyShapes)] };
+
 const targets = [
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, ...readableNames },
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', external: ['vscode'], ...readableNames },
-  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', ...readableNames },
+  // `irene` is dist/cli.js, a few lines that load the CLI bundle with its code cache (src/cli/launch.ts).
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.bundle.js', ...nodeBundle, ...lazy },
+  { entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.js', ...nodeBundle, banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', ...nodeBundle, ...lazy, external: ['vscode'] },
+  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', ...nodeBundle, ...lazy },
   // The engine as a library (`irene-energy/engine` in package.json exports; its types come from
   // `npm run build:types`). Not in the VSIX: the extension's bundles carry what they import.
-  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.js', platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', ...readableNames },
+  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.js', ...nodeBundle, ...lazy },
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
@@ -43,7 +55,10 @@ cpSync('harness', 'dist/harness', { recursive: true, filter: (src) => !src.inclu
 cpSync('src/cli/trace/irene_trace.py', 'dist/trace/irene_trace.py');
 
 if (watch) {
+  // A rebuilt bundle never meets the old cache (the launcher checks its stamp); drop it anyway.
+  rmSync('dist/cli.bundle.cache', { force: true });
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
 } else {
   await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
+  writeCliCodeCache('dist/cli.js');
 }

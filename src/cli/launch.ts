@@ -1,0 +1,87 @@
+/**
+ * `irene`'s entry point (dist/cli.js): loads the CLI bundle (dist/cli.bundle.js)
+ * with the V8 code cache the build wrote beside it (dist/cli.bundle.cache).
+ *
+ * Why: each `irene` run is a new process, and V8 compiles a function's
+ * bytecode the first time it runs. For `irene generate` on a 7B config that
+ * compiling was about a sixth of the whole run. The build runs the usual
+ * commands once and saves the bytecode they compiled (scripts/build/writeCliCodeCache.mjs);
+ * a later run reads it back instead of compiling. Node 20 has no compile cache
+ * of its own (module.enableCompileCache is Node 22), and v8-compile-cache saves
+ * only what is compiled before the code runs, which is little for a bundle whose
+ * functions compile lazily; hence these few lines.
+ *
+ * The cache is used only when it was written for this very bundle file (its
+ * size and modification time, in the cache's first line) and V8 accepts it
+ * (same V8 version and flags); otherwise the bundle is compiled as usual.
+ * Nothing is written at run time.
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+
+const BUNDLE = join(__dirname, 'cli.bundle.js');
+const CACHE = join(__dirname, 'cli.bundle.cache');
+const HEADER = 'irene-code-cache';
+
+/** Identifies one build of the bundle: a rebuilt bundle never meets the old cache. */
+function bundleStamp(): string {
+  const s = statSync(BUNDLE);
+  return `${HEADER} ${s.size} ${s.mtimeMs}\n`;
+}
+
+/** The cache's bytecode, when it was written for this bundle file. */
+function readCache(stamp: string): Buffer | undefined {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(CACHE);
+  } catch {
+    return undefined;
+  }
+  const end = raw.indexOf(10);
+  return end > 0 && raw.toString('latin1', 0, end + 1) === stamp ? raw.subarray(end + 1) : undefined;
+}
+
+type CliExports = { main(argv: string[]): Promise<number> };
+
+/**
+ * Runs the bundle as the module `target`. Given this file's own module, the
+ * bundle sees itself as the main module when this file is (its
+ * `require.main === module` check) and runs the command line.
+ */
+function load(stamp: string, target: { exports: object }): Script {
+  const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: readCache(stamp) });
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(target.exports, target.exports, createRequire(BUNDLE), target, BUNDLE, __dirname);
+  return script;
+}
+
+/**
+ * The build's cache writer: IRENE_WRITE_CODE_CACHE holds a JSON list of
+ * argument lists; each runs in this process, then the bytecode compiled by
+ * all of them is saved.
+ */
+async function writeCodeCache(workloads: string[][]): Promise<void> {
+  const stamp = bundleStamp();
+  // Not this module: the bundle must not run process.argv, only the workloads.
+  const cli = { exports: {} as CliExports };
+  const script = load(stamp, cli);
+  for (const argv of workloads) await cli.exports.main(argv);
+  writeFileSync(CACHE, Buffer.concat([Buffer.from(stamp, 'latin1'), script.createCachedData()]));
+}
+
+const workloads = process.env['IRENE_WRITE_CODE_CACHE'];
+if (workloads !== undefined) {
+  void writeCodeCache(JSON.parse(workloads) as string[][]).then(() => {
+    process.exitCode = 0;
+  });
+} else {
+  let stamp = '';
+  try {
+    stamp = bundleStamp();
+  } catch {
+    // No bundle beside this file: loading it below reports that.
+  }
+  load(stamp, module);
+}

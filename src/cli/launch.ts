@@ -28,7 +28,8 @@ const HEADER = 'irene-code-cache';
 /** Identifies one build of the bundle: a rebuilt bundle never meets the old cache. */
 function bundleStamp(): string {
   const s = statSync(BUNDLE);
-  return `${HEADER} ${s.size} ${s.mtimeMs}\n`;
+  // Whole milliseconds: a copy that keeps times to the nanosecond (cp -p) keeps the cache usable.
+  return `${HEADER} ${s.size} ${Math.floor(s.mtimeMs)}\n`;
 }
 
 /** The cache's bytecode, when it was written for this bundle file. */
@@ -51,7 +52,12 @@ type CliExports = { main(argv: string[]): Promise<number> };
  * `require.main === module` check) and runs the command line.
  */
 function load(stamp: string, target: { exports: object }): Script {
-  const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: readCache(stamp) });
+  const cachedData = readCache(stamp);
+  const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData });
+  // For tests and for anyone wondering why a start is slow.
+  if (process.env['IRENE_CODE_CACHE_REPORT']) {
+    process.stderr.write(`code cache: ${cachedData === undefined ? 'absent or stale' : script.cachedDataRejected ? 'rejected by V8' : 'used'}\n`);
+  }
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(target.exports, target.exports, createRequire(BUNDLE), target, BUNDLE, __dirname);
   return script;

@@ -30,7 +30,8 @@ const readableNames = production ? { minify: false, minifyWhitespace: true, mini
 const nodeBundle = { platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', ...readableNames };
 // The libraries only some commands use live in dist/vendor/ and load on first use
 // (scripts/build/lazyModules.mjs): a run that predicts a config neither compiles nor
-// initialises the Python parser, yaml, the fitting code or protobufjs.
+// initialises the Python parser, yaml, the fitting code or protobufjs. Only the CLI, whose
+// every run is a new process; the extension and its worker start once per window.
 mkdirSync('dist/vendor', { recursive: true });
 const lazyShapes = await buildVendorFiles('dist/vendor', { ...common, ...nodeBundle });
 const lazy = { plugins: [lazyModulesPlugin(lazyShapes)] };
@@ -39,11 +40,11 @@ const targets = [
   // `irene` is dist/cli.js, a few lines that load the CLI bundle with its code cache (src/cli/launch.ts).
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.bundle.js', ...nodeBundle, ...lazy },
   { entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.js', ...nodeBundle, banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', ...nodeBundle, ...lazy, external: ['vscode'] },
-  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', ...nodeBundle, ...lazy },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', ...nodeBundle, external: ['vscode'] },
+  { entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/worker.js', ...nodeBundle },
   // The engine as a library (`irene-energy/engine` in package.json exports; its types come from
   // `npm run build:types`). Not in the VSIX: the extension's bundles carry what they import.
-  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.js', ...nodeBundle, ...lazy },
+  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.js', ...nodeBundle },
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

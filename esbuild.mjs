@@ -4,7 +4,7 @@
 // panel's script runs in the webview (browser IIFE). One bundle per runtime
 // keeps start-up fast and the VSIX small.
 import * as esbuild from 'esbuild';
-import { mkdirSync, cpSync, rmSync } from 'node:fs';
+import { mkdirSync, cpSync } from 'node:fs';
 import { buildVendorFiles, lazyModulesPlugin } from './scripts/build/lazyModules.mjs';
 import { writeCliCodeCache } from './scripts/build/writeCliCodeCache.mjs';
 
@@ -32,7 +32,6 @@ const nodeBundle = { platform: 'node', mainFields: nodeMainFields, format: 'cjs'
 // (scripts/build/lazyModules.mjs): a run that predicts a config neither compiles nor
 // initialises the Python parser, yaml, the fitting code or protobufjs. Only the CLI, whose
 // every run is a new process; the extension and its worker start once per window.
-mkdirSync('dist/vendor', { recursive: true });
 const lazyShapes = await buildVendorFiles('dist/vendor', { ...common, ...nodeBundle });
 const lazy = { plugins: [lazyModulesPlugin(lazyShapes)] };
 
@@ -56,8 +55,7 @@ cpSync('harness', 'dist/harness', { recursive: true, filter: (src) => !src.inclu
 cpSync('src/cli/trace/irene_trace.py', 'dist/trace/irene_trace.py');
 
 if (watch) {
-  // A rebuilt bundle never meets the old cache (the launcher checks its stamp); drop it anyway.
-  rmSync('dist/cli.bundle.cache', { force: true });
+  // No code cache is written: a rebuilt bundle's new stamp never meets the old one (src/cli/launch.ts).
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
 } else {
   await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));

@@ -308,13 +308,13 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     const constant = outs.length > 0 && outs.every(isConst);
     const large = constant && outs.some((o) => numel(shapeOf(o) ?? [0]) > SMALL_TENSOR_ELEMENTS);
     if (VIEW_OPS.has(op) || (constant && !large) || (op === 'Transpose' && !feedsReshape(graph, nodes, n))) {
-      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op, cost: ZERO });
+      push({ nodes: [i], main: i, dataInputs, outputs: outs, inputShapes: [], kind: 'drop', op, cost: ZERO });
       return;
     }
     const ins = n.inputs.filter((s) => s !== '');
     if (isIdentity(op, ins)) {
       // Adding an all-zero mask (exports traced without padding) or scaling by 1: eager PyTorch skips it.
-      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op: 'identity', cost: ZERO });
+      push({ nodes: [i], main: i, dataInputs, outputs: outs, inputShapes: [], kind: 'drop', op: 'identity', cost: ZERO });
       return;
     }
     const known = ins.every((s) => shapeOf(s) !== undefined);
@@ -333,7 +333,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     const inputShapes = operands.map((s) => shapeOf(s) ?? []);
     /** Pushes this node's unit (no object spread: it is slow in a cold process and gives units many shapes). */
     const own = (kind: PrimitiveKind, name: string, cost: PrimitiveCost, className?: string, weight?: OnnxTensor, shapes = inputShapes): void =>
-      push({ nodes: [i], main: i, dataInputs: reads, inputShapes: shapes, kind, op: name, className, weight, cost });
+      push({ nodes: [i], main: i, dataInputs: reads, outputs: outs, inputShapes: shapes, kind, op: name, className, weight, cost });
     if (op === 'MatMul' || op === 'FusedMatMul') {
       const [a, b] = [shapeOf(n.inputs[0]!), shapeOf(n.inputs[1]!)];
       own('matmul', 'matmul', a && b ? matmulCost(a, b, ctx.dtype) : zeroCost(0), undefined, undefined, [a ?? [], b ?? []]);

@@ -236,38 +236,62 @@ function assemble(
  * The model keeps none, as in the measured trees.
  */
 function moduleInputShapes(root: ModelNode, units: OnnxUnit[], nodeModule: string[], tensors: Map<string, TensorInfo>): void {
+  // Number the modules in pre-order: module m's subtree is the range [pre(m), end(m)]. A tensor is
+  // written inside m when the module of the unit writing it falls in that range. (The sets of
+  // tensors written were once merged up the tree: every layer's thousand names copied into each
+  // ancestor, the bulk of this step's time and garbage on a 10k-node graph.)
+  const pre = new Map<string, number>();
+  const end = new Map<string, number>();
+  const number = (m: ModelNode): void => {
+    if (pre.has(m.scope)) return;
+    pre.set(m.scope, pre.size);
+    for (const c of m.children) if (c.type !== 'ml') number(c);
+    end.set(m.scope, pre.size - 1);
+  };
+  number(root);
   const byModule = new Map<string, OnnxUnit[]>();
+  // Pre-order index of the module whose unit writes each tensor (modules left in the tree only).
+  const writer = new Map<string, number>();
   for (const u of units) {
     const scope = nodeModule[u.nodes[0]!]!;
     let list = byModule.get(scope);
     if (!list) byModule.set(scope, (list = []));
     list.push(u);
+    const at = pre.get(scope);
+    if (at !== undefined) for (const t of u.outputs) writer.set(t, at);
   }
-  const visit = (m: ModelNode): { reads: string[]; writes: Set<string>; first: Map<string, number> } => {
+  const visited = new Set<string>();
+  const visit = (m: ModelNode): { reads: string[]; first: Map<string, number> } => {
+    visited.add(m.scope);
     const reads: string[] = [];
     const first = new Map<string, number>();
-    const writes = new Set<string>();
     const add = (t: string, at: number): void => {
-      if (!first.has(t)) {
+      const seen = first.get(t);
+      if (seen === undefined) {
         first.set(t, at);
         reads.push(t);
-      } else if (at < first.get(t)!) first.set(t, at);
+      } else if (at < seen) first.set(t, at);
     };
     for (const u of byModule.get(m.scope) ?? []) {
       for (const t of u.dataInputs) add(t, u.nodes[0]!);
-      for (const t of u.outputs) writes.add(t);
     }
     for (const c of m.children) {
-      if (c.type === 'ml') continue;
+      if (c.type === 'ml' || visited.has(c.scope)) continue;
       const sub = visit(c);
       for (const t of sub.reads) add(t, sub.first.get(t)!);
-      for (const t of sub.writes) writes.add(t);
     }
-    const external = reads.filter((t) => !writes.has(t)).sort((a, b) => first.get(a)! - first.get(b)!);
+    const lo = pre.get(m.scope)!;
+    const hi = end.get(m.scope)!;
+    const external = reads
+      .filter((t) => {
+        const w = writer.get(t);
+        return w === undefined || w < lo || w > hi;
+      })
+      .sort((a, b) => first.get(a)! - first.get(b)!);
     if (m.type === 'module') {
       m.inputShapes = external.map((t) => tensors.get(t)?.shape).filter((s): s is number[] => s !== undefined);
     }
-    return { reads: external, writes, first };
+    return { reads: external, first };
   };
   visit(root);
 }

@@ -1,13 +1,18 @@
 /**
- * Streaming decode of an ONNX ModelProto with a protobufjs Reader. Only the
- * structure is read: each TensorProto's payload (raw_data, typed data
- * fields, external data) is skipped by its declared length, so a 2 GB model
- * with embedded weights costs memory in proportion to its node count, not its
- * weights. Field numbers follow onnx.proto3 up to IR version 10 (onnx-proto's
- * generated classes stop at IR 7 and drop node metadata_props, which the
- * PyTorch exporter uses for module scopes).
+ * Streaming decode of an ONNX ModelProto with a small hand-written protobuf
+ * wire reader over the file's bytes. Only the structure is read: each
+ * TensorProto's payload (raw_data, typed data fields, external data) is
+ * skipped by its declared length, so a 2 GB model with embedded weights costs
+ * memory in proportion to its node count, not its weights. Field numbers
+ * follow onnx.proto3 up to IR version 10 (onnx-proto's generated classes stop
+ * at IR 7 and drop node metadata_props, which the PyTorch exporter uses for
+ * module scopes).
+ *
+ * The reader is hand-written rather than protobufjs' Reader because a 10k-node
+ * graph reads about a million varints: protobufjs allocates a LongBits object
+ * for every int64 and this decoder used to allocate a [field, wire] pair for
+ * every tag; both were a visible share of the import's garbage collection.
  */
-import protobuf from 'protobufjs/minimal.js';
 import { MalformedFileError, throwIfAborted } from '../../errors.js';
 import type {
   OnnxAttribute,
@@ -21,18 +26,6 @@ import type {
   OnnxValueInfo,
 } from './onnxModel.js';
 import { onnxDtypeBytes } from './onnxModel.js';
-
-type Reader = protobuf.Reader;
-
-function isBuffer(b: Uint8Array): b is Buffer {
-  return typeof Buffer !== 'undefined' && Buffer.isBuffer(b);
-}
-
-/** protobufjs returns int64 as a Long when the `long` package is installed, else as a number. */
-function int64(r: Reader): number {
-  const v = r.int64() as unknown as number | { toNumber(): number };
-  return typeof v === 'number' ? v : v.toNumber();
-}
 
 /** Tensors with at most this many elements keep their values (shape constants, scalars). */
 export const SMALL_TENSOR_ELEMENTS = 1024;
@@ -56,89 +49,194 @@ const FIXED64 = 1;
 const LEN = 2;
 const FIXED32 = 5;
 
+/** 2^32, to combine the two 32-bit halves of an int64. */
+const TWO_32 = 4294967296;
+
+/** Decodes UTF-8 where Node's Buffer is missing (a browser host); same replacement of bad bytes as Buffer. */
+let utf8Decoder: InstanceType<typeof TextDecoder> | undefined;
+
 class Decoder {
   private nodesSeen = 0;
+  /** Read position, a byte offset into `buf`. */
+  pos = 0;
+  /** Wire type of the tag that `tag()` read last. */
+  private wire = 0;
+  private readonly len: number;
+  private readonly view: DataView;
 
   constructor(
-    private readonly r: Reader,
+    readonly buf: Uint8Array,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.len = buf.length;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
 
-  /** Reads a tag; returns [field, wireType]. */
-  private tag(): [number, number] {
-    const t = this.r.uint32();
+  /** Reads a tag; returns its field number and leaves its wire type in `this.wire` (no pair to allocate). */
+  private tag(): number {
+    const t = this.varint32();
     const field = t >>> 3;
-    const wire = t & 7;
+    this.wire = t & 7;
     if (field === 0) throw new WireError('field number 0');
-    return [field, wire];
+    return field;
+  }
+
+  /** The next byte; a cut-off file throws here instead of reading `undefined`. */
+  private byte(): number {
+    if (this.pos >= this.len) throw new WireError(PAST_FILE_END);
+    return this.buf[this.pos++]!;
+  }
+
+  /** A varint's low 32 bits, unsigned (tags, lengths; int32 after `| 0`). */
+  private varint32(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    // One-byte varints (most tags, lengths and small integers) take the short way.
+    if (pos < this.len) {
+      const b = buf[pos]!;
+      if (b < 128) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    let value = 0;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= this.len) {
+        this.pos = pos;
+        throw new WireError(PAST_FILE_END);
+      }
+      const b = buf[pos++]!;
+      if (i < 5) value |= (b & 127) << (7 * i);
+      if (b < 128) {
+        this.pos = pos;
+        return value >>> 0;
+      }
+    }
+    this.pos = pos;
+    throw new WireError('a varint longer than 10 bytes');
+  }
+
+  /** A varint read as a signed int64, as the nearest double (ONNX dims and attributes fit 2^53). */
+  private varint64(): number {
+    if (this.pos < this.len) {
+      const b = this.buf[this.pos]!;
+      if (b < 128) {
+        this.pos++;
+        return b;
+      }
+    }
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < 4; i++) {
+      const b = this.byte();
+      lo |= (b & 127) << (7 * i);
+      if (b < 128) return lo;
+    }
+    let b = this.byte();
+    lo = (lo | ((b & 127) << 28)) >>> 0;
+    hi = (b & 127) >> 4;
+    if (b < 128) return hi * TWO_32 + lo;
+    for (let i = 0; i < 5; i++) {
+      b = this.byte();
+      hi = (hi | ((b & 127) << (7 * i + 3))) >>> 0;
+      if (b < 128) return (hi | 0) * TWO_32 + lo;
+    }
+    throw new WireError('a varint longer than 10 bytes');
+  }
+
+  /** Advances over `n` bytes that must lie within the file. */
+  private advance(n: number): void {
+    if (this.pos + n > this.len) throw new WireError(PAST_FILE_END);
+    this.pos += n;
+  }
+
+  private float(): number {
+    const at = this.pos;
+    this.advance(4);
+    return this.view.getFloat32(at, true);
+  }
+
+  private double(): number {
+    const at = this.pos;
+    this.advance(8);
+    return this.view.getFloat64(at, true);
   }
 
   /** End offset of a length-delimited field starting at the current position. */
   private lenEnd(wire: number, end: number): number {
     if (wire !== LEN) throw new WireError(`wire type ${wire} where a length-delimited field was expected`);
-    const len = this.r.uint32();
-    const stop = this.r.pos + len;
-    if (stop > end) throw new WireError(`a field declares ${len} bytes but only ${end - this.r.pos} remain`);
+    const len = this.varint32();
+    const stop = this.pos + len;
+    if (stop > end) throw new WireError(`a field declares ${len} bytes but only ${end - this.pos} remain`);
     return stop;
   }
 
   private skip(wire: number, end: number): void {
-    const r = this.r;
     switch (wire) {
       case VARINT:
-        r.uint64();
+        this.varint64();
         break;
       case FIXED64:
-        r.skip(8);
+        this.advance(8);
         break;
-      case LEN: {
-        const stop = this.lenEnd(wire, end);
-        r.pos = stop;
+      case LEN:
+        this.pos = this.lenEnd(wire, end);
         break;
-      }
       case FIXED32:
-        r.skip(4);
+        this.advance(4);
         break;
       default:
         throw new WireError(`invalid wire type ${wire}`);
     }
-    if (r.pos > end) throw new WireError('a field runs past the end of its message');
+    if (this.pos > end) throw new WireError('a field runs past the end of its message');
   }
 
   private str(wire: number, end: number): string {
     const stop = this.lenEnd(wire, end);
-    const buf = this.r.buf;
-    // Node's native UTF-8 decoding when the bytes are a Buffer; protobufjs' portable one otherwise.
-    const s = isBuffer(buf) ? buf.toString('utf8', this.r.pos, stop) : protobuf.util.utf8.read(buf, this.r.pos, stop);
-    this.r.pos = stop;
+    const s = utf8(this.buf, this.pos, stop);
+    this.pos = stop;
     return s;
   }
 
   private int(wire: number): number {
     if (wire !== VARINT) throw new WireError(`wire type ${wire} where an integer was expected`);
-    return int64(this.r);
+    return this.varint64();
   }
 
   /** A repeated int64 field, packed or not. */
   private ints(wire: number, end: number, out: number[]): void {
     if (wire === VARINT) {
-      out.push(int64(this.r));
+      out.push(this.varint64());
       return;
     }
     const stop = this.lenEnd(wire, end);
-    while (this.r.pos < stop) out.push(int64(this.r));
-    if (this.r.pos !== stop) throw new WireError('packed integers overrun their field');
+    while (this.pos < stop) out.push(this.varint64());
+    if (this.pos !== stop) throw new WireError('packed integers overrun their field');
   }
 
   /** A repeated float field, packed or not. */
   private floats(wire: number, end: number, out: number[]): void {
     if (wire === FIXED32) {
-      out.push(this.r.float());
+      out.push(this.float());
       return;
     }
     const stop = this.lenEnd(wire, end);
-    if ((stop - this.r.pos) % 4 !== 0) throw new WireError('packed floats of odd length');
-    while (this.r.pos < stop) out.push(this.r.float());
+    if ((stop - this.pos) % 4 !== 0) throw new WireError('packed floats of odd length');
+    while (this.pos < stop) out.push(this.float());
+  }
+
+  /** One element of a TensorProto's typed data field `field` (float_data, int32_data, ...). */
+  private scalar(field: number): number {
+    switch (field) {
+      case 4:
+        return this.float();
+      case 10:
+        return this.double();
+      case 5:
+        return this.varint32() | 0;
+      default:
+        return this.varint64();
+    }
   }
 
   model(end: number): OnnxModel {
@@ -154,8 +252,9 @@ class Decoder {
       functions: [],
     };
     let sawGraph = false;
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       switch (f) {
         case 1:
           m.irVersion = this.int(w);
@@ -180,8 +279,9 @@ class Decoder {
           const stop = this.lenEnd(w, end);
           let domain = '';
           let version = 0;
-          while (this.r.pos < stop) {
-            const [g, gw] = this.tag();
+          while (this.pos < stop) {
+            const g = this.tag();
+            const gw = this.wire;
             if (g === 1) domain = this.str(gw, stop);
             else if (g === 2) version = this.int(gw);
             else this.skip(gw, stop);
@@ -207,8 +307,9 @@ class Decoder {
   private entry(end: number, into: Record<string, string>, keep?: ReadonlySet<string>): void {
     let key: string | undefined;
     let value = '';
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       if (f === 1) key = this.str(w, end);
       else if (f === 2 && (key === undefined || !keep || keep.has(key))) value = this.str(w, end);
       else this.skip(w, end);
@@ -219,8 +320,9 @@ class Decoder {
   graph(end: number, depth: number): OnnxGraph {
     if (depth > MAX_GRAPH_DEPTH) throw new WireError(`sub-graphs nested deeper than ${MAX_GRAPH_DEPTH} levels, more than any real model`, false);
     const g = emptyGraph();
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       switch (f) {
         case 1:
           g.nodes.push(this.node(this.lenEnd(w, end), depth));
@@ -250,8 +352,9 @@ class Decoder {
 
   node(end: number, depth: number): OnnxNode {
     const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [], metadata: {} };
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       switch (f) {
         case 1:
           n.inputs.push(this.str(w, end));
@@ -284,8 +387,9 @@ class Decoder {
 
   private attribute(end: number, depth: number): OnnxAttribute {
     const a: OnnxAttribute = { name: '', type: 0 };
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       switch (f) {
         case 1:
           a.name = this.str(w, end);
@@ -295,7 +399,7 @@ class Decoder {
           break;
         case 2:
           if (w !== FIXED32) throw new WireError('float attribute with a wrong wire type');
-          a.f = this.r.float();
+          a.f = this.float();
           break;
         case 3:
           a.i = this.int(w);
@@ -330,8 +434,9 @@ class Decoder {
 
   private valueInfo(end: number): OnnxValueInfo {
     const v: OnnxValueInfo = { name: '', metadata: {} };
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       if (f === 1) v.name = this.str(w, end);
       else if (f === 2) v.type = this.type(this.lenEnd(w, end), 0);
       else if (f === 4) this.entry(this.lenEnd(w, end), v.metadata, METADATA_KEYS);
@@ -344,13 +449,15 @@ class Decoder {
   private type(end: number, depth: number): OnnxTensorType | undefined {
     if (depth > MAX_TYPE_DEPTH) throw new WireError(`types nested deeper than ${MAX_TYPE_DEPTH} levels, more than any real model`, false);
     let out: OnnxTensorType | undefined;
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       if (f === 1 || f === 8) out = this.tensorType(this.lenEnd(w, end));
       else if (f === 4 || f === 9) {
         const stop = this.lenEnd(w, end);
-        while (this.r.pos < stop) {
-          const [g, gw] = this.tag();
+        while (this.pos < stop) {
+          const g = this.tag();
+            const gw = this.wire;
           if (g === 1) out = this.type(this.lenEnd(gw, stop), depth + 1);
           else this.skip(gw, stop);
         }
@@ -361,22 +468,25 @@ class Decoder {
 
   private tensorType(end: number): OnnxTensorType {
     const t: OnnxTensorType = { elemType: 0 };
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       if (f === 1) t.elemType = this.int(w);
       else if (f === 2) {
         const stop = this.lenEnd(w, end);
         const shape: OnnxDim[] = [];
-        while (this.r.pos < stop) {
-          const [g, gw] = this.tag();
+        while (this.pos < stop) {
+          const g = this.tag();
+            const gw = this.wire;
           if (g !== 1) {
             this.skip(gw, stop);
             continue;
           }
           const dStop = this.lenEnd(gw, stop);
           let dim: OnnxDim;
-          while (this.r.pos < dStop) {
-            const [h, hw] = this.tag();
+          while (this.pos < dStop) {
+            const h = this.tag();
+            const hw = this.wire;
             if (h === 1) dim = this.int(hw);
             else if (h === 2) dim = this.str(hw, dStop);
             else this.skip(hw, dStop);
@@ -391,13 +501,13 @@ class Decoder {
 
   /** TensorProto without its payload: raw_data and typed data are measured and skipped unless tiny. */
   tensor(end: number): OnnxTensor {
-    const r = this.r;
     const t: OnnxTensor = { name: '', dataType: 0, dims: [], external: false, embeddedBytes: 0, metadata: {} };
     let raw: [number, number] | undefined;
     const typed: number[] = [];
     let typedOverflow = false;
-    while (r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       switch (f) {
         case 1:
           this.ints(w, end, t.dims);
@@ -410,9 +520,9 @@ class Decoder {
           break;
         case 9: {
           const stop = this.lenEnd(w, end);
-          raw = [r.pos, stop];
-          t.embeddedBytes += stop - r.pos;
-          r.pos = stop;
+          raw = [this.pos, stop];
+          t.embeddedBytes += stop - this.pos;
+          this.pos = stop;
           break;
         }
         case 4:
@@ -421,21 +531,21 @@ class Decoder {
         case 10:
         case 11: {
           // Typed payloads: decode only while small, else skip by length.
-          const start = r.pos;
+          const start = this.pos;
           if (w === LEN) {
             const stop = this.lenEnd(w, end);
-            const bytes = stop - r.pos;
+            const bytes = stop - this.pos;
             if (typedOverflow || bytes > SMALL_TENSOR_ELEMENTS * 10) {
               typedOverflow = true;
-              r.pos = stop;
+              this.pos = stop;
             } else {
-              while (r.pos < stop) typed.push(readScalar(r, f));
-              if (r.pos !== stop) throw new WireError('packed tensor data overruns its field');
+              while (this.pos < stop) typed.push(this.scalar(f));
+              if (this.pos !== stop) throw new WireError('packed tensor data overruns its field');
             }
           } else {
-            typed.push(readScalar(r, f));
+            typed.push(this.scalar(f));
           }
-          t.embeddedBytes += r.pos - start;
+          t.embeddedBytes += this.pos - start;
           if (typed.length > SMALL_TENSOR_ELEMENTS) typedOverflow = true;
           break;
         }
@@ -460,7 +570,7 @@ class Decoder {
     }
     const n = t.dims.reduce((a, b) => a * b, 1);
     if (n <= SMALL_TENSOR_ELEMENTS) {
-      if (raw) t.values = decodeRaw(r.buf, raw[0], raw[1], t.dataType, n);
+      if (raw) t.values = decodeRaw(this.buf, raw[0], raw[1], t.dataType, n);
       else if (!typedOverflow && typed.length === n) t.values = typed;
     }
     return t;
@@ -468,8 +578,9 @@ class Decoder {
 
   private func(end: number): OnnxFunction {
     const fn: OnnxFunction = { name: '', domain: '', inputs: [], outputs: [], attributeNames: [], nodes: [] };
-    while (this.r.pos < end) {
-      const [f, w] = this.tag();
+    while (this.pos < end) {
+      const f = this.tag();
+      const w = this.wire;
       switch (f) {
         case 1:
           fn.name = this.str(w, end);
@@ -494,19 +605,6 @@ class Decoder {
       }
     }
     return fn;
-  }
-}
-
-function readScalar(r: Reader, field: number): number {
-  switch (field) {
-    case 4:
-      return r.float();
-    case 10:
-      return r.double();
-    case 5:
-      return r.int32();
-    default:
-      return int64(r);
   }
 }
 
@@ -582,6 +680,19 @@ function emptyGraph(): OnnxGraph {
   return { name: '', nodes: [], initializers: [], inputs: [], outputs: [], valueInfo: [] };
 }
 
+/** What a read past the last byte says (a cut-off file). */
+const PAST_FILE_END = 'a field runs past the end of the file';
+
+/** UTF-8 text of `buf[start, stop)`: Node's native decoding on a Buffer view (no copy), else TextDecoder. */
+function utf8(buf: Uint8Array, start: number, stop: number): string {
+  if (typeof Buffer !== 'undefined') {
+    const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    return b.toString('utf8', start, stop);
+  }
+  utf8Decoder ??= new TextDecoder();
+  return utf8Decoder.decode(buf.subarray(start, stop));
+}
+
 /** A structural problem found while decoding (turned into MalformedFileError with the offset). */
 class WireError extends Error {
   constructor(
@@ -608,8 +719,7 @@ export function decodeOnnxModel(bytes: Uint8Array, fileName: string, signal?: Ab
   if (field === 0 || field > 25 || !(wire === VARINT || wire === LEN)) {
     throw new MalformedFileError(`${fileName}: not an ONNX model (the first byte 0x${first.toString(16).padStart(2, '0')} is no ModelProto field)`);
   }
-  const reader = protobuf.Reader.create(bytes);
-  const decoder = new Decoder(reader, signal);
+  const decoder = new Decoder(bytes, signal);
   try {
     const model = decoder.model(bytes.length);
     if (model.irVersion < 1 || model.irVersion > 64) {
@@ -618,9 +728,9 @@ export function decodeOnnxModel(bytes: Uint8Array, fileName: string, signal?: Ab
     return model;
   } catch (err) {
     if (err instanceof WireError || err instanceof RangeError || (err instanceof Error && !('code' in err))) {
-      const why = err instanceof WireError ? err.message : 'a field runs past the end of the file';
+      const why = err instanceof WireError ? err.message : PAST_FILE_END;
       const hint = err instanceof WireError && !err.corrupt ? '' : '; truncated or corrupt file?';
-      throw new MalformedFileError(`${fileName}: not a valid ONNX model (${why} near byte ${reader.pos} of ${bytes.length}${hint})`);
+      throw new MalformedFileError(`${fileName}: not a valid ONNX model (${why} near byte ${decoder.pos} of ${bytes.length}${hint})`);
     }
     throw err;
   }

@@ -58,6 +58,8 @@ export interface OnnxUnit {
 const VIEW_OPS = new Set([
   'Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity', 'Dropout', 'Shape', 'Size', 'Slice', 'Split', 'Constant', 'Expand',
 ]);
+/** Ops between a weight initializer and the node that uses it (a transposed or cast weight). */
+const PASS_THROUGH_OPS = new Set(['Transpose', 'Cast', 'Identity', 'DequantizeLinear']);
 /** Pointwise ops the fusion walks through (one value in, one out, maybe with constants). */
 const POINTWISE = new Set([
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Reciprocal', 'Erf', 'Tanh', 'Sigmoid', 'Neg', 'Exp', 'ReduceMean', 'Cast',
@@ -113,7 +115,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       const p = graph.producer.get(name);
       if (p === undefined) return undefined;
       const n = nodes[p]!;
-      if (!['Transpose', 'Cast', 'Identity', 'DequantizeLinear'].includes(n.opType)) return undefined;
+      if (!PASS_THROUGH_OPS.has(n.opType)) return undefined;
       name = n.inputs[0] ?? '';
     }
     return undefined;
@@ -121,14 +123,27 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
   const push = (u: Omit<OnnxUnit, 'outputs'> & { outputs?: string[] }): void => {
     const idx = units.length;
     for (const i of u.nodes) claimed[i] = idx;
-    const unit = u as OnnxUnit;
-    unit.outputs ??= u.nodes.length === 1 ? nodes[u.nodes[0]!]!.outputs.filter((o) => o !== '') : u.nodes.flatMap((i) => nodes[i]!.outputs.filter((o) => o !== ''));
+    const outputs = u.outputs ?? (u.nodes.length === 1 ? nodes[u.nodes[0]!]!.outputs.filter((o) => o !== '') : u.nodes.flatMap((i) => nodes[i]!.outputs.filter((o) => o !== '')));
     // Empty tensors (a zero dim) make the cost formulas divide 0 by 0: such a primitive costs nothing.
-    const c = u.cost;
+    let c = u.cost;
     if (Number.isNaN(c.flops) || Number.isNaN(c.memBytes) || Number.isNaN(c.parameters)) {
-      unit.cost = { flops: c.flops || 0, memBytes: c.memBytes || 0, parameters: c.parameters || 0 };
+      c = { flops: c.flops || 0, memBytes: c.memBytes || 0, parameters: c.parameters || 0 };
     }
-    units.push(unit);
+    // Every unit gets the same fields in the same order: one hidden class, so the later passes'
+    // reads of `kind`, `op` and `outputs` stay monomorphic over a 10k-node graph.
+    units.push({
+      nodes: u.nodes,
+      main: u.main,
+      kind: u.kind,
+      op: u.op,
+      className: u.className,
+      weight: u.weight,
+      dataInputs: u.dataInputs,
+      outputs,
+      inputShapes: u.inputShapes,
+      cost: c,
+      dormant: undefined,
+    });
   };
   /** Run-time inputs of one node (constants and repeats left out). */
   const dataInputsOf = (i: number): string[] => {
@@ -293,13 +308,13 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     const constant = outs.length > 0 && outs.every(isConst);
     const large = constant && outs.some((o) => numel(shapeOf(o) ?? [0]) > SMALL_TENSOR_ELEMENTS);
     if (VIEW_OPS.has(op) || (constant && !large) || (op === 'Transpose' && !feedsReshape(graph, nodes, n))) {
-      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op, cost: ZERO });
+      push({ nodes: [i], main: i, dataInputs, outputs: outs, inputShapes: [], kind: 'drop', op, cost: ZERO });
       return;
     }
     const ins = n.inputs.filter((s) => s !== '');
     if (isIdentity(op, ins)) {
       // Adding an all-zero mask (exports traced without padding) or scaling by 1: eager PyTorch skips it.
-      push({ nodes: [i], main: i, dataInputs, inputShapes: [], kind: 'drop', op: 'identity', cost: ZERO });
+      push({ nodes: [i], main: i, dataInputs, outputs: outs, inputShapes: [], kind: 'drop', op: 'identity', cost: ZERO });
       return;
     }
     const known = ins.every((s) => shapeOf(s) !== undefined);
@@ -315,15 +330,18 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
     });
     // Large input-independent tensors (a causal mask) are read like activations by the module around.
     const reads = [...dataInputs, ...operands.filter((s) => !dataInputs.includes(s))];
-    const base = { nodes: [i], main: i, dataInputs: reads, inputShapes: operands.map((s) => shapeOf(s) ?? []) };
+    const inputShapes = operands.map((s) => shapeOf(s) ?? []);
+    /** Pushes this node's unit (no object spread: it is slow in a cold process and gives units many shapes). */
+    const own = (kind: PrimitiveKind, name: string, cost: PrimitiveCost, className?: string, weight?: OnnxTensor, shapes = inputShapes): void =>
+      push({ nodes: [i], main: i, dataInputs: reads, outputs: outs, inputShapes: shapes, kind, op: name, className, weight, cost });
     if (op === 'MatMul' || op === 'FusedMatMul') {
       const [a, b] = [shapeOf(n.inputs[0]!), shapeOf(n.inputs[1]!)];
-      push({ ...base, inputShapes: [a ?? [], b ?? []], kind: 'matmul', op: 'matmul', cost: a && b ? matmulCost(a, b, ctx.dtype) : zeroCost(0) });
+      own('matmul', 'matmul', a && b ? matmulCost(a, b, ctx.dtype) : zeroCost(0), undefined, undefined, [a ?? [], b ?? []]);
       return;
     }
     if (op === 'Softmax' || op === 'LogSoftmax') {
       const s = shapeOf(n.inputs[0]!);
-      push({ ...base, kind: 'softmax', op: op === 'Softmax' ? 'softmax' : 'log_softmax', cost: s ? pointwiseCost(s, FLOPS_PER_ELEMENT.softmax, ctx.dtype) : zeroCost(0) });
+      own('softmax', op === 'Softmax' ? 'softmax' : 'log_softmax', s ? pointwiseCost(s, FLOPS_PER_ELEMENT.softmax, ctx.dtype) : zeroCost(0));
       return;
     }
     if (op.includes('LayerNormalization') || op === 'RMSNormalization') {
@@ -334,37 +352,37 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       const parameters = (w ? numel(w.dims) : 0) + (b && b.dims.length === 1 ? numel(b.dims) : 0);
       const per = rms ? FLOPS_PER_ELEMENT.rmsnorm : FLOPS_PER_ELEMENT.layernorm;
       const cost = s ? pointwiseCost(s, per + (op.startsWith('Skip') ? 1 : 0), ctx.dtype, parameters) : zeroCost(parameters);
-      push({ ...base, kind: rms ? 'rmsnorm' : 'layernorm', op: rms ? 'rmsnorm' : 'layernorm', className: rms ? 'RMSNorm' : 'LayerNorm', weight: w, cost });
+      own(rms ? 'rmsnorm' : 'layernorm', rms ? 'rmsnorm' : 'layernorm', cost, rms ? 'RMSNorm' : 'LayerNorm', w);
       return;
     }
     const act = ownValue(ACTIVATIONS, op);
     if (act) {
       const s = shapeOf(n.inputs[0]!);
-      push({ ...base, kind: 'activation', op: act[0], className: act[2], cost: s ? pointwiseCost(s, act[1], ctx.dtype) : zeroCost(0) });
+      own('activation', act[0], s ? pointwiseCost(s, act[1], ctx.dtype) : zeroCost(0), act[2]);
       return;
     }
     if (op === 'Attention' || op === 'MultiHeadAttention' || op === 'GroupQueryAttention') {
-      push({ ...base, kind: 'matmul', op: 'scaled_dot_product_attention', cost: attentionCost(n, (s) => shapeOf(s), outShape, ctx.dtype, weightOf) });
+      own('matmul', 'scaled_dot_product_attention', attentionCost(n, (s) => shapeOf(s), outShape, ctx.dtype, weightOf));
       return;
     }
     if (op === 'RotaryEmbedding') {
       const s = shapeOf(n.inputs[0]!);
-      push({ ...base, kind: 'rotary', op: 'rotary', cost: s ? elementwiseCost([s, s], ctx.dtype, 3) : zeroCost(0) });
+      own('rotary', 'rotary', s ? elementwiseCost([s, s], ctx.dtype, 3) : zeroCost(0));
       return;
     }
     if (op === 'Transpose' || op === 'Concat' || op === 'Cast' || op === 'CastLike' || op === 'Tile' ||
       op === 'Gather' || op === 'GatherElements' || op === 'GatherND' || op === 'Pad' || op === 'ScatterND') {
       const name = op === 'Transpose' ? 'contiguous' : op === 'Concat' ? 'cat' : op === 'Cast' || op === 'CastLike' ? 'cast' : op.toLowerCase();
-      push({ ...base, kind: 'memory', op: name, cost: outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0) });
+      own('memory', name, outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0));
       return;
     }
     const ew = ownValue(ELEMENTWISE_NAMES, op);
     if (ew) {
       const shapes = ins.map((s) => (isConst(s) && (shapeOf(s)?.length ?? 0) <= 1 && numel(shapeOf(s) ?? []) <= 1 ? [] : (shapeOf(s) ?? [])));
-      push({ ...base, kind: 'elementwise', op: ew, cost: known ? elementwiseCost(shapes, ctx.dtype) : zeroCost(0) });
+      own('elementwise', ew, known ? elementwiseCost(shapes, ctx.dtype) : zeroCost(0));
       return;
     }
-    push({ ...base, kind: 'other', op: op.toLowerCase(), cost: outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0) });
+    own('other', op.toLowerCase(), outShape ? memoryCost(numel(outShape), ctx.dtype) : zeroCost(0));
   });
   units.sort((a, b) => a.nodes[0]! - b.nodes[0]!);
   dropDeadConstantWork(units, graph, nodes, isConst);

@@ -225,12 +225,12 @@ export function inferOnnxShapes(
   };
 
   for (const t of graph.initializers) {
-    tensors.set(t.name, { shape: t.dims, elemType: t.dataType, values: t.values, constant: true, uniform: t.values ? sameValue(t.values) : undefined });
+    tensors.set(t.name, info5(t.dims, t.dataType, t.values, true, t.values ? sameValue(t.values) : undefined));
   }
   const initNames = new Set(graph.initializers.map((t) => t.name));
   for (const v of graph.inputs) {
     if (initNames.has(v.name)) continue; // IR < 4 lists initializers as inputs too
-    tensors.set(v.name, { shape: resolveDims(v.type?.shape, `input "${v.name}"`), elemType: v.type?.elemType ?? 0, constant: false });
+    tensors.set(v.name, info5(resolveDims(v.type?.shape, `input "${v.name}"`), v.type?.elemType ?? 0, undefined, false, undefined));
   }
   // value_info is a fallback for outputs our rules cannot derive.
   const declared = new Map<string, { shape?: number[]; elemType: number }>();
@@ -248,19 +248,23 @@ export function inferOnnxShapes(
     } catch {
       outs = [];
     }
-    node.outputs.forEach((name, k) => {
-      if (name === '') return;
+    // Whether the node computes only from constants: the same for each of its outputs.
+    const constant =
+      node.opType === 'Constant' ||
+      (ins.length > 0 && ins.every((t) => t === undefined || t.constant) && !node.opType.startsWith('Random'));
+    // Every info stored has the same five fields in the same order (one hidden class for the
+    // passes that read them over a 10k-node graph); object spread would give each copy a new map.
+    for (let k = 0; k < node.outputs.length; k++) {
+      const name = node.outputs[k]!;
+      if (name === '') continue;
       let info = outs[k];
       const decl = declared.get(name);
-      if ((!info || !info.shape) && decl) info = { ...decl, constant: info?.constant ?? false, values: info?.values };
-      const constant =
-        node.opType === 'Constant' ||
-        (ins.length > 0 && ins.every((t) => t === undefined || t.constant) && !node.opType.startsWith('Random'));
+      if ((!info || !info.shape) && decl) info = info5(decl.shape, decl.elemType, info?.values, info?.constant ?? false, undefined);
       // A corrupt file can fold to negative or NaN dims: treat those as unknown rather than cost them.
-      if (info?.shape && !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) info = { ...info, shape: undefined, values: undefined };
+      if (info?.shape && !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) info = info5(undefined, info.elemType, undefined, info.constant, info.uniform);
       if (!info) {
-        tensors.set(name, { elemType: 0, constant });
-        return;
+        tensors.set(name, info5(undefined, 0, undefined, constant, undefined));
+        continue;
       }
       // Infos are fresh objects from inferNode (or copies above): completed in place.
       if (info === outs[k]) {
@@ -268,9 +272,9 @@ export function inferOnnxShapes(
         info.constant = info.constant || constant || info.values !== undefined;
         tensors.set(name, info);
       } else {
-        tensors.set(name, { ...info, uniform: info.uniform ?? uniformOf(node, ins, info), constant: info.constant || constant || info.values !== undefined });
+        tensors.set(name, info5(info.shape, info.elemType, info.values, info.constant || constant || info.values !== undefined, info.uniform ?? uniformOf(node, ins, info)));
       }
-    });
+    }
   }
   if (rebatched.length > 0) {
     warnings.push(
@@ -300,7 +304,12 @@ function resolveDimsQuiet(dims: OnnxDim[] | undefined, bindings: Record<string, 
 }
 
 function t(shape: number[] | undefined, elemType: number, values?: number[]): TensorInfo {
-  return { shape, elemType, values: values && values.length <= VALUE_LIMIT ? values : undefined, constant: false };
+  return info5(shape, elemType, values && values.length <= VALUE_LIMIT ? values : undefined, false, undefined);
+}
+
+/** A TensorInfo with all its fields, always in this order (see the inference loop). */
+function info5(shape: number[] | undefined, elemType: number, values: number[] | undefined, constant: boolean, uniform: number | undefined): TensorInfo {
+  return { shape, elemType, values, constant, uniform };
 }
 
 /** Output infos of one node (undefined entries: unknown). */

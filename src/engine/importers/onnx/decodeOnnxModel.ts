@@ -55,8 +55,31 @@ const TWO_32 = 4294967296;
 /** Decodes UTF-8 where Node's Buffer is missing (a browser host); same replacement of bad bytes as Buffer. */
 let utf8Decoder: InstanceType<typeof TextDecoder> | undefined;
 
+/**
+ * The metadata of every node, value and tensor that has none (nearly all of them): one frozen
+ * object instead of ten thousand empty ones kept alive for the whole import.
+ */
+const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** Longest string the decoder interns; longer ones (doc strings, class hierarchies) are rare and unique. */
+const MAX_INTERNED_BYTES = 256;
+
+/** A copy of a pushed-to array with no spare slots (push leaves room for 16), for arrays the import keeps. */
+function trimmed<T>(items: T[]): T[] {
+  return items.length === 0 ? EMPTY_LIST : items.slice();
+}
+/** The shared empty list of trimmed(); the decoded model is read, never appended to. */
+const EMPTY_LIST: never[] = [];
+
 class Decoder {
   private nodesSeen = 0;
+  /**
+   * Strings already decoded, by their text. A tensor's name appears in its producer and
+   * in every consumer, op types and attribute names repeat across the graph: a 10k-node graph
+   * decodes about 48k strings, of which some 60 % repeat one seen before. One string per distinct
+   * text keeps half of them out of the heap the import carries along (and out of its collections).
+   */
+  private readonly interned = new Map<string, string>();
   /** Read position, a byte offset into `buf`. */
   pos = 0;
   /** Wire type of the tag that `tag()` read last. */
@@ -193,8 +216,22 @@ class Decoder {
 
   private str(wire: number, end: number): string {
     const stop = this.lenEnd(wire, end);
-    const s = utf8(this.buf, this.pos, stop);
+    const s = this.text(this.pos, stop);
     this.pos = stop;
+    return s;
+  }
+
+  /** The text of `buf[start, stop)`; a text seen before comes back as the string kept the first time. */
+  private text(start: number, stop: number): string {
+    if (start === stop) return '';
+    // Decoding natively and looking the result up beats hashing the bytes in JS (a cold
+    // process runs that loop in the interpreter); the fresh copy of a repeat dies young, which
+    // costs a collection next to nothing, while a kept copy is carried through every one.
+    const s = utf8(this.buf, start, stop);
+    if (stop - start > MAX_INTERNED_BYTES) return s;
+    const seen = this.interned.get(s);
+    if (seen !== undefined) return seen;
+    this.interned.set(s, s);
     return s;
   }
 
@@ -290,7 +327,7 @@ class Decoder {
           break;
         }
         case 14:
-          this.entry(this.lenEnd(w, end), m.metadata);
+          m.metadata = this.entry(this.lenEnd(w, end), m.metadata);
           break;
         case 25:
           m.functions.push(this.func(this.lenEnd(w, end)));
@@ -304,7 +341,7 @@ class Decoder {
   }
 
   /** A metadata entry; with `keep`, values of other keys (stack traces, FX dumps) are skipped undecoded. */
-  private entry(end: number, into: Record<string, string>, keep?: ReadonlySet<string>): void {
+  private entry(end: number, into: Record<string, string>, keep?: ReadonlySet<string>): Record<string, string> {
     let key: string | undefined;
     let value = '';
     while (this.pos < end) {
@@ -314,7 +351,11 @@ class Decoder {
       else if (f === 2 && (key === undefined || !keep || keep.has(key))) value = this.str(w, end);
       else this.skip(w, end);
     }
-    if (key !== undefined && (!keep || keep.has(key))) into[key] = value;
+    if (key !== undefined && (!keep || keep.has(key))) {
+      if (into === NO_METADATA) into = {};
+      into[key] = value;
+    }
+    return into;
   }
 
   graph(end: number, depth: number): OnnxGraph {
@@ -351,7 +392,7 @@ class Decoder {
   }
 
   node(end: number, depth: number): OnnxNode {
-    const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [], metadata: {} };
+    const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [], metadata: NO_METADATA };
     while (this.pos < end) {
       const f = this.tag();
       const w = this.wire;
@@ -375,13 +416,16 @@ class Decoder {
           n.domain = this.str(w, end);
           break;
         case 9:
-          this.entry(this.lenEnd(w, end), n.metadata, METADATA_KEYS);
+          n.metadata = this.entry(this.lenEnd(w, end), n.metadata, METADATA_KEYS);
           break;
         default:
           this.skip(w, end);
       }
     }
     if (n.domain === 'ai.onnx') n.domain = '';
+    n.inputs = trimmed(n.inputs);
+    n.outputs = trimmed(n.outputs);
+    n.attributes = trimmed(n.attributes);
     return n;
   }
 
@@ -429,17 +473,19 @@ class Decoder {
           this.skip(w, end);
       }
     }
+    if (a.ints) a.ints = a.ints.slice();
+    if (a.floats) a.floats = a.floats.slice();
     return a;
   }
 
   private valueInfo(end: number): OnnxValueInfo {
-    const v: OnnxValueInfo = { name: '', metadata: {} };
+    const v: OnnxValueInfo = { name: '', metadata: NO_METADATA };
     while (this.pos < end) {
       const f = this.tag();
       const w = this.wire;
       if (f === 1) v.name = this.str(w, end);
       else if (f === 2) v.type = this.type(this.lenEnd(w, end), 0);
-      else if (f === 4) this.entry(this.lenEnd(w, end), v.metadata, METADATA_KEYS);
+      else if (f === 4) v.metadata = this.entry(this.lenEnd(w, end), v.metadata, METADATA_KEYS);
       else this.skip(w, end);
     }
     return v;
@@ -501,7 +547,7 @@ class Decoder {
 
   /** TensorProto without its payload: raw_data and typed data are measured and skipped unless tiny. */
   tensor(end: number): OnnxTensor {
-    const t: OnnxTensor = { name: '', dataType: 0, dims: [], external: false, embeddedBytes: 0, metadata: {} };
+    const t: OnnxTensor = { name: '', dataType: 0, dims: [], external: false, embeddedBytes: 0, metadata: NO_METADATA };
     let raw: [number, number] | undefined;
     const typed: number[] = [];
     let typedOverflow = false;
@@ -559,7 +605,7 @@ class Decoder {
           t.external = this.int(w) === 1;
           break;
         case 16:
-          this.entry(this.lenEnd(w, end), t.metadata, METADATA_KEYS);
+          t.metadata = this.entry(this.lenEnd(w, end), t.metadata, METADATA_KEYS);
           break;
         default:
           this.skip(w, end);
@@ -568,6 +614,7 @@ class Decoder {
     for (const d of t.dims) {
       if (!Number.isSafeInteger(d) || d < 0) throw new WireError(`tensor "${t.name}" has an invalid dimension ${d}`);
     }
+    t.dims = trimmed(t.dims);
     const n = t.dims.reduce((a, b) => a * b, 1);
     if (n <= SMALL_TENSOR_ELEMENTS) {
       if (raw) t.values = decodeRaw(this.buf, raw[0], raw[1], t.dataType, n);

@@ -123,7 +123,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
   const push = (u: Omit<OnnxUnit, 'outputs'> & { outputs?: string[] }): void => {
     const idx = units.length;
     for (const i of u.nodes) claimed[i] = idx;
-    const outputs = u.outputs ?? (u.nodes.length === 1 ? nodes[u.nodes[0]!]!.outputs.filter((o) => o !== '') : u.nodes.flatMap((i) => nodes[i]!.outputs.filter((o) => o !== '')));
+    const outputs = u.outputs ?? (u.nodes.length === 1 ? namedOutputs(nodes[u.nodes[0]!]!) : u.nodes.flatMap((i) => namedOutputs(nodes[i]!)));
     // Empty tensors (a zero dim) make the cost formulas divide 0 by 0: such a primitive costs nothing.
     let c = u.cost;
     if (Number.isNaN(c.flops) || Number.isNaN(c.memBytes) || Number.isNaN(c.parameters)) {
@@ -149,7 +149,8 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
   const dataInputsOf = (i: number): string[] => {
     const out: string[] = [];
     for (const inp of nodes[i]!.inputs) if (!isConst(inp) && !out.includes(inp)) out.push(inp);
-    return out;
+    // Units keep it to the end of the import: no spare slots (push leaves room for 16).
+    return out.length === 0 ? NO_TENSORS : out.slice();
   };
 
   /** x + 0, x - 0, x * 1, x / 1 with a uniform constant that does not change x's shape. */
@@ -300,7 +301,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
   nodes.forEach((n, i) => {
     if (claimed[i]! >= 0) return;
     const op = n.opType;
-    const outs = n.outputs.filter((o) => o !== '');
+    const outs = namedOutputs(n);
     const dataInputs = dataInputsOf(i);
     // Views and shape arithmetic (most nodes of a TorchScript export) are settled first and cheaply.
     // Input-independent work on large tensors (a causal mask, rotary tables) still runs at every
@@ -329,7 +330,8 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
       return n > 1 && !((t?.elemType === 7 || t?.elemType === 6) && (t.shape?.length ?? 0) <= 1);
     });
     // Large input-independent tensors (a causal mask) are read like activations by the module around.
-    const reads = [...dataInputs, ...operands.filter((s) => !dataInputs.includes(s))];
+    const extra = operands.filter((s) => !dataInputs.includes(s));
+    const reads = extra.length === 0 ? dataInputs : dataInputs.concat(extra);
     const inputShapes = operands.map((s) => shapeOf(s) ?? []);
     /** Pushes this node's unit (no object spread: it is slow in a cold process and gives units many shapes). */
     const own = (kind: PrimitiveKind, name: string, cost: PrimitiveCost, className?: string, weight?: OnnxTensor, shapes = inputShapes): void =>
@@ -423,6 +425,14 @@ function dropDeadConstantWork(units: OnnxUnit[], graph: PreparedGraph, nodes: On
       u.cost = ZERO;
     }
   }
+}
+
+/** The shared empty list of tensor names (units only read their lists). */
+const NO_TENSORS: string[] = [];
+
+/** A node's outputs without the empty names of optional outputs it leaves out: its own list when it has none. */
+function namedOutputs(n: OnnxNode): string[] {
+  return n.outputs.includes('') ? n.outputs.filter((o) => o !== '') : n.outputs;
 }
 
 /** Whether a Transpose's result is reshaped (torch would copy it with .contiguous()); otherwise it is a view. */

@@ -129,9 +129,10 @@ export function prepareOnnxGraph(model: OnnxModel, fileName: string, signal?: Ab
   raw.forEach((n, i) => {
     for (const inp of n.inputs) {
       if (inp === '') continue;
-      let list = consumers.get(inp);
-      if (!list) consumers.set(inp, (list = []));
-      list.push(i);
+      // A literal [i], not [] then push: most tensors have one consumer, and push leaves room for 16.
+      const list = consumers.get(inp);
+      if (list) list.push(i);
+      else consumers.set(inp, [i]);
     }
     for (const o of n.outputs) {
       if (o === '') continue;
@@ -149,9 +150,9 @@ export function prepareOnnxGraph(model: OnnxModel, fileName: string, signal?: Ab
     for (const o of n.outputs) if (o !== '') producer.set(o, i);
     for (const inp of n.inputs) {
       if (inp === '') continue;
-      let list = consumers.get(inp);
-      if (!list) consumers.set(inp, (list = []));
-      list.push(i);
+      const list = consumers.get(inp);
+      if (list) list.push(i);
+      else consumers.set(inp, [i]);
     }
   });
   return { nodes, producer, consumers, subgraphNodes, warnings };

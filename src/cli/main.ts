@@ -260,8 +260,31 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Resolves once everything written to `stream` so far has been handed to the system (or failed). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    // Writes complete in order: the callback of an empty write comes after every earlier one.
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => {
+  // `irene generate --format json | head` closes the pipe early: stop quietly, as other command-line tools do,
+  // not with an unhandled 'error' event and its stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK);
+    process.stderr.write(`irene: cannot write the output (${err.message})\n`);
+    process.exit(EXIT_USER_ERROR);
+  });
+  void main(process.argv.slice(2)).then(async (code) => {
     process.exitCode = code;
+    // Every command has finished when main resolves, but a natural exit first waits for V8's
+    // background work (optimizing compiles, concurrent marking), which no longer matters: about
+    // 15 ms after `irene generate --format json` prints its 1.5 MB. Exiting at once would cut off
+    // output still queued for a pipe, hence the wait for both streams to flush.
+    await flushed(process.stdout);
+    await flushed(process.stderr);
+    process.exit(code);
   });
 }

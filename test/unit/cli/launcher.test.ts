@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,30 @@ const ROOT = join(__dirname, '..', '..', '..');
 const DIST = join(ROOT, 'dist');
 const BERT = join(ROOT, 'examples', 'bert-base-uncased', 'config.json');
 const PYTHON = join(ROOT, 'test', 'fixtures', 'python', 'gpt2_like.py');
+const LLAMA_7B = join(ROOT, 'test', 'fixtures', 'configs', 'generation', 'llama-2-7b.json');
+
+/**
+ * Runs the CLI with its stdout on a pipe that is read only after `delayMs` (so the CLI fills it and
+ * has output queued when its command is done), or closed after the first chunk when `closeEarly`.
+ */
+function runPiped(args: string[], opts: { delayMs: number; closeEarly?: boolean }): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(DIST, 'cli.js'), ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.pause();
+    setTimeout(() => {
+      child.stdout.on('data', (d: Buffer) => {
+        chunks.push(d);
+        if (opts.closeEarly) child.stdout.destroy();
+      });
+      child.stdout.resume();
+    }, opts.delayMs);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(chunks), stderr }));
+  });
+}
 
 function run(cli: string, args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   assert.ok(existsSync(cli), `${cli} is missing: run npm run build first`);
@@ -94,4 +118,19 @@ test('dist/vendor libraries load only for the commands that use them', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the CLI exits only after a slow reader has all of its output, and quietly when the reader stops early', async () => {
+  // 1.5 MB of JSON: far more than a pipe holds, so most of it is still queued when the command is done.
+  const reference = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'generate', LLAMA_7B, '--format', 'json'], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 64 << 20 });
+  assert.equal(reference.status, 0, String(reference.stderr));
+  assert.ok(reference.stdout.length > 1 << 20);
+  const slow = await runPiped(['generate', LLAMA_7B, '--format', 'json'], { delayMs: 400 });
+  assert.equal(slow.code, 0, slow.stderr);
+  assert.equal(slow.stdout.length, reference.stdout.length);
+  assert.ok(slow.stdout.equals(reference.stdout));
+  // `irene generate ... | head`: the pipe closes after the first chunk; no EPIPE stack trace.
+  const early = await runPiped(['generate', LLAMA_7B, '--format', 'json'], { delayMs: 200, closeEarly: true });
+  assert.equal(early.stderr, '');
+  assert.equal(early.code, 0);
 });

@@ -40,7 +40,9 @@ export interface PrimitiveCost {
 /** Number of elements of a shape (count); a scalar shape [] has one. */
 export function numel(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  // An index loop: called for most primitives of every tree, often before the JIT has compiled it,
+  // and an interpreted for-of allocates an iterator result per element.
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 

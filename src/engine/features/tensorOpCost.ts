@@ -42,7 +42,12 @@ export function tensorBytes(t: TensorSpec): number {
 /** Broadcast shape of the tensor operands (scalars broadcast to anything). */
 export function broadcastOperands(inputs: readonly Operand[]): number[] {
   let out: number[] = [];
-  for (const op of inputs) if (op !== 'scalar') out = broadcastShapes(out, op.shape);
+  // Index loops here and below: these run for most primitives of every tree, before the JIT has
+  // compiled them, and an interpreted for-of allocates an iterator result per element.
+  for (let i = 0; i < inputs.length; i++) {
+    const op = inputs[i]!;
+    if (op !== 'scalar') out = broadcastShapes(out, op.shape);
+  }
   return out;
 }
 
@@ -55,7 +60,10 @@ export function broadcastOperands(inputs: readonly Operand[]): number[] {
 export function elementwiseOpCost(inputs: readonly Operand[], outType: ElementType, flopsPerElement = 1): PrimitiveCost {
   const out = broadcastOperands(inputs);
   let bytes = numel(out) * ELEMENT_BYTES[outType];
-  for (const op of inputs) if (op !== 'scalar') bytes += tensorBytes(op);
+  for (let i = 0; i < inputs.length; i++) {
+    const op = inputs[i]!;
+    if (op !== 'scalar') bytes += tensorBytes(op);
+  }
   return { flops: flopsPerElement * numel(out), memBytes: bytes, parameters: 0 };
 }
 

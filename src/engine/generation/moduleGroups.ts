@@ -24,16 +24,21 @@ export function moduleGroupOf(scope: string, kind: string | undefined): ModuleGr
   return 'other';
 }
 
-/** Energy per group of a predicted tree (joules), in MODULE_GROUPS order: its primitives' parts, which add up to the root's. */
+/**
+ * Energy per group of a predicted tree (joules), in MODULE_GROUPS order: its
+ * primitives' parts, which add up to the root's. Iterative, primitives in model order.
+ */
 export function energyByGroup(root: PredictedNode): number[] {
   const out = MODULE_GROUPS.map(() => 0);
-  const visit = (n: PredictedNode): void => {
-    if (n.children.length === 0) {
+  const stack: PredictedNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    const kids = n.children;
+    if (kids.length === 0) {
       out[MODULE_GROUPS.indexOf(moduleGroupOf(n.node.scope, n.node.kind))]! += n.energyJ;
-      return;
+      continue;
     }
-    for (const c of n.children) visit(c);
-  };
-  visit(root);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
   return out;
 }

@@ -59,9 +59,12 @@ export function estimateForwardMemory(tree: ModelTree): MemoryEstimate {
       peakScope = node.scope;
     }
     // The widest single input any primitive reads stands in for the hidden states kept alive beside it.
-    for (const s of node.inputShapes) {
+    // Index loops: no iterator objects per leaf while the code is still interpreted.
+    const shapes = node.inputShapes;
+    for (let k = 0; k < shapes.length; k++) {
+      const s = shapes[k]!;
       let n = 1;
-      for (const d of s) n *= d;
+      for (let j = 0; j < s.length; j++) n *= s[j]!;
       hidden = Math.max(hidden, n * b);
     }
   });

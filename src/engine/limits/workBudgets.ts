@@ -116,12 +116,16 @@ export function assertTreeWorkFinite(tree: {
   const stack: Node[] = [tree.root];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    for (const f of WORK_FIELDS) {
+    // Index loops: this runs on every node of every prediction, mostly before the JIT has
+    // compiled it, and an interpreted for-of allocates an iterator result per element.
+    for (let k = 0; k < WORK_FIELDS.length; k++) {
+      const f = WORK_FIELDS[k]!;
       const v = n[f];
       if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_NODE_WORK)) {
         throw new InvalidInputError(`${tree.modelName}: node ${n.scope} has ${f} ${String(v)}, outside what IrEne predicts (a finite number from 0 to ${MAX_NODE_WORK})`);
       }
     }
-    for (const c of n.children) stack.push(c as Node);
+    const kids = n.children;
+    for (let i = 0; i < kids.length; i++) stack.push(kids[i] as Node);
   }
 }

@@ -88,11 +88,26 @@ export interface FlatForest {
   lossWeight: Float64Array;
 }
 
-/** Builds a forest from per-tree node lists; `rawFeat` rows are standardised with `model`'s mean/std. */
-export function standardiseInto(forest: FlatForest, raw: readonly (readonly number[] | undefined)[], mean: readonly number[], std: readonly number[]): void {
+/**
+ * Writes the forest's standardised features: `raw` rows with `model`'s mean/std.
+ * @param sameAs each node's first occurrence (repeatedSubtrees), whose row a
+ *   repeat shares: copied instead of computed again (the same numbers)
+ */
+export function standardiseInto(
+  forest: FlatForest,
+  raw: readonly (readonly number[] | undefined)[],
+  mean: readonly number[],
+  std: readonly number[],
+  sameAs?: Int32Array,
+): void {
   const d = forest.d;
   for (let i = 0; i < forest.n; i++) {
     const r = raw[i];
+    const first = sameAs ? sameAs[i]! : i;
+    if (first !== i && raw[first] === r) {
+      forest.feat.copyWithin(i * d, first * d, first * d + d);
+      continue;
+    }
     for (let j = 0; j < d; j++) {
       forest.feat[i * d + j] = r && std[j]! > 0 ? (r[j]! - mean[j]!) / std[j]! : 0;
     }
@@ -135,8 +150,12 @@ export function nodeEnergy(forest: FlatForest, i: number, dynamicJ: number): num
   return Math.min(forest.offset[i]! + forest.staticPowerW * forest.perWatt[i]! + forest.issuePowerW * forest.issueS[i]! + Math.max(0, dynamicJ), forest.cap[i]!);
 }
 
-/** Predicts the dynamic energy of every node of the forest (joules per call). */
-export function forward(forest: FlatForest, w: readonly number[], b: number, tau: number): ForwardResult {
+/**
+ * Predicts the dynamic energy of every node of the forest (joules per call).
+ * @param sameAs each node's first occurrence (repeatedSubtrees): a repeat has its
+ *   first's features, hence its tanh, taken instead of computed (first < i in post-order)
+ */
+export function forward(forest: FlatForest, w: readonly number[], b: number, tau: number, sameAs?: Int32Array): ForwardResult {
   const { n, d, feat, parent, ratio, leaf, leafPred, order } = forest;
   const pred = new Float64Array(n);
   const th = new Float64Array(n);
@@ -145,10 +164,15 @@ export function forward(forest: FlatForest, w: readonly number[], b: number, tau
     if (leaf[i]) pred[i] = leafPred[i]!;
     const p = parent[i]!;
     if (p < 0) continue;
-    let z = b;
-    const off = i * d;
-    for (let j = 0; j < d; j++) z += w[j]! * feat[off + j]!;
-    const t = Math.tanh(z);
+    const first = sameAs ? sameAs[i]! : i;
+    let t: number;
+    if (first !== i) t = th[first]!;
+    else {
+      let z = b;
+      const off = i * d;
+      for (let j = 0; j < d; j++) z += w[j]! * feat[off + j]!;
+      t = Math.tanh(z);
+    }
     th[i] = t;
     pred[p] += (1 + t / tau) * pred[i]! * ratio[i]!;
   }

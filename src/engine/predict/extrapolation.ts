@@ -90,7 +90,10 @@ const MAX_FACTOR = 1e300;
 /** The factor by which `value` lies outside `range` (1 inside or within the slack), and on which side. */
 export function outsideFactor(value: number, range: Range | undefined): { factor: number; above: boolean } {
   if (!range || !(value > 0)) return { factor: 1, above: false };
-  const [lo, hi] = range;
+  // Indexed, not destructured: destructuring runs the iterator protocol, an object per call
+  // while the code is still interpreted (once per leaf of every prediction).
+  const lo = range[0];
+  const hi = range[1];
   // Capped: a value of 2e-308 FLOPs against a range from 1e9 is "infinitely" far, which would make
   // the uncertainty Infinity; 1e300 is far enough to say so.
   if (hi > 0 && value > hi) return { factor: Math.min(value / hi, MAX_FACTOR), above: true };

@@ -412,14 +412,14 @@ export function prepareForest(data: ForestData, model: PredictorModel, setting: 
     forest.offset[i] = isolatedJ;
     usedFallback[i] = fb;
   }
-  standardiseInto(forest, data.aggFeat, model.aggregation.mean, model.aggregation.std);
+  standardiseInto(forest, data.aggFeat, model.aggregation.mean, model.aggregation.std, data.sameAs);
   return { usedFallback, times };
 }
 
 /** Predicted dynamic energy per call of every node of a prepared forest (joules). */
 export function predictForest(data: ForestData, model: PredictorModel): Float64Array {
   const a = model.aggregation;
-  return forward(data.forest, a.w, a.b, a.tau).pred;
+  return forward(data.forest, a.w, a.b, a.tau, data.sameAs).pred;
 }
 
 /** Time observations of a forest: every measured node and root, deduplicated, each level weighing alike. */

@@ -43,6 +43,8 @@ export function markdownText(text: string): string {
  */
 export function terminalText(text: string, keepNewlines = false): string {
   const pattern = keepNewlines ? TERMINAL_UNSAFE_KEEP_NL : TERMINAL_UNSAFE;
+  // Most text has nothing to escape: then no copy (a whole JSON report is 1.5 MB).
+  if (text.search(pattern) < 0) return text;
   return text.replace(pattern, (c) => {
     // \u form, which is also a valid escape inside a JSON string (the CLI's JSON output passes here too).
     return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;

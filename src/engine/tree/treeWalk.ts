@@ -53,21 +53,37 @@ export function totalFlops(root: ModelNode): number {
 /**
  * Fills a parent's per-call flops, memBytes and parameters from its children,
  * bottom-up, weighting each child by how often it runs per call of the parent.
- * Importers call this once after building the structure.
+ * Importers call this once after building the structure. Iterative (a deep
+ * tree cannot overflow the stack) and with index loops (no iterator objects
+ * while the code is still interpreted); each node sums its children in order,
+ * as a recursive walk would.
  */
-export function rollUpTotals(node: ModelNode): void {
-  if (node.children.length === 0) return;
-  let flops = 0;
-  let memBytes = 0;
-  let parameters = 0;
-  for (const child of node.children) {
-    rollUpTotals(child);
-    const perParentCall = child.calls / node.calls;
-    flops += child.flops * perParentCall;
-    memBytes += child.memBytes * perParentCall;
-    parameters += child.parameters;
+export function rollUpTotals(root: ModelNode): void {
+  // Pre-order: read backwards, every node comes after all of its descendants.
+  const order: ModelNode[] = [];
+  const stack: ModelNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    order.push(node);
+    const kids = node.children;
+    for (let i = 0; i < kids.length; i++) stack.push(kids[i]!);
   }
-  node.flops = flops;
-  node.memBytes = memBytes;
-  node.parameters = parameters;
+  for (let k = order.length - 1; k >= 0; k--) {
+    const node = order[k]!;
+    const kids = node.children;
+    if (kids.length === 0) continue;
+    let flops = 0;
+    let memBytes = 0;
+    let parameters = 0;
+    for (let i = 0; i < kids.length; i++) {
+      const child = kids[i]!;
+      const perParentCall = child.calls / node.calls;
+      flops += child.flops * perParentCall;
+      memBytes += child.memBytes * perParentCall;
+      parameters += child.parameters;
+    }
+    node.flops = flops;
+    node.memBytes = memBytes;
+    node.parameters = parameters;
+  }
 }

@@ -15,7 +15,7 @@ import type { Dtype, ModelNode, ModelTree } from '../../tree/modelNode.js';
 import { hfCacheModelName } from './modelDirectory.js';
 import { readQuantizationConfig } from './quantizationConfig.js';
 import { checkWeights, readWeightFiles, type WeightFiles } from './weightFiles.js';
-import { rollUpTotals, walkTree } from '../../tree/treeWalk.js';
+import { forEachNode, rollUpTotals } from '../../tree/treeWalk.js';
 import type { ImportInput, ImportOptions, Importer } from '../importer.js';
 import { validateImportOptions } from '../registry.js';
 import { TreeNodeBudget } from '../../limits/workBudgets.js';
@@ -106,10 +106,10 @@ export function declaredDtypeOf(config: Readonly<Record<string, unknown>>, weigh
 /** Bytes to hold the tree's parameters: quantized Linears at their width, everything else at the compute dtype (bytes). */
 function weightBytesOf(root: ModelNode, f: NodeFactory): number {
   let bytes = 0;
-  for (const { node } of walkTree(root)) {
-    if (node.children.length > 0 || node.parameters === 0) continue;
+  forEachNode(root, (node) => {
+    if (node.children.length > 0 || node.parameters === 0) return;
     bytes += f.quantizedWeightBytes.get(node.scope) ?? node.parameters * f.dtypeBytes;
-  }
+  });
   return bytes;
 }
 

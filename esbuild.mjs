@@ -30,7 +30,7 @@ const readableNames = production ? { minify: false, minifyWhitespace: true, mini
 const nodeBundle = { platform: 'node', mainFields: nodeMainFields, format: 'cjs', target: 'node20', ...readableNames };
 // The libraries only some commands use live in dist/vendor/ and load on first use
 // (scripts/build/lazyModules.mjs): a run that predicts a config neither compiles nor
-// initialises the Python parser, yaml, the fitting code or protobufjs. Only the CLI, whose
+// initialises the Python parser, yaml or the fitting code. Only the CLI, whose
 // every run is a new process; the extension and its worker start once per window.
 const lazyShapes = await buildVendorFiles('dist/vendor', { ...common, ...nodeBundle });
 const lazy = { plugins: [lazyModulesPlugin(lazyShapes)] };

@@ -1,7 +1,7 @@
 // Lazy modules for the Node bundles. Every `irene` run starts a new process,
 // and before this a run compiled and initialised every library the CLI can
-// use: the Python importer's parser (@lezer), yaml, the fitting libraries,
-// protobufjs, and Node's child_process, zlib and worker_threads. A config
+// use: the Python importer's parser (@lezer), yaml, the fitting libraries
+// and Node's child_process, zlib and worker_threads. A config
 // prediction uses none of them, yet paid for them at each start.
 //
 // Each library below is bundled into its own file under dist/vendor/, and the
@@ -20,7 +20,6 @@ export const VENDOR_GROUPS = {
   lezer: ['@lezer/common', '@lezer/python'],
   yaml: ['yaml'],
   ml: ['ml-matrix', 'ml-levenberg-marquardt'],
-  protobuf: ['protobufjs/minimal.js'],
   picomatch: ['picomatch'],
   toml: ['smol-toml'],
   progress: ['cli-progress'],

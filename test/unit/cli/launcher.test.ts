@@ -16,6 +16,7 @@ const DIST = join(ROOT, 'dist');
 const BERT = join(ROOT, 'examples', 'bert-base-uncased', 'config.json');
 const PYTHON = join(ROOT, 'test', 'fixtures', 'python', 'gpt2_like.py');
 const LLAMA_7B = join(ROOT, 'test', 'fixtures', 'configs', 'generation', 'llama-2-7b.json');
+const ONNX = join(ROOT, 'test', 'fixtures', 'onnx', 'gpt2-tiny.onnx');
 
 /**
  * Runs the CLI with its stdout on a pipe that is read only after `delayMs` (so the CLI fills it and
@@ -108,9 +109,11 @@ test('dist/vendor libraries load only for the commands that use them', () => {
     // A config prediction needs none of them: without the vendor folder it still works.
     rmSync(join(dir, 'vendor', 'lezer.js'));
     rmSync(join(dir, 'vendor', 'yaml.js'));
-    rmSync(join(dir, 'vendor', 'protobuf.js'));
     const config = run(cli, ['predict', BERT]);
     assert.equal(config.code, 0, config.stderr);
+    // Nor does an ONNX file: the importer reads protobuf's wire format itself.
+    const onnx = run(cli, ['predict', ONNX]);
+    assert.equal(onnx.code, 0, onnx.stderr);
     // The Python importer needs its parser, and says so when it is missing.
     const python = run(cli, ['predict', PYTHON]);
     assert.notEqual(python.code, 0);

@@ -8,6 +8,7 @@
  */
 import { DTYPE_BYTES, type ModelTree } from '../tree/modelNode.js';
 import { forEachNode } from '../tree/treeWalk.js';
+import { numel } from '../features/primitiveCost.js';
 import type { HardwareSpec } from './hardwareSpec.js';
 
 /** Estimated peak device memory of one forward pass (bytes). */
@@ -59,14 +60,9 @@ export function estimateForwardMemory(tree: ModelTree): MemoryEstimate {
       peakScope = node.scope;
     }
     // The widest single input any primitive reads stands in for the hidden states kept alive beside it.
-    // Index loops: no iterator objects per leaf while the code is still interpreted.
+    // An index loop: no iterator object per leaf while the code is still interpreted.
     const shapes = node.inputShapes;
-    for (let k = 0; k < shapes.length; k++) {
-      const s = shapes[k]!;
-      let n = 1;
-      for (let j = 0; j < s.length; j++) n *= s[j]!;
-      hidden = Math.max(hidden, n * b);
-    }
+    for (let k = 0; k < shapes.length; k++) hidden = Math.max(hidden, numel(shapes[k]!) * b);
   });
   const activationBytes = peak + hidden;
   return { weightBytes, activationBytes, peakScope, totalBytes: weightBytes + activationBytes };

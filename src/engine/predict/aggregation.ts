@@ -89,7 +89,8 @@ export interface FlatForest {
 }
 
 /**
- * Writes the forest's standardised features: `raw` rows with `model`'s mean/std.
+ * Writes the forest's standardised features: the `raw` rows, each column shifted by `mean` and divided by `std`
+ * (0 where a column has no spread or a node no row, as the root).
  * @param sameAs each node's first occurrence (repeatedSubtrees), whose row a
  *   repeat shares: copied instead of computed again (the same numbers)
  */

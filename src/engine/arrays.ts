@@ -23,6 +23,12 @@ export function maxOf(values: Iterable<number>, empty = Number.NEGATIVE_INFINITY
 
 /** Appends every item of `items` to `target` (in order) and returns `target`. */
 export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
+  // Arrays by index: a cold process runs this in the interpreter, where for-of allocates a result per element.
+  if (Array.isArray(items)) {
+    const list = items as readonly T[];
+    for (let i = 0; i < list.length; i++) target.push(list[i]!);
+    return target;
+  }
   for (const item of items) target.push(item);
   return target;
 }

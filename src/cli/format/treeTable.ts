@@ -70,9 +70,16 @@ export interface SiblingRun {
 function displaySignature(node: PredictedNode, depth: number): string {
   const parts: string[] = [];
   const visit = (n: PredictedNode, level: number, path: string): void => {
-    const r = rowOf(n, n.node.instanceType);
-    parts.push(level <= depth ? `${path}|${r.label}|${r.calls}|${r.energy}|${r.share}|${r.flops}|${r.bytes}|${r.bound}` : `${path}|${n.node.instanceType}`);
-    for (const c of n.children) visit(c, level + 1, `${path}/${lastSegment(c.node.scope)}`);
+    // Rows are formatted only where they are shown: below, names and classes are enough (the
+    // subtree of a layer of a 10k-node graph is hundreds of nodes, compared once per sibling).
+    if (level <= depth) {
+      const r = rowOf(n, n.node.instanceType);
+      parts.push(`${path}|${r.label}|${r.calls}|${r.energy}|${r.share}|${r.flops}|${r.bytes}|${r.bound}`);
+    } else {
+      parts.push(`${path}|${n.node.instanceType}`);
+    }
+    const children = n.children;
+    for (let i = 0; i < children.length; i++) visit(children[i]!, level + 1, `${path}/${lastSegment(children[i]!.node.scope)}`);
   };
   visit(node, 0, '');
   return parts.join('\n');
@@ -109,11 +116,13 @@ export function foldRepeats(children: readonly PredictedNode[], depth: number): 
 
 /** The scope's last dotted segment, keeping `<kind>.<index>` of functional ops together (`matmul.0`). */
 export function lastSegment(scope: string): string {
-  const parts = scope.split('.');
-  const last = parts[parts.length - 1] ?? scope;
-  const before = parts[parts.length - 2];
-  if (/^\d+$/.test(last) && before !== undefined) return `${before}.${last}`;
-  return last;
+  // By index, not split: this runs for every node of the tree, more than once.
+  const dot = scope.lastIndexOf('.');
+  if (dot < 0) return scope;
+  const last = scope.slice(dot + 1);
+  if (!/^\d+$/.test(last)) return last;
+  const before = dot > 0 ? scope.lastIndexOf('.', dot - 1) : -1;
+  return scope.slice(before + 1);
 }
 
 /**

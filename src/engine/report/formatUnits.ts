@@ -74,14 +74,15 @@ export function formatCount(n: number): string {
   return formatSi(n).trim();
 }
 
+/** SI scales and their prefixes, largest first. */
+const SI_SCALES = [1e15, 1e12, 1e9, 1e6, 1e3];
+const SI_PREFIXES = ['P', 'T', 'G', 'M', 'k'];
+
 function formatSi(value: number): string {
-  const prefixes: [number, string][] = [
-    [1e15, 'P'],
-    [1e12, 'T'],
-    [1e9, 'G'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  for (const [scale, p] of prefixes) if (Math.abs(value) >= scale) return `${formatSignificant(value / scale)} ${p}`;
+  // Runs for every row of a table (10k on a big graph): nothing allocated but the result.
+  const size = Math.abs(value);
+  for (let i = 0; i < SI_SCALES.length; i++) {
+    if (size >= SI_SCALES[i]!) return `${formatSignificant(value / SI_SCALES[i]!)} ${SI_PREFIXES[i]!}`;
+  }
   return `${formatSignificant(value)} `;
 }

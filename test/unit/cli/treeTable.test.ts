@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { foldRepeats, formatTreeTable } from '../../../src/cli/format/treeTable.js';
+import { foldRepeats, formatTreeTable, lastSegment } from '../../../src/cli/format/treeTable.js';
 import { bertLike, predicted, type NodeSpec } from '../analysis/syntheticTree.js';
 
 const labels = (table: string): string[] =>
@@ -64,4 +64,20 @@ test('a different subtree shape below the shown depth keeps siblings apart, and 
     foldRepeats(gap, 1).map((r) => [r.label, r.count]),
     [[undefined, 1], [undefined, 1], [undefined, 1]],
   );
+});
+
+test('a row is named by the scope\'s last segment, keeping <kind>.<index> of functional ops together', () => {
+  const cases: [string, string][] = [
+    ['root', 'root'],
+    ['root.encoder.layer', 'layer'],
+    ['root.encoder.layer.3', 'layer.3'],
+    ['root.matmul.12', 'matmul.12'],
+    ['7', '7'],
+    ['a.7', 'a.7'],
+    ['.7', '.7'],
+    ['a..7', '.7'],
+    ['a.b.', ''],
+    ['a.b.x7', 'x7'],
+  ];
+  for (const [scope, name] of cases) assert.equal(lastSegment(scope), name, scope);
 });

@@ -14,7 +14,6 @@ import { inferOnnxShapes, type TensorInfo } from './inferOnnxShapes.js';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './onnxModel.js';
 import { prepareOnnxGraph } from './prepareOnnxGraph.js';
 import { guessClassName, parsePyList, recoverOnnxScopes, type ScopeAssignment } from './recoverOnnxScopes.js';
-import { pushAll } from '../../arrays.js';
 
 /** Import options of the ONNX importer: the HF config the model was exported from, when known, names classes. */
 export type OnnxImportOptions = ImportOptions & { config?: Record<string, unknown> };
@@ -150,13 +149,23 @@ function assemble(
   const counters = new Map<string, number>();
   const nodeModule: string[] = new Array<string>(nodes.length).fill(ROOT);
   const nodeMl: (string | undefined)[] = new Array<string | undefined>(nodes.length).fill(undefined);
-  const nodeNames = (u: OnnxUnit): string[] => u.nodes.map((k) => nodes[k]!.name || `${nodes[k]!.opType}_${k}`);
+  /** Appends the names of a unit's nodes to `into` (an unnamed node gets its op and index). */
+  const addNodeNames = (u: OnnxUnit, into: string[]): string[] => {
+    for (let j = 0; j < u.nodes.length; j++) {
+      const k = u.nodes[j]!;
+      const node = nodes[k]!;
+      into.push(node.name || `${node.opType}_${k}`);
+    }
+    return into;
+  };
 
-  units.forEach((u, i) => {
+  // Index loops on this per-unit path: in a cold process for-of allocates a result per element.
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
     const leafPath = scopes.leaf[i];
     const modPath = leafPath !== undefined ? moduleParent(leafPath) : scopes.module[i]!;
     const mod = ensureModule(modPath);
-    for (const k of u.nodes) nodeModule[k] = mod.scope;
+    for (let j = 0; j < u.nodes.length; j++) nodeModule[u.nodes[j]!] = mod.scope;
     if (leafPath !== undefined) {
       let entry = leaves.get(leafPath);
       if (!entry) {
@@ -169,8 +178,8 @@ function assemble(
         leaves.set(leafPath, entry);
       }
       const n = entry.node;
-      pushAll(n.source!.onnxNodes!, nodeNames(u));
-      for (const k of u.nodes) nodeMl[k] = n.scope;
+      addNodeNames(u, n.source!.onnxNodes!);
+      for (let j = 0; j < u.nodes.length; j++) nodeMl[u.nodes[j]!] = n.scope;
       if (u.dormant) entry.dormant.push(u.dormant);
       if (u.kind !== 'drop') {
         if (!entry.live) {
@@ -188,11 +197,11 @@ function assemble(
         n.parameters += u.cost.parameters;
         if (n.kind === 'other' && u.kind !== 'other') n.kind = u.kind;
       }
-      return;
+      continue;
     }
     if (u.kind === 'drop') {
-      pushAll(mod.source!.onnxNodes!, nodeNames(u));
-      return;
+      addNodeNames(u, mod.source!.onnxNodes!);
+      continue;
     }
     const c = counters.get(mod.scope) ?? 0;
     counters.set(mod.scope, c + 1);
@@ -201,10 +210,10 @@ function assemble(
     n.flops = u.cost.flops;
     n.memBytes = u.cost.memBytes;
     n.parameters = u.cost.parameters;
-    n.source!.onnxNodes = nodeNames(u);
-    for (const k of u.nodes) nodeMl[k] = n.scope;
+    n.source!.onnxNodes = addNodeNames(u, []);
+    for (let j = 0; j < u.nodes.length; j++) nodeMl[u.nodes[j]!] = n.scope;
     mod.children.push(n);
-  });
+  }
   // A leaf module that runs does all of its forward, constant steps included.
   for (const { node, live, dormant } of leaves.values()) {
     if (!live) continue;
@@ -252,13 +261,14 @@ function moduleInputShapes(root: ModelNode, units: OnnxUnit[], nodeModule: strin
   const byModule = new Map<string, OnnxUnit[]>();
   // Pre-order index of the module whose unit writes each tensor (modules left in the tree only).
   const writer = new Map<string, number>();
-  for (const u of units) {
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
     const scope = nodeModule[u.nodes[0]!]!;
     let list = byModule.get(scope);
     if (!list) byModule.set(scope, (list = []));
     list.push(u);
     const at = pre.get(scope);
-    if (at !== undefined) for (const t of u.outputs) writer.set(t, at);
+    if (at !== undefined) for (let k = 0; k < u.outputs.length; k++) writer.set(u.outputs[k]!, at);
   }
   const visited = new Set<string>();
   const visit = (m: ModelNode): { reads: string[]; first: Map<string, number> } => {
@@ -272,13 +282,16 @@ function moduleInputShapes(root: ModelNode, units: OnnxUnit[], nodeModule: strin
         reads.push(t);
       } else if (at < seen) first.set(t, at);
     };
-    for (const u of byModule.get(m.scope) ?? []) {
-      for (const t of u.dataInputs) add(t, u.nodes[0]!);
+    const own = byModule.get(m.scope) ?? [];
+    for (let i = 0; i < own.length; i++) {
+      const u = own[i]!;
+      for (let k = 0; k < u.dataInputs.length; k++) add(u.dataInputs[k]!, u.nodes[0]!);
     }
-    for (const c of m.children) {
+    for (let i = 0; i < m.children.length; i++) {
+      const c = m.children[i]!;
       if (c.type === 'ml' || visited.has(c.scope)) continue;
       const sub = visit(c);
-      for (const t of sub.reads) add(t, sub.first.get(t)!);
+      for (let k = 0; k < sub.reads.length; k++) add(sub.reads[k]!, sub.first.get(sub.reads[k]!)!);
     }
     const lo = pre.get(m.scope)!;
     const hi = end.get(m.scope)!;

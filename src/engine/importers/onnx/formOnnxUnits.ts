@@ -122,7 +122,7 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
   };
   const push = (u: Omit<OnnxUnit, 'outputs'> & { outputs?: string[] }): void => {
     const idx = units.length;
-    for (const i of u.nodes) claimed[i] = idx;
+    for (let k = 0; k < u.nodes.length; k++) claimed[u.nodes[k]!] = idx;
     const outputs = u.outputs ?? (u.nodes.length === 1 ? namedOutputs(nodes[u.nodes[0]!]!) : u.nodes.flatMap((i) => namedOutputs(nodes[i]!)));
     // Empty tensors (a zero dim) make the cost formulas divide 0 by 0: such a primitive costs nothing.
     let c = u.cost;
@@ -148,7 +148,11 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
   /** Run-time inputs of one node (constants and repeats left out). */
   const dataInputsOf = (i: number): string[] => {
     const out: string[] = [];
-    for (const inp of nodes[i]!.inputs) if (!isConst(inp) && !out.includes(inp)) out.push(inp);
+    const inputs = nodes[i]!.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const inp = inputs[k]!;
+      if (!isConst(inp) && !out.includes(inp)) out.push(inp);
+    }
     // Units keep it to the end of the import: no spare slots (push leaves room for 16).
     return out.length === 0 ? NO_TENSORS : out.slice();
   };
@@ -399,9 +403,13 @@ export function formOnnxUnits(ctx: UnitContext): OnnxUnit[] {
  */
 function dropDeadConstantWork(units: OnnxUnit[], graph: PreparedGraph, nodes: OnnxNode[], isConst: (t: string) => boolean): void {
   const unitOf = new Int32Array(nodes.length).fill(-1);
-  units.forEach((u, i) => u.nodes.forEach((k) => (unitOf[k] = i)));
-  const constant = units.map((u) => u.outputs.every(isConst));
-  const runtime = units.map((u, i) => u.kind !== 'drop' && !constant[i]);
+  // runtime[i]: unit i computes something from the inputs (not a view, not constant work).
+  const runtime = new Uint8Array(units.length);
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    for (let k = 0; k < u.nodes.length; k++) unitOf[u.nodes[k]!] = i;
+    if (u.kind !== 'drop' && !u.outputs.every(isConst)) runtime[i] = 1;
+  }
   // feeds[i]: a run-time unit reads unit i's result, directly or through views.
   const feeds = new Uint8Array(units.length);
   for (let i = units.length - 1; i >= 0; i--) {
@@ -409,9 +417,11 @@ function dropDeadConstantWork(units: OnnxUnit[], graph: PreparedGraph, nodes: On
     if (runtime[i]) continue;
     // Views pass the value on; an identity (x + 0) does not read its neutral constant.
     // (Plain loops: this runs once per unit of a 10k-node graph, in a cold process.)
-    search: for (const t of u.outputs) {
-      for (const k of graph.consumers.get(t) ?? []) {
-        const r = unitOf[k]!;
+    search: for (let o = 0; o < u.outputs.length; o++) {
+      const readers = graph.consumers.get(u.outputs[o]!);
+      if (readers === undefined) continue;
+      for (let c = 0; c < readers.length; c++) {
+        const r = unitOf[readers[c]!]!;
         if (r < 0) continue;
         if (runtime[r] || (units[r]!.kind === 'drop' && units[r]!.op !== 'identity' && feeds[r])) {
           feeds[i] = 1;

@@ -21,6 +21,15 @@ export interface TensorInfo {
   uniform?: number;
 }
 
+/** Whether every dim is a whole number of elements (a corrupt file can fold to negative or NaN dims). */
+function isValidShape(shape: readonly number[]): boolean {
+  for (let k = 0; k < shape.length; k++) {
+    const d = shape[k]!;
+    if (!Number.isSafeInteger(d) || d < 0) return false;
+  }
+  return true;
+}
+
 /** The value all elements share, if they do. */
 function sameValue(values: readonly number[]): number | undefined {
   const v = values[0];
@@ -32,29 +41,37 @@ function sameValue(values: readonly number[]): number | undefined {
 /** Most elements computed values are kept for (shape constants, aranges over the sequence). */
 const VALUE_LIMIT = 16384;
 
+/** The uniform value of an input, when known. */
+function uniformValue(t: TensorInfo | undefined): number | undefined {
+  return t?.uniform;
+}
+
 /** Ops whose output holds only values of their first input. */
 const UNIFORM_PASS = new Set(['Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Reshape', 'Transpose', 'Identity', 'Slice', 'Flatten', 'Gather', 'GatherElements', 'GatherND', 'Split']);
 
 /** The uniform value of a node's outputs, from its inputs' (see TensorInfo.uniform). */
 function uniformOf(node: OnnxNode, ins: (TensorInfo | undefined)[], out: TensorInfo): number | undefined {
   if (out.values) return sameValue(out.values);
-  const u = (t: TensorInfo | undefined): number | undefined => t?.uniform;
   const op = node.opType;
-  if (UNIFORM_PASS.has(op)) return u(ins[0]);
+  if (UNIFORM_PASS.has(op)) return uniformValue(ins[0]);
   if (op === 'Cast') {
-    const v = u(ins[0]);
+    const v = uniformValue(ins[0]);
     const to = attrInt(node, 'to', 1);
     return v === undefined ? undefined : to === 9 ? (v ? 1 : 0) : [6, 7, 12, 13, 2, 3, 4, 5].includes(to) ? Math.trunc(v) : v;
   }
   if (op === 'ConstantOfShape') return node.attributes[0]?.t?.values?.[0] ?? 0;
   if (op === 'Where') {
-    const c = u(ins[0]);
-    return c === undefined ? undefined : u(c ? ins[1] : ins[2]);
+    const c = uniformValue(ins[0]);
+    return c === undefined ? undefined : uniformValue(c ? ins[1] : ins[2]);
   }
   if (BROADCAST_OPS.has(op) && ins.length >= 2) {
-    const vs = ins.map(u);
-    if (vs.some((v) => v === undefined)) return undefined;
-    return vs.slice(1).reduce<number>((a, b) => elementwise(op, a, b!), vs[0]!);
+    // Most adds and muls have no uniform operand: settled at the first, with nothing allocated.
+    let acc = uniformValue(ins[0]);
+    for (let k = 1; k < ins.length && acc !== undefined; k++) {
+      const v = uniformValue(ins[k]);
+      acc = v === undefined ? undefined : elementwise(op, acc, v);
+    }
+    return acc;
   }
   return undefined;
 }
@@ -238,30 +255,36 @@ export function inferOnnxShapes(
     if (v.type) declared.set(v.name, { shape: resolveDimsQuiet(v.type.shape, bindings, options), elemType: v.type.elemType });
   }
 
-  let i = 0;
-  for (const node of order) {
-    if (++i % 4096 === 0) throwIfAborted(options.signal);
-    const ins = node.inputs.map((n) => (n === '' ? undefined : tensors.get(n)));
+  // Index loops and no per-node closures: in a cold process this loop runs in the interpreter.
+  for (let i = 0; i < order.length; i++) {
+    if ((i + 1) % 4096 === 0) throwIfAborted(options.signal);
+    const node = order[i]!;
+    const inputs = node.inputs;
+    const ins: (TensorInfo | undefined)[] = new Array<TensorInfo | undefined>(inputs.length);
+    // Whether the node computes only from constants: the same for each of its outputs.
+    let fromConstants = inputs.length > 0;
+    for (let k = 0; k < inputs.length; k++) {
+      const info = inputs[k] === '' ? undefined : tensors.get(inputs[k]!);
+      ins[k] = info;
+      if (info !== undefined && !info.constant) fromConstants = false;
+    }
     let outs: (TensorInfo | undefined)[];
     try {
       outs = inferNode(node, ins, unknownOps, options, rebatched);
     } catch {
       outs = [];
     }
-    // Whether the node computes only from constants: the same for each of its outputs.
-    const constant =
-      node.opType === 'Constant' ||
-      (ins.length > 0 && ins.every((t) => t === undefined || t.constant) && !node.opType.startsWith('Random'));
+    const constant = node.opType === 'Constant' || (fromConstants && !node.opType.startsWith('Random'));
     // Every info stored has the same five fields in the same order (one hidden class for the
     // passes that read them over a 10k-node graph); object spread would give each copy a new map.
     for (let k = 0; k < node.outputs.length; k++) {
       const name = node.outputs[k]!;
       if (name === '') continue;
       let info = outs[k];
-      const decl = declared.get(name);
-      if ((!info || !info.shape) && decl) info = info5(decl.shape, decl.elemType, info?.values, info?.constant ?? false, undefined);
+      const decl = !info || !info.shape ? declared.get(name) : undefined;
+      if (decl) info = info5(decl.shape, decl.elemType, info?.values, info?.constant ?? false, undefined);
       // A corrupt file can fold to negative or NaN dims: treat those as unknown rather than cost them.
-      if (info?.shape && !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) info = info5(undefined, info.elemType, undefined, info.constant, info.uniform);
+      if (info?.shape && !isValidShape(info.shape)) info = info5(undefined, info.elemType, undefined, info.constant, info.uniform);
       if (!info) {
         tensors.set(name, info5(undefined, 0, undefined, constant, undefined));
         continue;
@@ -331,11 +354,15 @@ function inferNode(
   const xs = x?.shape;
   const et = x?.elemType ?? 1;
   if (BROADCAST_OPS.has(op)) {
-    const present = ins.filter((v): v is TensorInfo => v !== undefined);
-    if (present.length !== ins.length || present.some((v) => !v.shape)) return [];
-    const shape = present.reduce<number[]>((acc, v) => broadcast(acc, v.shape!), []);
+    // The commonest rule (every add, mul, div): a loop, no filtered copies or closures.
+    let shape: number[] = [];
+    for (let k = 0; k < ins.length; k++) {
+      const s = ins[k]?.shape;
+      if (s === undefined) return [];
+      shape = broadcast(shape, s);
+    }
     const cmp = /Equal|Less|Greater|And|Or|Xor/.test(op);
-    return [t(shape, cmp ? 9 : et, broadcastValues(op, present, shape))];
+    return [t(shape, cmp ? 9 : et, broadcastValues(op, ins as TensorInfo[], shape))];
   }
   if (UNARY_OPS.has(op)) {
     let values = x?.values;

@@ -106,9 +106,12 @@ export function prepareOnnxGraph(model: OnnxModel, fileName: string, signal?: Ab
       }
     }
   };
-  for (const n of raw) {
-    for (const a of n.attributes) {
-      if (a.g || a.graphs) controlFlow++;
+  for (let i = 0; i < raw.length; i++) {
+    const attributes = raw[i]!.attributes;
+    for (let k = 0; k < attributes.length; k++) {
+      const a = attributes[k]!;
+      if (!a.g && !a.graphs) continue;
+      controlFlow++;
       if (a.g) countSub(a.g);
       for (const s of a.graphs ?? []) countSub(s);
     }
@@ -126,21 +129,29 @@ export function prepareOnnxGraph(model: OnnxModel, fileName: string, signal?: Ab
   const producerOf = new Map<string, number>();
   let consumers = new Map<string, number[]>();
   let sorted = true;
-  raw.forEach((n, i) => {
-    for (const inp of n.inputs) {
+  // Index loops, and one map operation where one does: a cold process runs this in the
+  // interpreter, where for-of allocates a result object per element and each lookup costs.
+  for (let i = 0; i < raw.length; i++) {
+    const n = raw[i]!;
+    const inputs = n.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const inp = inputs[k]!;
       if (inp === '') continue;
       // A literal [i], not [] then push: most tensors have one consumer, and push leaves room for 16.
       const list = consumers.get(inp);
       if (list) list.push(i);
       else consumers.set(inp, [i]);
     }
-    for (const o of n.outputs) {
+    const outputs = n.outputs;
+    for (let k = 0; k < outputs.length; k++) {
+      const o = outputs[k]!;
       if (o === '') continue;
-      if (producerOf.has(o)) throw new MalformedFileError(`${fileName}: not a valid ONNX graph (tensor "${o}" is produced by two nodes)`);
+      const known = producerOf.size;
       producerOf.set(o, i);
+      if (producerOf.size === known) throw new MalformedFileError(`${fileName}: not a valid ONNX graph (tensor "${o}" is produced by two nodes)`);
       if (sorted && consumers.has(o)) sorted = false;
     }
-  });
+  }
   if (sorted) return { nodes: raw, producer: producerOf, consumers, subgraphNodes, warnings };
 
   const nodes = topoSort(raw, producerOf, fileName, signal);

@@ -133,7 +133,18 @@ export function recoverOnnxScopes(ctx: ScopeContext): ScopeAssignment {
   const withScopes = nodes.filter((n) => n.metadata['pkg.torch.onnx.name_scopes'] !== undefined).length;
   const withNames = nodes.filter((n) => n.name.startsWith('/') && n.name.indexOf('/', 1) > 0).length;
   if (withScopes > 0 && withScopes >= nodes.length / 2) return fromPaths(ctx, 'metadata', (n) => metadataPath(n));
-  if (withNames > 0 && withNames >= nodes.length / 2) return fromPaths(ctx, 'node-names', (n) => namePath(n));
+  if (withNames > 0 && withNames >= nodes.length / 2) {
+    // Most nodes share their module with many others: one path (one string) per directory of names.
+    const byDirectory = new Map<string, NodePath | undefined>();
+    return fromPaths(ctx, 'node-names', (n) => {
+      // A name ending in '/' has no last segment to leave out: its path differs from its directory's.
+      if (n.name.endsWith('/')) return namePath(n);
+      const directory = n.name.slice(0, n.name.lastIndexOf('/') + 1);
+      let p = byDirectory.get(directory);
+      if (p === undefined && !byDirectory.has(directory)) byDirectory.set(directory, (p = namePath(n)));
+      return p;
+    });
+  }
   return fromWeights(ctx);
 }
 
@@ -199,11 +210,21 @@ function prefixOf(ctx: ScopeContext, family: OnnxFamily): string {
 function fromPaths(ctx: ScopeContext, mode: 'metadata' | 'node-names', pathOf: (n: OnnxNode) => NodePath | undefined): ScopeAssignment {
   const { graph, units } = ctx;
   const classes = new Map<string, string>();
-  const nodePaths = graph.nodes.map((n) => {
-    const p = pathOf(n);
-    for (const [k, v] of p?.classes ?? []) if (!classes.has(k)) classes.set(k, v);
-    return p?.path ?? '';
-  });
+  // Index loops here and below: this runs for every node and unit of a 10k-node graph, in a cold
+  // process, where for-of allocates a result per element.
+  const nodes = graph.nodes;
+  const nodePaths: string[] = new Array<string>(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const p = pathOf(nodes[i]!);
+    const levels = p?.classes;
+    if (levels) {
+      for (let k = 0; k < levels.length; k++) {
+        const [path, cls] = levels[k]!;
+        if (!classes.has(path)) classes.set(path, cls);
+      }
+    }
+    nodePaths[i] = p?.path ?? '';
+  }
   const all = new Set(nodePaths);
   const hasChild = new Set<string>();
   for (const p of all) for (let q = parentPath(p); ; q = parentPath(q)) {
@@ -212,8 +233,8 @@ function fromPaths(ctx: ScopeContext, mode: 'metadata' | 'node-names', pathOf: (
   }
   const module: string[] = [];
   const leaf: (string | undefined)[] = [];
-  for (const u of units) {
-    const p = nodePaths[u.main] ?? '';
+  for (let i = 0; i < units.length; i++) {
+    const p = nodePaths[units[i]!.main] ?? '';
     if (p !== '' && !hasChild.has(p)) {
       leaf.push(p);
       module.push(parentPath(p));

@@ -41,11 +41,6 @@ function sameValue(values: readonly number[]): number | undefined {
 /** Most elements computed values are kept for (shape constants, aranges over the sequence). */
 const VALUE_LIMIT = 16384;
 
-/** The uniform value of an input, when known. */
-function uniformValue(t: TensorInfo | undefined): number | undefined {
-  return t?.uniform;
-}
-
 /** Ops whose output holds only values of their first input. */
 const UNIFORM_PASS = new Set(['Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Reshape', 'Transpose', 'Identity', 'Slice', 'Flatten', 'Gather', 'GatherElements', 'GatherND', 'Split']);
 
@@ -53,22 +48,22 @@ const UNIFORM_PASS = new Set(['Expand', 'Tile', 'Unsqueeze', 'Squeeze', 'Reshape
 function uniformOf(node: OnnxNode, ins: (TensorInfo | undefined)[], out: TensorInfo): number | undefined {
   if (out.values) return sameValue(out.values);
   const op = node.opType;
-  if (UNIFORM_PASS.has(op)) return uniformValue(ins[0]);
+  if (UNIFORM_PASS.has(op)) return ins[0]?.uniform;
   if (op === 'Cast') {
-    const v = uniformValue(ins[0]);
+    const v = ins[0]?.uniform;
     const to = attrInt(node, 'to', 1);
     return v === undefined ? undefined : to === 9 ? (v ? 1 : 0) : [6, 7, 12, 13, 2, 3, 4, 5].includes(to) ? Math.trunc(v) : v;
   }
   if (op === 'ConstantOfShape') return node.attributes[0]?.t?.values?.[0] ?? 0;
   if (op === 'Where') {
-    const c = uniformValue(ins[0]);
-    return c === undefined ? undefined : uniformValue(c ? ins[1] : ins[2]);
+    const c = ins[0]?.uniform;
+    return c === undefined ? undefined : (c ? ins[1] : ins[2])?.uniform;
   }
   if (BROADCAST_OPS.has(op) && ins.length >= 2) {
     // Most adds and muls have no uniform operand: settled at the first, with nothing allocated.
-    let acc = uniformValue(ins[0]);
+    let acc = ins[0]?.uniform;
     for (let k = 1; k < ins.length && acc !== undefined; k++) {
-      const v = uniformValue(ins[k]);
+      const v = ins[k]?.uniform;
       acc = v === undefined ? undefined : elementwise(op, acc, v);
     }
     return acc;

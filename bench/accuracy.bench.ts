@@ -9,7 +9,7 @@
  *   node --import tsx bench/accuracy.bench.ts --quick   (seed 1 only, no specs+runtime)
  */
 import { writeFileSync } from 'node:fs';
-import { generationPlausibilityMarkdown } from './generationPlausibility.js';
+import { generationAccuracyMarkdown } from './generationMeasured.js';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -422,5 +422,5 @@ ${skipped.map((s) => `- ${s}`).join('\n')}
 ${timing.map((t) => `- ${t}`).join('\n')}
 - whole benchmark: **${seconds.toFixed(0)} s** in Node ${process.version} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} logical cores, shared with other work).
 `;
-writeFileSync(join(ROOT, 'docs/accuracy.md'), `${doc}\n${generationPlausibilityMarkdown()}`);
+writeFileSync(join(ROOT, 'docs/accuracy.md'), `${doc}\n${generationAccuracyMarkdown()}`);
 console.log(`wrote docs/accuracy.md in ${seconds.toFixed(0)} s`);

@@ -1,12 +1,12 @@
 /**
  * Plausibility of IrEne's generation predictions against published
- * measurements of energy per generated token. There is no measured decode
- * data behind the bundled profiles (their trees are eager forward passes with
- * no KV cache), so this is a comparison with other people's numbers, in other
- * setups, not a validation: every published figure is named with its source
- * next to it, and the differences in setup are listed.
+ * measurements of energy per generated token. No bundled profile was trained
+ * on decode data (their trees are eager forward passes with no KV cache), so
+ * this is a comparison with other people's numbers, in other setups, not a
+ * validation: every published figure is named with its source next to it,
+ * and the differences in setup are listed.
  *
- * Used by bench/accuracy.bench.ts (docs/accuracy.md); reproduce any row with
+ * Used by bench/generationMeasured.ts (docs/accuracy.md); reproduce any row with
  * `irene generate <config> --batch-size B --prompt-len P --output-len N [--graphs]`.
  */
 import { readFileSync } from 'node:fs';
@@ -78,8 +78,8 @@ export function generationPlausibilityMarkdown(): string {
   }
   return `## Generation: predicted J per output token against published measurements
 
-No bundled profile holds a measured decode step (their trees are eager forward passes without a KV cache, and this session
-had no GPU to measure one), so these rows set IrEne's generation predictions (\`irene generate\`, profile \`h100-bf16\`,
+No bundled profile was trained on a decode step (their trees are eager forward passes without a KV cache; the H200 passes above
+test the predictions, they trained nothing), so these rows set IrEne's generation predictions (\`irene generate\`, profile \`h100-bf16\`,
 bf16, sdpa attention) against figures other people measured in other setups. They are a plausibility check, not a validation.
 
 | prediction (prompt → output tokens) | predicted J / output token (±1σ) | of which decode | predicted decode step | published setup | published J / output token | source | predicted / published |

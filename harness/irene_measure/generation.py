@@ -6,7 +6,9 @@ token per sequence against C - 1 cached positions (C positions attended over,
 the new one included: the engine's `context`). Both run against a static
 cache (allocated once, written in place at the tokens' positions), so a call
 repeated for a long measuring window writes the same positions every time and
-each repeat sees the same context: nothing has to be restored between calls.
+each repeat sees the same context: nothing has to be restored between calls
+(a transformers cache is told its length, for versions that count it
+themselves: `pin_cache_length`).
 
 The built-in GPT-2 (models.py) carries its own static cache; with
 `transformers`, AutoModelForCausalLM runs with `past_key_values` = its
@@ -151,6 +153,39 @@ def prepare(gen, phase, batch_size, length, vocab, device):
     return gen.call_args(ids[:, length - 1:], cache, length - 1), cache
 
 
+def cache_layers(cache):
+    """The per-layer objects of a transformers cache (4.54+ `layers`), or none for older ones."""
+    layers = getattr(cache, "layers", None)
+    return list(layers) if isinstance(layers, (list, tuple)) else []
+
+
+def pin_cache_length(cache, past_len):
+    """Makes a transformers static cache report `past_len` cached tokens on every call.
+
+    Some transformers versions place a call's tokens from the cache's own count
+    (`get_seq_length()`, which a StaticLayer computes from its non-zero slots,
+    or a `cumulative_length` counter) instead of from `cache_position`. A call
+    repeated for a measuring window would then write one position further each
+    time and run off the end of the cache (a CUDA device-side assert, seen with
+    transformers 5.17). Overriding the count on the instance costs nothing on
+    the GPU; the counters are reset before each call by `rewind_counters`.
+    """
+    cache.get_seq_length = lambda layer_idx=0, *_a, **_k: past_len
+    for layer in cache_layers(cache):
+        layer.get_seq_length = lambda *_a, **_k: past_len
+
+
+def rewind_counters(layers, past_len):
+    """Sets each layer's token counter back to `past_len`. transformers 5.x keeps it as a
+    one-element tensor on the GPU and places the new keys at counter + arange (it ignores
+    `cache_position`), so it is reset in place: one tiny fill kernel per layer per call."""
+    for layer in layers:
+        if isinstance(layer.cumulative_length, torch.Tensor):
+            layer.cumulative_length.fill_(past_len)
+        else:
+            layer.cumulative_length = past_len
+
+
 def measured_call(gen, cache, call, past_len):
     """The function a measuring window repeats: the prepared call (a DynamicCache is cropped back first)."""
     args, kwargs = call
@@ -162,6 +197,16 @@ def measured_call(gen, cache, call, past_len):
             return gen.model(*a, **k)
 
         return step
+    if isinstance(gen, TransformersGenerator):
+        pin_cache_length(cache, past_len)
+        counted = [layer for layer in cache_layers(cache) if hasattr(layer, "cumulative_length")]
+        if counted:
+
+            def counted_step():
+                rewind_counters(counted, past_len)
+                return gen.model(*args, **kwargs)
+
+            return counted_step
     return lambda: gen.model(*args, **kwargs)
 
 

@@ -307,6 +307,50 @@ print(json.dumps({"repeat": float((a - c).abs().max()), "vs_forward": float((a -
   assert.ok(v.scale > 0 && v.vs_forward <= 1e-5 * v.scale, JSON.stringify(v));
 });
 
+test('a transformers cache that counts its own tokens (as 5.17 does) is pinned: repeats of a decode step write the same slot instead of running off the end', (t) => {
+  if (!python) return t.skip(SKIP);
+  // A stand-in for transformers 5.17's StaticCache and model: the model ignores cache_position and
+  // places the new keys at each layer's own counter, a one-element tensor it advances in place; a
+  // 4-slot cache holding 3 tokens has room for one more, so a second unpinned repeat raises.
+  const script = `
+import sys, json, types, torch
+sys.path.insert(0, ${JSON.stringify(join(repo, 'harness'))})
+from irene_measure.generation import TransformersGenerator, measured_call
+class Layer:
+    def __init__(self):
+        self.keys = torch.zeros(1, 1, 4, 1)
+        self.cumulative_length = torch.tensor(0)
+    def get_seq_length(self):
+        return int((self.keys[0, 0].abs().sum(-1) > 0).sum())
+class Cache:
+    def __init__(self):
+        self.layers = [Layer(), Layer()]
+    def get_seq_length(self, layer_idx=0):
+        return self.layers[layer_idx].get_seq_length()
+class Model(torch.nn.Module):
+    def forward(self, input_ids=None, past_key_values=None, cache_position=None, use_cache=True):
+        start = past_key_values.get_seq_length()
+        n = input_ids.shape[1]
+        for layer in past_key_values.layers:
+            layer.keys.index_copy_(2, torch.arange(n) + layer.cumulative_length, torch.ones(1, 1, n, 1))
+            layer.cumulative_length.add_(n)
+        return start
+gen = TransformersGenerator(Model(), 'stand-in', types.SimpleNamespace(StaticCache=object, __version__='stand-in'))
+cache = Cache()
+a, k = gen.call_args(torch.zeros(1, 3, dtype=torch.long), cache, 0)
+gen.model(*a, **k)
+step = measured_call(gen, cache, gen.call_args(torch.zeros(1, 1, dtype=torch.long), cache, 3), 3)
+starts = [step() for _ in range(3)]
+print(json.dumps({"starts": starts, "counters": [int(l.cumulative_length) for l in cache.layers], "filled": [int(l.keys.sum()) for l in cache.layers]}))
+`;
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const v = JSON.parse(r.stdout) as { starts: number[]; counters: number[]; filled: number[] };
+  assert.deepEqual(v.starts, [3, 3, 3], 'every repeat sees 3 cached tokens');
+  assert.deepEqual(v.counters, [4, 4], 'each layer counts the 3 cached tokens and the one the step appends');
+  assert.deepEqual(v.filled, [4, 4], 'the repeats wrote the fourth slot only');
+});
+
 test('generation of an encoder is refused with a message, not measured', (t) => {
   if (!python) return t.skip(SKIP);
   const out = join(tmp, 'encoder-decode.jsonl');

@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 // Straight from the modules, not the engine's index: the extension host bundle stays free of the engine.
 import { BudgetFileError, BUDGET_FILE_NAME, mentionsToolIrene, parseBudgetText, type Budget } from '../../engine/budget/budgetFile.js';
 import { locateBudgetField } from '../../engine/budget/budgetLocator.js';
+import type { InputKind } from '../../engine/limits/inputLimits.js';
 import { budgetModels, isGlobPath, type BudgetModel } from '../../engine/budget/budgetModels.js';
 import { budgetParts } from '../../engine/budget/budgetParts.js';
 import { describeOverBudget, evaluateBudgetModel, type BudgetBaseline, type BudgetModelResult } from '../../engine/budget/budgetVerdict.js';
@@ -21,6 +22,7 @@ import { predictionIdentity, systematicUncertaintyJ } from '../../engine/budget/
 import { isProfilePath } from '../ireneSettings.js';
 import { isCancellation, type IreneLog } from '../ireneLog.js';
 import { KeyedDebouncer } from '../keyedDebouncer.js';
+import { readWorkspaceFile } from '../readWorkspaceFile.js';
 import { modelKindOfName } from '../modelDetection.js';
 import { EDIT_DEBOUNCE_MS, type PredictionService } from '../predictionService.js';
 
@@ -171,7 +173,7 @@ export class BudgetService implements vscode.Disposable {
   private async loadFolder(folder: vscode.WorkspaceFolder): Promise<FolderBudget | undefined> {
     for (const name of [BUDGET_FILE_NAME, 'pyproject.toml']) {
       const uri = vscode.Uri.joinPath(folder.uri, name);
-      const text = await readText(uri);
+      const text = await readText(uri, 'budget');
       if (text === undefined || (name === 'pyproject.toml' && !mentionsToolIrene(text))) continue;
       const fb: FolderBudget = { folder, uri, text, models: new Map() };
       try {
@@ -237,7 +239,7 @@ export class BudgetService implements vscode.Disposable {
     const kind = modelKindOfName(uri.path);
     if (!kind) return;
     try {
-      const text = kind === 'hf-config' ? await readText(uri) : undefined;
+      const text = kind === 'hf-config' ? await readText(uri, 'config') : undefined;
       const committed = await committedVersion(uri);
       const results: BudgetModelResult[] = [];
       for (const m of models) {
@@ -330,11 +332,18 @@ function isAtFolderRoot(uri: vscode.Uri): boolean {
 }
 
 /** The open document's text, else the file's; undefined when neither exists. */
-async function readText(uri: vscode.Uri): Promise<string | undefined> {
+/**
+ * A budget or config file's text: the open document's when it has unsaved edits (they count, as
+ * they do for predictions), else the file on disk, within the size limit of its kind. A clean
+ * document can lag the disk: after the file is deleted or rewritten outside the editor (git, a
+ * script), VS Code keeps the old text for a while, and reading it kept a deleted budget alive.
+ * Undefined when there is no such file or it cannot be read.
+ */
+async function readText(uri: vscode.Uri, kind: InputKind): Promise<string | undefined> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (doc) return doc.getText();
+  if (doc?.isDirty) return doc.getText();
   try {
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    return new TextDecoder().decode(await readWorkspaceFile(uri, kind));
   } catch {
     return undefined;
   }

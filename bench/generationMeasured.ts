@@ -202,6 +202,12 @@ What these numbers can and cannot show:
   (128-512 tokens, no cache) and give the reads little dynamic energy, and its launch-bound time hides the GPU work that the
   measurements show coming out from under the CPU's issue time at batch 64. Short contexts and small batches, where the step is
   launch-bound, are predicted within the uncertainty; long contexts at large batches are not.
+- **Tried, not shipped: a floor on the dynamic energy per byte.** The H100 sweep (\`data/h100/primitives.jsonl\`) measures
+  170-300 pJ of dynamic energy per byte on its largest layernorm, GELU and softmax rows; the profile gives a decode step's attention
+  about 7. With every primitive's dynamic energy floored at 150 pJ/B (once, with a patched predictor, on 2026-12-04), GPT-2's
+  predicted growth at batch 64 became 1.21-1.22× (measured 1.17-1.41×), but the MAPE over these passes rose from 15 to 18 %,
+  because the static part's over-prediction at small batches had been offsetting the missing energy, and Llama's stayed at 1.12×.
+  Doing it properly means fitting the floor with the profiles and cross-validating it; the predictor does not have it yet.
 - **Transformers repeats the KV heads.** With a static cache, transformers ${meta.find((m) => m.transformers)?.transformers ?? ''} passes a mask, so its sdpa path
   expands the 4 KV heads to the 32 query heads before the kernel (the harness's trace records the attention kernel reading
   \`[64, 32, 2048, 64]\` keys and values at batch 64, context 2048), and eager always does. IrEne's sdpa tree gives the kernel the

@@ -19,6 +19,12 @@ export interface TensorInfo {
   constant: boolean;
   /** The one value every element has, when known (an all-zero attention mask, a filled tensor). */
   uniform?: number;
+  /**
+   * The tensor's name: the string object the inference's map holds it under ('' until stored).
+   * The inference points each node input at it, so that every later lookup of the tensor is of
+   * one string object, hashed once, found by identity instead of by comparing characters.
+   */
+  name: string;
 }
 
 /** Whether every dim is a whole number of elements (a corrupt file can fold to negative or NaN dims). */
@@ -237,12 +243,16 @@ export function inferOnnxShapes(
   };
 
   for (const t of graph.initializers) {
-    tensors.set(t.name, info5(t.dims, t.dataType, t.values, true, t.values ? sameValue(t.values) : undefined));
+    const info = info5(t.dims, t.dataType, t.values, true, t.values ? sameValue(t.values) : undefined);
+    info.name = t.name;
+    tensors.set(t.name, info);
   }
   const initNames = new Set(graph.initializers.map((t) => t.name));
   for (const v of graph.inputs) {
     if (initNames.has(v.name)) continue; // IR < 4 lists initializers as inputs too
-    tensors.set(v.name, info5(resolveDims(v.type?.shape, `input "${v.name}"`), v.type?.elemType ?? 0, undefined, false, undefined));
+    const info = info5(resolveDims(v.type?.shape, `input "${v.name}"`), v.type?.elemType ?? 0, undefined, false, undefined);
+    info.name = v.name;
+    tensors.set(v.name, info);
   }
   // value_info is a fallback for outputs our rules cannot derive.
   const declared = new Map<string, { shape?: number[]; elemType: number }>();
@@ -261,7 +271,10 @@ export function inferOnnxShapes(
     for (let k = 0; k < inputs.length; k++) {
       const info = inputs[k] === '' ? undefined : tensors.get(inputs[k]!);
       ins[k] = info;
-      if (info !== undefined && !info.constant) fromConstants = false;
+      if (info === undefined) continue;
+      // The same name as one string object from here on (see TensorInfo.name); the text is equal.
+      if (info.name !== '') inputs[k] = info.name;
+      if (!info.constant) fromConstants = false;
     }
     let outs: (TensorInfo | undefined)[];
     try {
@@ -281,16 +294,21 @@ export function inferOnnxShapes(
       // A corrupt file can fold to negative or NaN dims: treat those as unknown rather than cost them.
       if (info?.shape && !isValidShape(info.shape)) info = info5(undefined, info.elemType, undefined, info.constant, info.uniform);
       if (!info) {
-        tensors.set(name, info5(undefined, 0, undefined, constant, undefined));
+        const unknown = info5(undefined, 0, undefined, constant, undefined);
+        unknown.name = name;
+        tensors.set(name, unknown);
         continue;
       }
       // Infos are fresh objects from inferNode (or copies above): completed in place.
-      if (info === outs[k]) {
+      if (info === outs[k] && info.name === '') {
         info.uniform ??= uniformOf(node, ins, info);
         info.constant = info.constant || constant || info.values !== undefined;
+        info.name = name;
         tensors.set(name, info);
       } else {
-        tensors.set(name, info5(info.shape, info.elemType, info.values, info.constant || constant || info.values !== undefined, info.uniform ?? uniformOf(node, ins, info)));
+        const copy = info5(info.shape, info.elemType, info.values, info.constant || constant || info.values !== undefined, info.uniform ?? uniformOf(node, ins, info));
+        copy.name = name;
+        tensors.set(name, copy);
       }
     }
   }
@@ -331,7 +349,7 @@ function t(shape: number[] | undefined, elemType: number, values?: number[]): Te
  * the import keeps one info per tensor alive to its end (a tenth of its heap on a 10k-node graph).
  */
 function info5(shape: number[] | undefined, elemType: number, values: number[] | undefined, constant: boolean, uniform: number | undefined): TensorInfo {
-  return { shape: shape === undefined ? undefined : shape.slice(), elemType, values, constant, uniform };
+  return { shape: shape === undefined ? undefined : shape.slice(), elemType, values, constant, uniform, name: '' };
 }
 
 /** Output infos of one node (undefined entries: unknown). */

@@ -110,6 +110,18 @@ suite('energy budgets', () => {
     assert.equal(api.budgets.stateOf(fixture('broken', 'config.json')), undefined, 'broken/config.json is not matched by bert-*/config.json');
   });
 
+  test('a budget file deleted on disk while open in an editor stops applying', async () => {
+    const uri = fixture(...BERT_CONFIG);
+    const p = await waitFor('a prediction of bert-base', () => api.getPrediction(uri));
+    const s = api.settings.current;
+    await writeBudget({ models: [{ path: 'bert-base-uncased/config.json', batchSize: s.batchSize, seqLen: s.seqLen, dtype: s.dtype, maxEnergyJ: p.energyJ * 0.9 }] });
+    await waitFor('a budget diagnostic on bert config.json', () => budgetDiagnostics(uri).length > 0);
+    // Open and clean: VS Code keeps the document (and its text) after the file is gone.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(budgetUri));
+    await vscode.workspace.fs.delete(budgetUri);
+    await waitFor('the deleted budget to stop applying', () => budgetDiagnostics(uri).length === 0 && api.budgets.stateOf(uri) === undefined);
+  });
+
   test('a bad field of the budget file is flagged on its line', async () => {
     await writeBudget({ models: [{ path: 'bert-base-uncased/config.json', batchSize: 'eight' }] });
     const doc = await vscode.workspace.openTextDocument(budgetUri);

@@ -135,6 +135,15 @@ function contextGrowthRows(points: MeasuredGenerationPoint[]): string[] {
   return rows;
 }
 
+/** One sentence: how many decode steps are measured within ±1σ of the prediction, small batches against batch 64. */
+function withinSentence(points: MeasuredGenerationPoint[]): string {
+  const decode = points.filter((p) => p.phase === 'decode');
+  const count = (ps: MeasuredGenerationPoint[]): string => `${ps.filter((p) => Math.abs(p.predictedJ - p.measuredJ) <= p.uncertaintyJ).length} of ${ps.length}`;
+  const small = decode.filter((p) => p.batchSize <= 8);
+  const large = decode.filter((p) => p.batchSize > 8);
+  return `Of the decode steps at batch 1 and 8, ${count(small)} are measured within ±1σ of the prediction; at batch 64, ${count(large)}.`;
+}
+
 /** One sentence: the largest measured and predicted growth of a decode step over the measured contexts. */
 function growthSentence(points: MeasuredGenerationPoint[]): string {
   let best: { k: string; measured: number; predicted: number } | undefined;
@@ -200,8 +209,7 @@ What these numbers can and cannot show:
 - **The decode step's growth with the context is under-predicted.** ${growthSentence(points)} A decode step's
   attention reads the whole KV cache; IrEne's tree counts those bytes, but the profile's regressions were fitted on forward passes
   (128-512 tokens, no cache) and give the reads little dynamic energy, and its launch-bound time hides the GPU work that the
-  measurements show coming out from under the CPU's issue time at batch 64. Short contexts and small batches, where the step is
-  launch-bound, are predicted within the uncertainty; long contexts at large batches are not.
+  measurements show coming out from under the CPU's issue time at batch 64. ${withinSentence(points)}
 - **Tried, not shipped: a floor on the dynamic energy per byte.** The H100 sweep (\`data/h100/primitives.jsonl\`) measures
   170-300 pJ of dynamic energy per byte on its largest layernorm, GELU and softmax rows; the profile gives a decode step's attention
   about 7. With every primitive's dynamic energy floored at 150 pJ/B (once, with a patched predictor, on 2026-12-04), GPT-2's

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from .messages import HarnessError, warn
 from .models import GPT2Model, StaticKVCache, torch_dtype, transformers_config
+from .trace import untraced
 
 
 class Generator:
@@ -160,30 +161,49 @@ def cache_layers(cache):
 
 
 def pin_cache_length(cache, past_len):
-    """Makes a transformers static cache report `past_len` cached tokens on every call.
+    """Makes a transformers static cache hold `past_len` tokens before and after every call.
 
     Some transformers versions place a call's tokens from the cache's own count
     (`get_seq_length()`, which a StaticLayer computes from its non-zero slots,
-    or a `cumulative_length` counter) instead of from `cache_position`. A call
-    repeated for a measuring window would then write one position further each
-    time and run off the end of the cache (a CUDA device-side assert, seen with
-    transformers 5.17). Overriding the count on the instance costs nothing on
-    the GPU; the counters are reset before each call by `rewind_counters`.
+    or a per-layer `cumulative_length` counter) instead of from `cache_position`.
+    A call repeated for a measuring window would then write one position
+    further each time and run off the end of the cache (a CUDA device-side
+    assert, seen with transformers 5.17, whose counter is a tensor on the GPU).
+    So the count is overridden on the instance, and each layer's `update` is
+    wrapped to set its counter to `past_len` before and after the original:
+    every call, the whole model's and each module's replay alike, writes the
+    same slots and every mask is sized for the same context. The counter is
+    moved to the CPU at the first wrapped call after it was put on the GPU (one
+    sync, in the warm-up): a 0-dim CPU tensor works as a scalar in the GPU's
+    `arange + counter`, and resetting it launches no kernel.
     """
     cache.get_seq_length = lambda layer_idx=0, *_a, **_k: past_len
     for layer in cache_layers(cache):
         layer.get_seq_length = lambda *_a, **_k: past_len
+        if hasattr(layer, "cumulative_length") and callable(getattr(layer, "update", None)):
+            layer.update = pinned_update(layer, layer.update, past_len)
 
 
-def rewind_counters(layers, past_len):
-    """Sets each layer's token counter back to `past_len`. transformers 5.x keeps it as a
-    one-element tensor on the GPU and places the new keys at counter + arange (it ignores
-    `cache_position`), so it is reset in place: one tiny fill kernel per layer per call."""
-    for layer in layers:
-        if isinstance(layer.cumulative_length, torch.Tensor):
-            layer.cumulative_length.fill_(past_len)
+def pinned_update(layer, update, past_len):
+    """`layer.update` with the layer's token counter held at `past_len` (see pin_cache_length)."""
+
+    def reset():
+        c = layer.cumulative_length
+        if isinstance(c, torch.Tensor):
+            with untraced():
+                if c.device.type != "cpu":
+                    layer.cumulative_length = c = c.to("cpu")
+                c.fill_(past_len)
         else:
             layer.cumulative_length = past_len
+
+    def wrapped(*args, **kwargs):
+        reset()
+        out = update(*args, **kwargs)
+        reset()
+        return out
+
+    return wrapped
 
 
 def measured_call(gen, cache, call, past_len):
@@ -199,14 +219,6 @@ def measured_call(gen, cache, call, past_len):
         return step
     if isinstance(gen, TransformersGenerator):
         pin_cache_length(cache, past_len)
-        counted = [layer for layer in cache_layers(cache) if hasattr(layer, "cumulative_length")]
-        if counted:
-
-            def counted_step():
-                rewind_counters(counted, past_len)
-                return gen.model(*args, **kwargs)
-
-            return counted_step
     return lambda: gen.model(*args, **kwargs)
 
 

@@ -7,6 +7,7 @@ shapes and parameter shapes share a key: replay.py measures the first and the
 others are marked `cached`.
 """
 
+import contextlib
 import json
 
 import torch
@@ -180,6 +181,20 @@ class Tracer:
             self.busy = False
 
 
+_UNTRACED = [0]
+
+
+@contextlib.contextmanager
+def untraced():
+    """Torch calls made inside run but are not recorded: the harness's own bookkeeping inside a
+    model's call (generation.pinned_update) is not part of the model."""
+    _UNTRACED[0] += 1
+    try:
+        yield
+    finally:
+        _UNTRACED[0] -= 1
+
+
 def make_function_mode(tracer):
     from torch.overrides import TorchFunctionMode  # noqa: PLC0415
 
@@ -187,7 +202,8 @@ def make_function_mode(tracer):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
             result = func(*args, **kwargs)
-            tracer.on_function(func, args, kwargs, result)
+            if _UNTRACED[0] == 0:
+                tracer.on_function(func, args, kwargs, result)
             return result
 
     return RecordFunctions()

@@ -307,48 +307,85 @@ print(json.dumps({"repeat": float((a - c).abs().max()), "vs_forward": float((a -
   assert.ok(v.scale > 0 && v.vs_forward <= 1e-5 * v.scale, JSON.stringify(v));
 });
 
-test('a transformers cache that counts its own tokens (as 5.17 does) is pinned: repeats of a decode step write the same slot instead of running off the end', (t) => {
+test('a transformers cache that counts its own tokens (as 5.17 does) is pinned: repeated steps, replays of one layer and the trace write the same slot', (t) => {
   if (!python) return t.skip(SKIP);
-  // A stand-in for transformers 5.17's StaticCache and model: the model ignores cache_position and
-  // places the new keys at each layer's own counter, a one-element tensor it advances in place; a
-  // 4-slot cache holding 3 tokens has room for one more, so a second unpinned repeat raises.
+  // A stand-in for transformers 5.17's StaticCache and model: the model ignores cache_position, and
+  // each layer's update() places the new keys at its own counter, a one-element tensor it then
+  // advances in place. A 4-slot cache holding 3 tokens has room for one more, so a second unpinned
+  // call raises.
   const script = `
 import sys, json, types, torch
 sys.path.insert(0, ${JSON.stringify(join(repo, 'harness'))})
 from irene_measure.generation import TransformersGenerator, measured_call
+from irene_measure.trace import trace_model, walk
 class Layer:
     def __init__(self):
         self.keys = torch.zeros(1, 1, 4, 1)
         self.cumulative_length = torch.tensor(0)
     def get_seq_length(self):
         return int((self.keys[0, 0].abs().sum(-1) > 0).sum())
+    def update(self, new):
+        n = new.shape[2]
+        self.keys.index_copy_(2, torch.arange(n) + self.cumulative_length, new)
+        self.cumulative_length.add_(n)
+        return self.keys
 class Cache:
     def __init__(self):
         self.layers = [Layer(), Layer()]
     def get_seq_length(self, layer_idx=0):
         return self.layers[layer_idx].get_seq_length()
 class Model(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(1, 1)  # a child module: the tracer records the functional ops of non-leaf modules
     def forward(self, input_ids=None, past_key_values=None, cache_position=None, use_cache=True):
         start = past_key_values.get_seq_length()
-        n = input_ids.shape[1]
         for layer in past_key_values.layers:
-            layer.keys.index_copy_(2, torch.arange(n) + layer.cumulative_length, torch.ones(1, 1, n, 1))
-            layer.cumulative_length.add_(n)
-        return start
+            layer.update(self.proj(torch.ones(1, 1, input_ids.shape[1], 1)).detach() * 0 + 1)
+        return torch.tensor(float(start))
 gen = TransformersGenerator(Model(), 'stand-in', types.SimpleNamespace(StaticCache=object, __version__='stand-in'))
 cache = Cache()
 a, k = gen.call_args(torch.zeros(1, 3, dtype=torch.long), cache, 0)
 gen.model(*a, **k)
-step = measured_call(gen, cache, gen.call_args(torch.zeros(1, 1, dtype=torch.long), cache, 3), 3)
-starts = [step() for _ in range(3)]
-print(json.dumps({"starts": starts, "counters": [int(l.cumulative_length) for l in cache.layers], "filled": [int(l.keys.sum()) for l in cache.layers]}))
+call = gen.call_args(torch.zeros(1, 1, dtype=torch.long), cache, 3)
+step = measured_call(gen, cache, call, 3)
+starts = [float(step()) for _ in range(3)]
+for _ in range(3):
+    cache.layers[0].update(torch.ones(1, 1, 1, 1))  # a module's replay, as the per-node measurement runs it
+root, _ = trace_model(gen.model, call[0], call[1])
+ops = [n.scope for n in walk(root)]
+print(json.dumps({"starts": starts, "counters": [int(l.cumulative_length) for l in cache.layers], "filled": [int(l.keys.sum()) for l in cache.layers], "ops": ops}))
 `;
   const r = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
-  const v = JSON.parse(r.stdout) as { starts: number[]; counters: number[]; filled: number[] };
+  const v = JSON.parse(r.stdout) as { starts: number[]; counters: number[]; filled: number[]; ops: string[] };
   assert.deepEqual(v.starts, [3, 3, 3], 'every repeat sees 3 cached tokens');
-  assert.deepEqual(v.counters, [4, 4], 'each layer counts the 3 cached tokens and the one the step appends');
-  assert.deepEqual(v.filled, [4, 4], 'the repeats wrote the fourth slot only');
+  assert.deepEqual(v.counters, [3, 3], 'between calls each layer counts the 3 cached tokens');
+  assert.deepEqual(v.filled, [4, 4], 'repeats, replays and the trace wrote the fourth slot only');
+  assert.ok(v.ops.some((s) => /index_copy/.test(s)), `the trace through the pinned layers records the model's cache writes: ${v.ops.join(', ')}`);
+});
+
+test('torch calls inside untraced() run but are not recorded in the traced tree', (t) => {
+  if (!python) return t.skip(SKIP);
+  const script = `
+import sys, json, torch
+sys.path.insert(0, ${JSON.stringify(join(repo, 'harness'))})
+from irene_measure.trace import trace_model, untraced, walk
+class M(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(2, 2)
+    def forward(self, x):
+        y = self.proj(x).to(torch.float64)
+        with untraced():
+            z = y.to(torch.float32) + 1
+        return z
+root, _ = trace_model(M(), (torch.ones(1, 2),), {})
+print(json.dumps([n.scope for n in walk(root)]))
+`;
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), ['root', 'root.proj', 'root.cast.0'], 'only the cast outside untraced() is recorded');
 });
 
 test('generation of an encoder is refused with a message, not measured', (t) => {

@@ -191,17 +191,23 @@ export class EngineClient {
     this.running = id;
     const p = this.pending.get(id);
     const ms = this.options.deadlineMs?.() ?? 0;
-    if (!p || p.message.type === 'train' || !(ms > 0)) return;
+    // A request cancelled before the worker began it is not pending either; it gets the deadline too.
+    if (p?.message.type === 'train' || !(ms > 0)) return;
+    const what = !p ? 'a cancelled request' : p.message.type === 'predict' ? (p.message.source.fileName ?? 'a model') : p.message.type;
     this.deadlineTimer = setTimeout(() => {
       this.deadlineTimer = undefined;
+      if (this.running !== id) return;
+      // A request cancelled while it computes is no longer pending, but the worker is still on it:
+      // past the deadline it is stopped all the same. Left running, it finished later and its cached
+      // result answered the request that replaced it at once, so a file past the deadline predicted.
       const still = this.pending.get(id);
-      if (!still || this.running !== id) return;
-      this.pending.delete(id);
-      still.cleanup();
-      const what = still.message.type === 'predict' ? (still.message.source.fileName ?? 'a model') : still.message.type;
-      this.options.log?.(`engine worker took over ${ms} ms on request ${id} (${what}); stopped it and restarting the worker`);
-      // Not retried: the caller caches this error for the file until it changes.
-      still.reject(new EngineRequestError(DEADLINE_CODE, deadlineMessage(ms)));
+      this.options.log?.(`engine worker took over ${ms} ms on request ${id} (${what}${still ? '' : ', cancelled'}); stopped it and restarting the worker`);
+      if (still) {
+        this.pending.delete(id);
+        still.cleanup();
+        // Not retried: the caller caches this error for the file until it changes.
+        still.reject(new EngineRequestError(DEADLINE_CODE, deadlineMessage(ms)));
+      }
       this.restart();
     }, ms);
   }

@@ -76,6 +76,33 @@ test('a request past its deadline fails once, the worker is replaced, and the qu
   }
 });
 
+test('a request cancelled while it computes is still stopped at its deadline, so what waits behind it is served by a fresh worker', async () => {
+  let spawned = 0;
+  const c = new EngineClient(
+    () => {
+      spawned++;
+      return new Worker(WORKER, { eval: true });
+    },
+    // A long cancel grace: only the deadline can free the worker in time.
+    { deadlineMs: () => 300, cancelGraceMs: 60_000, log: () => undefined },
+  );
+  try {
+    const abort = new AbortController();
+    const hung = c.request(predict('hang'), abort.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    await assert.rejects(hung);
+    const started = Date.now();
+    const next = c.request(predict('next', 5));
+    assert.equal((await next).prediction.energyJ, 5);
+    assert.ok(Date.now() - started < 3000, `served after ${Date.now() - started} ms: the cancelled request kept the worker`);
+    assert.equal(spawned, 2);
+    assert.equal(c.restartCount, 1);
+  } finally {
+    c.dispose();
+  }
+});
+
 test('a worker that crashes (out of memory) fails the request it ran and serves the others from a fresh one', async () => {
   const { c, spawned } = client(10_000);
   try {

@@ -12,7 +12,7 @@ import type { Dtype, ModelSourceOutline, PredictionLike } from '../engine/index.
 import { COMPANION_FILE_NAMES } from '../engine/importers/importer.js';
 import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from '../engine/importers/hfConfig/modelDirectory.js';
 import type { DescribeResult, GenerateOptionsMessage, GenerateResult, ModelSource, PredictOptionsMessage, ProfileRef, RenderOnnxResult } from '#shared/workerMessages.js';
-import { EngineRequestError, type EngineClient } from './engineClient.js';
+import { DEADLINE_CODE, EngineRequestError, type EngineClient } from './engineClient.js';
 import { generationFingerprint, isProfilePath, predictionFingerprint } from './ireneSettings.js';
 import { isCancellation, toAbortSignal, type IreneLog } from './ireneLog.js';
 import { KeyedDebouncer } from './keyedDebouncer.js';
@@ -396,7 +396,10 @@ export class PredictionService implements vscode.Disposable {
           if (had?.key !== key) this.emitter.fire(uri);
         },
         (err: unknown) => {
-          this.generations.delete(key);
+          // A request stopped by its deadline stays failed for this text and these settings, as a
+          // prediction's does: every lens, hover and tree redraw asks again, and each ask would run
+          // the engine into the deadline and restart it.
+          if (!(err instanceof EngineRequestError && err.code === DEADLINE_CODE)) this.generations.delete(key);
           if (!isCancellation(err)) this.log.error(`predicting generation of ${uri.fsPath}`, err);
         },
       );

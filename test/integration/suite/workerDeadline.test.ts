@@ -63,6 +63,14 @@ suite('prediction deadline', () => {
     const cached = await api.getPrediction(uri);
     assert.ok(cached === undefined, `asking again predicted ${cached?.energyJ} J`);
     assert.ok(Date.now() - t0 < 900, `asking again took ${Date.now() - t0} ms: was it retried?`);
+    // Nor is its generation (lenses, hovers and tree redraws all ask for it): once stopped by the
+    // deadline, asking again rejects from the cache at once instead of running the engine again.
+    const first = await api.predictionService.getGeneration(uri, 'hf-config').then(() => undefined, (e: unknown) => e);
+    assert.match(String(first), /prediction stopped: took over 1 s/);
+    const g0 = Date.now();
+    const again = await api.predictionService.getGeneration(uri, 'hf-config').then(() => undefined, (e: unknown) => e);
+    assert.match(String(again), /prediction stopped: took over 1 s/);
+    assert.ok(Date.now() - g0 < 900, `asking for the generation again took ${Date.now() - g0} ms: was it retried?`);
     // The restarted engine serves the next file.
     const bert = await waitFor('a prediction for bert-base after the restart', () => api.getPrediction(fixture(...BERT_CONFIG)), 30_000);
     assert.ok(bert.energyJ > 0);

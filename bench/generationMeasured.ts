@@ -117,28 +117,57 @@ const ratio = (v: number): string => `${v.toFixed(2)}×`;
 const mape = (ps: MeasuredGenerationPoint[], pick: (p: MeasuredGenerationPoint) => number = (p) => p.predictedJ): number =>
   ps.reduce((s, p) => s + Math.abs(pick(p) / p.measuredJ - 1), 0) / ps.length;
 
-/** How much a decode step's energy grows from the shortest to the longest measured context, per group and batch. */
-function contextGrowthRows(points: MeasuredGenerationPoint[]): string[] {
-  const rows: string[] = [];
+/** Whether the measurement lies within the prediction's ±1σ. */
+const withinSigma = (p: MeasuredGenerationPoint): boolean => Math.abs(p.predictedJ - p.measuredJ) <= p.uncertaintyJ;
+
+/** A decode step's energy at the longest measured context over the shortest, measured and predicted. */
+interface ContextGrowth {
+  model: string;
+  attention: AttentionImplementation;
+  batchSize: number;
+  firstContext: number;
+  lastContext: number;
+  measured: number;
+  predicted: number;
+}
+
+/** One growth per model, attention and batch of the decode steps, in the order the points come. */
+function contextGrowths(points: MeasuredGenerationPoint[]): ContextGrowth[] {
   const groups = new Map<string, MeasuredGenerationPoint[]>();
-  for (const p of points.filter((q) => q.phase === 'decode')) {
-    const k = `${p.model} | ${p.attention} | ${p.batchSize}`;
-    groups.set(k, [...(groups.get(k) ?? []), p]);
+  for (const p of points) {
+    if (p.phase !== 'decode') continue;
+    const k = `${p.model}|${p.attention}|${p.batchSize}`;
+    const list = groups.get(k);
+    if (list) list.push(p);
+    else groups.set(k, [p]);
   }
-  for (const [k, ps] of groups) {
+  return [...groups.values()].map((ps) => {
     ps.sort((a, b) => a.context - b.context);
     const first = ps[0]!;
     const last = ps[ps.length - 1]!;
-    if (first === last) continue;
-    rows.push(`| ${k} | ${first.context} → ${last.context} | ${ratio(last.measuredJ / first.measuredJ)} | ${ratio(last.predictedJ / first.predictedJ)} |`);
-  }
-  return rows;
+    return {
+      model: first.model,
+      attention: first.attention,
+      batchSize: first.batchSize,
+      firstContext: first.context,
+      lastContext: last.context,
+      measured: last.measuredJ / first.measuredJ,
+      predicted: last.predictedJ / first.predictedJ,
+    };
+  });
+}
+
+/** The growth table's rows (groups measured at one context only are left out). */
+function contextGrowthRows(points: MeasuredGenerationPoint[]): string[] {
+  return contextGrowths(points)
+    .filter((g) => g.firstContext !== g.lastContext)
+    .map((g) => `| ${g.model} | ${g.attention} | ${g.batchSize} | ${g.firstContext} → ${g.lastContext} | ${ratio(g.measured)} | ${ratio(g.predicted)} |`);
 }
 
 /** One sentence: how many decode steps are measured within ±1σ of the prediction, small batches against batch 64. */
 function withinSentence(points: MeasuredGenerationPoint[]): string {
   const decode = points.filter((p) => p.phase === 'decode');
-  const count = (ps: MeasuredGenerationPoint[]): string => `${ps.filter((p) => Math.abs(p.predictedJ - p.measuredJ) <= p.uncertaintyJ).length} of ${ps.length}`;
+  const count = (ps: MeasuredGenerationPoint[]): string => `${ps.filter(withinSigma).length} of ${ps.length}`;
   const small = decode.filter((p) => p.batchSize <= 8);
   const large = decode.filter((p) => p.batchSize > 8);
   return `Of the decode steps at batch 1 and 8, ${count(small)} are measured within ±1σ of the prediction; at batch 64, ${count(large)}.`;
@@ -146,15 +175,11 @@ function withinSentence(points: MeasuredGenerationPoint[]): string {
 
 /** One sentence: the largest measured and predicted growth of a decode step over the measured contexts. */
 function growthSentence(points: MeasuredGenerationPoint[]): string {
-  let best: { k: string; measured: number; predicted: number } | undefined;
-  const groups = new Map<string, MeasuredGenerationPoint[]>();
-  for (const p of points.filter((q) => q.phase === 'decode')) groups.set(`${p.model}, ${p.attention}, batch ${p.batchSize}`, [...(groups.get(`${p.model}, ${p.attention}, batch ${p.batchSize}`) ?? []), p]);
-  for (const [k, ps] of groups) {
-    ps.sort((a, b) => a.context - b.context);
-    const measured = ps[ps.length - 1]!.measuredJ / ps[0]!.measuredJ;
-    if (!best || measured > best.measured) best = { k, measured, predicted: ps[ps.length - 1]!.predictedJ / ps[0]!.predictedJ };
-  }
-  return best ? `The largest measured growth (${best.k}) is ${ratio(best.measured)}; IrEne predicts ${ratio(best.predicted)} for it.` : '';
+  let best: ContextGrowth | undefined;
+  for (const g of contextGrowths(points)) if (!best || g.measured > best.measured) best = g;
+  return best
+    ? `The largest measured growth (${best.model}, ${best.attention}, batch ${best.batchSize}) is ${ratio(best.measured)}; IrEne predicts ${ratio(best.predicted)} for it.`
+    : '';
 }
 
 /** The Markdown section for docs/accuracy.md. */
@@ -170,7 +195,7 @@ export function generationMeasuredMarkdown(): string {
   const keys = [...new Set(points.map((p) => `${p.model}|${p.attention}|${p.phase}`))];
   for (const k of keys) {
     const ps = points.filter((p) => `${p.model}|${p.attention}|${p.phase}` === k);
-    const within = ps.filter((p) => Math.abs(p.predictedJ - p.measuredJ) <= p.uncertaintyJ).length;
+    const within = ps.filter(withinSigma).length;
     groupRows.push(`| ${k.split('|').join(' | ')} | ${ps.length} | ${pct(mape(ps))} | ${pct(mape(ps, (p) => p.predictedAtMeasuredIdleJ))} | ${within} of ${ps.length} |`);
   }
   const all = mape(points);

@@ -331,7 +331,6 @@ function isAtFolderRoot(uri: vscode.Uri): boolean {
   return folder !== undefined && vscode.Uri.joinPath(folder.uri, basename(uri.path)).toString() === uri.toString();
 }
 
-/** The open document's text, else the file's; undefined when neither exists. */
 /**
  * A budget or config file's text: the open document's when it has unsaved edits (they count, as
  * they do for predictions), else the file on disk, within the size limit of its kind. A clean

@@ -242,17 +242,19 @@ export function inferOnnxShapes(
     return out;
   };
 
+  /** Stores an info under its name, the name kept in it (see TensorInfo.name). */
+  const store = (name: string, info: TensorInfo): void => {
+    info.name = name;
+    tensors.set(name, info);
+  };
+
   for (const t of graph.initializers) {
-    const info = info5(t.dims, t.dataType, t.values, true, t.values ? sameValue(t.values) : undefined);
-    info.name = t.name;
-    tensors.set(t.name, info);
+    store(t.name, info5(t.dims, t.dataType, t.values, true, t.values ? sameValue(t.values) : undefined));
   }
   const initNames = new Set(graph.initializers.map((t) => t.name));
   for (const v of graph.inputs) {
     if (initNames.has(v.name)) continue; // IR < 4 lists initializers as inputs too
-    const info = info5(resolveDims(v.type?.shape, `input "${v.name}"`), v.type?.elemType ?? 0, undefined, false, undefined);
-    info.name = v.name;
-    tensors.set(v.name, info);
+    store(v.name, info5(resolveDims(v.type?.shape, `input "${v.name}"`), v.type?.elemType ?? 0, undefined, false, undefined));
   }
   // value_info is a fallback for outputs our rules cannot derive.
   const declared = new Map<string, { shape?: number[]; elemType: number }>();
@@ -294,21 +296,16 @@ export function inferOnnxShapes(
       // A corrupt file can fold to negative or NaN dims: treat those as unknown rather than cost them.
       if (info?.shape && !isValidShape(info.shape)) info = info5(undefined, info.elemType, undefined, info.constant, info.uniform);
       if (!info) {
-        const unknown = info5(undefined, 0, undefined, constant, undefined);
-        unknown.name = name;
-        tensors.set(name, unknown);
+        store(name, info5(undefined, 0, undefined, constant, undefined));
         continue;
       }
       // Infos are fresh objects from inferNode (or copies above): completed in place.
       if (info === outs[k] && info.name === '') {
         info.uniform ??= uniformOf(node, ins, info);
         info.constant = info.constant || constant || info.values !== undefined;
-        info.name = name;
-        tensors.set(name, info);
+        store(name, info);
       } else {
-        const copy = info5(info.shape, info.elemType, info.values, info.constant || constant || info.values !== undefined, info.uniform ?? uniformOf(node, ins, info));
-        copy.name = name;
-        tensors.set(name, copy);
+        store(name, info5(info.shape, info.elemType, info.values, info.constant || constant || info.values !== undefined, info.uniform ?? uniformOf(node, ins, info)));
       }
     }
   }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environmentNote, timeProcess, writePerformanceSection } from './performanceDoc.js';
+import { environmentNote, timeProcesses, writePerformanceSection } from './performanceDoc.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -28,7 +28,7 @@ if (gen.status !== 0) throw new Error(`generating the 10k-node graph failed: ${g
 const graphNodes = Number(/nodes: (\d+)/.exec(gen.stdout)?.[1] ?? 0);
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-const cases = [
+const cases: { label: string; args: string[] | null; target?: number }[] = [
   { label: 'config.json (bert-base-uncased), table', args: ['predict', 'examples/bert-base-uncased/config.json'] },
   { label: `ONNX graph-only, ${graphNodes} nodes (1.7 MB), table`, args: ['predict', GRAPH_10K], target: 400 },
   { label: 'config.json (bert-base-uncased), JSON', args: ['predict', 'examples/bert-base-uncased/config.json', '--format', 'json'] },
@@ -36,21 +36,20 @@ const cases = [
   { label: 'node -e 0 (Node starting, no CLI: the floor)', args: null },
 ];
 
-const rows: string[] = [];
-const medians: number[] = [];
-for (const c of cases as { label: string; args: string[] | null; target?: number }[]) {
-  const { medianMs: med, p90Ms: p90 } = timeProcess(CLI, c.args, RUNS, ROOT, c.label);
-  medians.push(med);
+const timed = timeProcesses(CLI, cases, RUNS, ROOT);
+const configMs = timed[0]!.medianMs;
+const rows = cases.map((c, i) => {
+  const { medianMs: med, p90Ms: p90 } = timed[i]!;
   const limit = c.target ?? 1000;
-  const ratio = medians.length > 1 && c.args ? ` (${(med / medians[0]!).toFixed(1)}x the config case)` : '';
-  rows.push(`| ${c.label} | ${med.toFixed(0)}${ratio} | ${p90.toFixed(0)} | ${c.args ? `${med < limit ? 'met' : 'NOT met'}${c.target ? ` (target < ${c.target} ms)` : ''}` : ''} |`);
-}
+  const ratio = i > 0 && c.args ? ` (${(med / configMs).toFixed(1)}x the config case)` : '';
+  return `| ${c.label} | ${med.toFixed(0)}${ratio} | ${p90.toFixed(0)} | ${c.args ? `${med < limit ? 'met' : 'NOT met'}${c.target ? ` (target < ${c.target} ms)` : ''}` : ''} |`;
+});
 
 writePerformanceSection(
   'cli',
   `## Command line
 
-\`bench/cli.bench.ts\`: wall time of \`node dist/cli.js ...\` as a user runs it (new process each time), ${RUNS} runs after 2 warm-ups,
+\`bench/cli.bench.ts\`: wall time of \`node dist/cli.js ...\` as a user runs it (new process each time), ${RUNS} rounds after 2 warm-up rounds, each round running every command once in turn (so that the VM's drift hits all rows alike and the ratios hold),
 Node ${process.version} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} logical cores, load average ${loadavg()[0]!.toFixed(1)} at the end).
 
 | command | median (ms) | p90 (ms) | target: well under 1 s (the 10k-node graph: < 400 ms) |

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { environmentNote, timeProcess, writePerformanceSection } from './performanceDoc.js';
+import { environmentNote, timeProcesses, writePerformanceSection } from './performanceDoc.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -29,19 +29,18 @@ const cases = [
   { label: 'node -e 0 (Node starting, no CLI: the floor)', args: null },
 ];
 
-const rows: string[] = [];
-for (const c of cases) {
-  const { medianMs: med, p90Ms: p90 } = timeProcess(CLI, c.args, RUNS, ROOT, c.label);
+const rows = timeProcesses(CLI, cases, RUNS, ROOT).map(({ medianMs: med, p90Ms: p90 }, i) => {
+  const c = cases[i]!;
   const verdict = c.args?.[0] === 'generate' ? (med < TARGET_MS ? 'met' : 'NOT met') : '';
-  rows.push(`| ${c.label} | ${med.toFixed(0)} | ${p90.toFixed(0)} | ${verdict} |`);
-}
+  return `| ${c.label} | ${med.toFixed(0)} | ${p90.toFixed(0)} | ${verdict} |`;
+});
 
 writePerformanceSection(
   'generate',
   `## LLM generation on the command line
 
 \`bench/generate.bench.ts\`: wall time of \`node dist/cli.js generate ...\` (prompt 512 → output 256, batch 8, profile h100-bf16) as a user runs it
-(new process each time), ${RUNS} runs after 2 warm-ups, Node ${process.version} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'}
+(new process each time), ${RUNS} rounds after 2 warm-up rounds (each runs every command once, in turn), Node ${process.version} on ${cpus()[0]?.model.trim() ?? 'unknown CPU'}
 (${cpus().length} logical cores, load average ${loadavg()[0]!.toFixed(1)} at the end). A request predicts one prefill tree and three decode
 steps (both ends and the middle of the contexts, more where the cost bends).
 

@@ -26,33 +26,47 @@ export function writeDocSection(docPath: string, name: string, markdown: string)
   writeFileSync(docPath, i >= 0 && j > i ? doc.slice(0, i) + body + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${body}\n`);
 }
 
+/** One command timed by timeProcesses: `node <cli> ...args`, or `node -e 0` when args is null. */
+export interface TimedCommand {
+  label: string;
+  args: readonly string[] | null | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
- * Wall time of a fresh process per run (`node <cli> ...args`, or `node -e 0` without args: Node starting
- * its runtime as for a script, the floor under every CLI figure):
- * two warm-up runs fill the file cache, then `runs` timed ones. Throws on a non-zero exit.
- * @returns the median and p90 (milliseconds)
+ * Wall time of a fresh process per run, for several commands measured in turns: each round runs
+ * every command once, starting one command later each round. Why in turns: this VM's speed
+ * drifts by a third within minutes, and commands timed one after another then compare different
+ * machines; in turns, each median is taken over the same stretch of time, so their ratio holds.
+ * `node -e 0` (args null) is Node starting its runtime as for a script, the floor under every CLI
+ * figure. Two untimed rounds fill the file cache. Throws on a non-zero exit.
+ * @returns per command, in the order given, the median and p90 (milliseconds)
  */
-export function timeProcess(
-  cli: string,
-  args: readonly string[] | null | undefined,
-  runs: number,
-  cwd: string,
-  label: string,
-  env: NodeJS.ProcessEnv = process.env,
-): { medianMs: number; p90Ms: number } {
-  const times: number[] = [];
-  for (let i = 0; i < runs + 2; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, args ? [cli, ...args] : ['-e', '0'], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${label}: exit ${r.status}: ${r.stderr}`);
-    if (i >= 2) times.push(ms);
+export function timeProcesses(cli: string, commands: readonly TimedCommand[], runs: number, cwd: string): { medianMs: number; p90Ms: number }[] {
+  const times: number[][] = commands.map(() => []);
+  for (let round = 0; round < runs + 2; round++) {
+    for (let k = 0; k < commands.length; k++) {
+      const i = (round + k) % commands.length;
+      const c = commands[i]!;
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, c.args ? [cli, ...c.args] : ['-e', '0'], {
+        cwd,
+        env: c.env ?? process.env,
+        encoding: 'utf8',
+        maxBuffer: 64 * 2 ** 20,
+      });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`${c.label}: exit ${r.status}: ${r.stderr}`);
+      if (round >= 2) times[i]!.push(ms);
+    }
   }
-  times.sort((a, b) => a - b);
-  const medianMs = times[Math.floor(times.length / 2)]!;
-  const p90Ms = times[Math.min(times.length - 1, Math.floor(times.length * 0.9))]!;
-  console.log(`${label}: median ${medianMs.toFixed(0)} ms, p90 ${p90Ms.toFixed(0)} ms`);
-  return { medianMs, p90Ms };
+  return times.map((t, i) => {
+    t.sort((a, b) => a - b);
+    const medianMs = t[Math.floor(t.length / 2)]!;
+    const p90Ms = t[Math.min(t.length - 1, Math.floor(t.length * 0.9))]!;
+    console.log(`${commands[i]!.label}: median ${medianMs.toFixed(0)} ms, p90 ${p90Ms.toFixed(0)} ms`);
+    return { medianMs, p90Ms };
+  });
 }
 
 /**
@@ -65,8 +79,15 @@ export function timeProcess(
 export function environmentNote(runs: number, cwd: string): string {
   const file = process.env['NODE_EXTRA_CA_CERTS'];
   if (!file) return '';
-  const withIt = timeProcess('', null, runs, cwd, 'node -e 0 with NODE_EXTRA_CA_CERTS').medianMs;
   const { NODE_EXTRA_CA_CERTS: _unused, ...rest } = process.env;
-  const without = timeProcess('', null, runs, cwd, 'node -e 0 without NODE_EXTRA_CA_CERTS', rest).medianMs;
-  return `This machine sets NODE_EXTRA_CA_CERTS (${file}): Node reads that file at every start, so \`node -e 0\` took ${withIt.toFixed(0)} ms here against ${without.toFixed(0)} ms without it (medians of ${runs}); every figure above includes it, as a process started here does.`;
+  const [withIt, without] = timeProcesses(
+    '',
+    [
+      { label: 'node -e 0 with NODE_EXTRA_CA_CERTS', args: null },
+      { label: 'node -e 0 without NODE_EXTRA_CA_CERTS', args: null, env: rest },
+    ],
+    runs,
+    cwd,
+  ).map((t) => t.medianMs);
+  return `This machine sets NODE_EXTRA_CA_CERTS (${file}): Node reads that file at every start, so \`node -e 0\` took ${withIt!.toFixed(0)} ms here against ${without!.toFixed(0)} ms without it (medians of ${runs}, in turns); every figure above includes it, as a process started here does.`;
 }

@@ -516,6 +516,8 @@ function inferNode(
       if (!starts || !ends) return [t(undefined, et)];
       const axes = ins[3]?.values ?? attrInts(node, 'axes') ?? starts.map((_, k) => k);
       const steps = ins[4]?.values ?? starts.map(() => 1);
+      // A step of 0 is invalid ONNX (the slice would never advance): its shape is unknown, not infinite.
+      if (steps.some((step) => step === 0 || !Number.isFinite(step))) return [t(undefined, et)];
       const shape = xs.slice();
       const ranges: [number, number, number][] = xs.map((d) => [0, d, 1]);
       axes.forEach((a0, k) => {
@@ -539,7 +541,7 @@ function inferNode(
         ranges[a] = [s, e, step];
       });
       let values: number[] | undefined;
-      if (x?.values && xs.length === 1) {
+      if (x?.values && xs.length === 1 && shape[0]! <= VALUE_LIMIT) {
         const [s, , step] = ranges[0]!;
         values = [];
         for (let k = 0; k < shape[0]!; k++) values.push(x.values[s + k * step]!);

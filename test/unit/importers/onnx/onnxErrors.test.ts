@@ -150,6 +150,31 @@ test('hostile sizes: huge dims, Range and ConstantOfShape stay symbolic, never a
   assert.ok(Number.isFinite(tree.root.flops));
 });
 
+test('a Slice with step 0 (invalid ONNX) leaves its shape unknown instead of folding an endless slice', () => {
+  // Before, the step-0 branch divided by zero: an infinite dim whose folded values filled the heap (V8 aborted).
+  for (const [start, end] of [[0, 3], [3, 0]]) {
+    const bytes = encodeModel({
+      name: 'slice0',
+      input: [valueInfo('x', ['batch', 'sequence', 8])],
+      output: [valueInfo('z', [])],
+      initializer: [
+        { name: 'v', dims: [3], dataType: 7, int64Data: [1, 2, 3] },
+        { name: 'st', dims: [1], dataType: 7, int64Data: [start!] },
+        { name: 'en', dims: [1], dataType: 7, int64Data: [end!] },
+        { name: 'ax', dims: [1], dataType: 7, int64Data: [0] },
+        { name: 'sp', dims: [1], dataType: 7, int64Data: [0] },
+      ],
+      node: [
+        { opType: 'Slice', input: ['v', 'st', 'en', 'ax', 'sp'], output: ['y'] },
+        { opType: 'Slice', input: ['x', 'st', 'en', 'ax', 'sp'], output: ['y2'] },
+        { opType: 'Relu', input: ['y2'], output: ['z'] },
+      ],
+    });
+    const tree = onnxImporter.parse({ fileName: 'slice0.onnx', bytes }, opts);
+    assert.ok(Number.isFinite(tree.root.flops) && Number.isFinite(tree.root.memBytes));
+  }
+});
+
 test('embedded weights are skipped, not copied: parsing a file with 64 MB of raw_data allocates far less', () => {
   const raw = 64 * 2 ** 20;
   const graph = {

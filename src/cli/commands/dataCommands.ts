@@ -4,6 +4,7 @@ import {
   crossValidate,
   crossValidateFlopsBaseline,
   crossValidateLaunchBaseline,
+  DataError,
   evaluateProfile,
   hardwareForMeasurements,
   highestMeasuredPowerW,
@@ -184,6 +185,10 @@ export function runTrain(
 export function runEvaluate(data: string, options: DataOptions & { profile: string; format: 'table' | 'json' }): { stdout: string; stderr: string[] } {
   const profile = resolveProfile(options.profile);
   const { loaded } = treesOfPhases(loadTrainingData(data, { modelLevelPath: options.modelLevel, dtype: options.dtype }), options.phase);
+  // An error table of nothing but "n/a" would read as a result: say instead that there was nothing to score.
+  if (!loaded.trees.some((t) => t.root.measured || t.measuredModelEnergyJ !== undefined)) {
+    throw new DataError(`${loaded.description}: nothing to evaluate (none of its ${loaded.trees.length} trees carries measured energies)`);
+  }
   const result = evaluateProfile(loaded.trees, profile);
   if (options.format === 'json') return { stdout: JSON.stringify(result, null, 2), stderr: [] };
   return {

@@ -1,4 +1,5 @@
 import { DataError } from '../../errors.js';
+import { forEachLine } from './textLines.js';
 
 /** A parsed CSV file: its header and its data rows with 1-based line numbers for messages. */
 export interface CsvTable {
@@ -16,26 +17,23 @@ export interface CsvTable {
  * @throws DataError naming the file and line of a row with the wrong number of cells.
  */
 export function parseCsv(text: string, fileName: string): CsvTable {
-  const lines = text.split(/\r?\n/);
   let headerLine = -1;
   let header: string[] = [];
   const rows: { line: number; cells: string[] }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    if (raw.trim() === '') continue;
-    const cells = splitCsvLine(raw, fileName, i + 1);
+  forEachLine(text, (raw, lineNo) => {
+    const cells = splitCsvLine(raw, fileName, lineNo);
     if (headerLine < 0) {
-      headerLine = i;
+      headerLine = lineNo;
       header = cells.map((c) => c.trim());
-      continue;
+      return;
     }
     if (cells.length !== header.length) {
       throw new DataError(
-        `${fileName}: line ${i + 1} has ${cells.length} cells, the header has ${header.length}; fix or remove that row`,
+        `${fileName}: line ${lineNo} has ${cells.length} cells, the header has ${header.length}; fix or remove that row`,
       );
     }
-    rows.push({ line: i + 1, cells });
-  }
+    rows.push({ line: lineNo, cells });
+  });
   if (headerLine < 0) throw new DataError(`${fileName}: the file is empty; expected a header line and rows`);
   return { fileName, header, rows };
 }

@@ -14,6 +14,7 @@ import { IRENE_SKIPPED_MODELS, RUNTIME_COLUMNS, type IreneLoadOptions } from './
 import { pushAll } from '../../arrays.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
 import { ownValue } from '../../ownKey.js';
+import { forEachLine } from './textLines.js';
 
 /** PyTorch dtype names as written in the files, mapped onto the engine's. */
 const DTYPE_BY_NAME: Record<string, Dtype> = {
@@ -74,13 +75,11 @@ export function loadIreneJsonl(
   const fileName = options.fileName ?? 'trees.jsonl';
   const skip = new Set(options.skipModels ?? IRENE_SKIPPED_MODELS);
   const text = decodeMaybeGzip(bytes, fileName);
-  const lines = text.split(/\r?\n/);
   const trees: ModelTree[] = [];
-  for (let i = 0; i < lines.length; i++) {
+  forEachLine(text, (line, lineNo) => {
     throwIfAborted(options.signal);
-    const raw = lines[i]!.trim();
-    if (raw === '') continue;
-    const where = `${fileName}: line ${i + 1}`;
+    const raw = line.trim();
+    const where = `${fileName}: line ${lineNo}`;
     assertJsonNesting(raw, where, (m) => new DataError(m));
     let obj: unknown;
     try {
@@ -89,11 +88,11 @@ export function loadIreneJsonl(
       throw new DataError(`${where} is not valid JSON (${(e as Error).message})`);
     }
     if (!isObject(obj)) throw new DataError(`${where} is not a JSON object`);
-    if (obj['meta'] === true) continue;
+    if (obj['meta'] === true) return;
     const modelName = str(obj, 'model_name', where);
     if (skip.has(modelName)) {
       options.onWarning?.(`${where}: skipped ${modelName} (left out like the original IrEne code)`);
-      continue;
+      return;
     }
     const dtypeName = str(obj, 'dtype', where);
     const dtype = dtypeFromName(dtypeName) ?? options.dtype;
@@ -116,7 +115,7 @@ export function loadIreneJsonl(
     if (root.measured) tree.measuredModelEnergyJ = root.measured.energyJ * root.calls;
     redistributeSharedModules(tree);
     trees.push(tree);
-  }
+  }, options.signal);
   return trees;
 }
 

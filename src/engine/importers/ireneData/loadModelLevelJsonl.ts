@@ -6,6 +6,7 @@ import { DataError } from '../../errors.js';
 import type { Dtype, ModelTree } from '../../tree/modelNode.js';
 import { dtypeFromName } from './loadIreneJsonl.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
+import { forEachLine } from './textLines.js';
 
 /** One configuration's whole-model energy. */
 export interface ModelLevelRecord {
@@ -27,11 +28,9 @@ export interface ModelLevelRecord {
  */
 export function loadModelLevelJsonl(text: string, fileName = 'model_level.jsonl'): ModelLevelRecord[] {
   const out: ModelLevelRecord[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (raw === '') continue;
-    const where = `${fileName}: line ${i + 1}`;
+  forEachLine(text, (line, lineNo) => {
+    const raw = line.trim();
+    const where = `${fileName}: line ${lineNo}`;
     assertJsonNesting(raw, where, (m) => new DataError(m));
     let o: Record<string, unknown>;
     try {
@@ -40,7 +39,7 @@ export function loadModelLevelJsonl(text: string, fileName = 'model_level.jsonl'
       throw new DataError(`${where} is not valid JSON (${(e as Error).message})`);
     }
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new DataError(`${where} is not a JSON object`);
-    if (o['meta'] === true) continue;
+    if (o['meta'] === true) return;
     const field = (f: string): unknown => {
       if (o[f] === undefined) throw new DataError(`${where}, field "${f}": missing`);
       return o[f];
@@ -65,7 +64,7 @@ export function loadModelLevelJsonl(text: string, fileName = 'model_level.jsonl'
     const record: ModelLevelRecord = { modelName, dtype, batchSize: ints[0]!, seqLen: ints[1]!, energyJ: energy, runsJ: runs };
     if (times.length > 0) record.timeS = median(times);
     out.push(record);
-  }
+  });
   return out;
 }
 

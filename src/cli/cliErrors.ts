@@ -26,7 +26,7 @@ export function describeFailure(err: unknown): { code: number; text: string } {
   if (nodeErr && typeof nodeErr.code === 'string' && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR'].includes(nodeErr.code)) {
     const path = nodeErr.path ?? '';
     const what = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder, not a file', ENOTDIR: 'not a folder' }[nodeErr.code];
-    return { code: EXIT_USER_ERROR, text: `irene: ${terminalText(path)}: ${what}` };
+    return { code: EXIT_USER_ERROR, text: `irene: ${path === '' ? '' : `${terminalText(path)}: `}${what}` };
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   const short = terminalText(stack.split('\n').slice(0, 6).join('\n'), true);

@@ -17,15 +17,15 @@ import { createProgressReporter } from './progressReporter.js';
 import { parseIntList } from './cliOptions.js';
 import { checkAction } from './commands/checkCommand.js';
 import { runDiff } from './commands/diffCommand.js';
-import { terminalText } from '../engine/report/escapeText.js';
-import { runTrace } from './commands/traceCommand.js';
+import { noWorkflowCommands, terminalText } from '../engine/report/escapeText.js';
+import { DEFAULT_TRACE_TIMEOUT_S, runTrace } from './commands/traceCommand.js';
 
 declare const IRENE_VERSION: string | undefined;
 
 /** Prints a command's output; names from files cannot reach the terminal as control sequences. */
 function emit(result: { stdout: string; stderr: string[] }): void {
-  for (const line of result.stderr) process.stderr.write(`${terminalText(line)}\n`);
-  process.stdout.write(`${terminalText(result.stdout, true)}\n`);
+  for (const line of result.stderr) process.stderr.write(`${noWorkflowCommands(terminalText(line))}\n`);
+  process.stdout.write(`${noWorkflowCommands(terminalText(result.stdout, true))}\n`);
 }
 
 /** Builds the command tree; exported so tests can run it in-process. */
@@ -166,6 +166,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-d, --depth <n>', 'tree levels to show (table)').argParser(parsePositiveInt).default(4))
     .option('--python <path>', 'Python interpreter with PyTorch (default: IRENE_PYTHON, then python3)')
     .option('--no-cache', 'trace again even when this file was traced before')
+    .addOption(new Option('--timeout <s>', 'longest the Python may run (seconds)').argParser(parsePositiveInt).default(DEFAULT_TRACE_TIMEOUT_S))
     .action(async (file: string, o) => {
       emit(
         await runTrace(file, {
@@ -178,6 +179,7 @@ export function buildProgram(): Command {
           depth: o.depth,
           ...(o.python ? { python: o.python } : {}),
           ...(o.cache === false ? { cacheDir: false as const } : {}),
+          timeoutS: o.timeout,
         }),
       );
     });
@@ -244,7 +246,18 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   registerBuiltinImporters();
   const program = buildProgram();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const output = {
+    // The usage text commander shows after a missing command goes to stdout: stderr keeps one line.
+    writeErr: (s: string) => (s.startsWith('Usage:') ? process.stdout.write(s) : process.stderr.write(s)),
+    // "error: unknown command 'predcit'" and its "(Did you mean predict?)" on one line.
+    outputError: (s: string, write: (s: string) => void) => write(`${s.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+  };
+  // Every command: a subcommand reports its own option errors.
+  const configure = (c: Command): void => {
+    c.configureOutput(output);
+    c.commands.forEach(configure);
+  };
+  configure(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
@@ -252,7 +265,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ExitStatus) return err.code;
     if (err instanceof CommanderError) {
       // --help and --version end through exitOverride with code 0.
-      return err.exitCode === 0 ? EXIT_OK : EXIT_USER_ERROR;
+      if (err.exitCode === 0) return EXIT_OK;
+      // No command (or `help` of an unknown one): commander printed the usage and nothing else.
+      if (err.code === 'commander.help') process.stderr.write('irene: give a command (the usage is above)\n');
+      return EXIT_USER_ERROR;
     }
     const { code, text } = describeFailure(err);
     process.stderr.write(`${text}\n`);

@@ -64,6 +64,7 @@ export {
   type FolderAccess,
 } from './importers/hfConfig/modelDirectory.js';
 export {
+  FORMAT_SAFETENSORS_HEADER_BYTES,
   MAX_SAFETENSORS_HEADER_BYTES,
   SAFETENSORS_PREFIX_BYTES,
   parseSafetensorsHeader,

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FolderAccess } from '../engine/index.js';
+import { InvalidInputError, type FolderAccess } from '../engine/index.js';
 
 /** Access to the files of `dir`. */
 export function nodeFolderAccess(dir: string): FolderAccess {
@@ -15,7 +15,10 @@ export function nodeFolderAccess(dir: string): FolderAccess {
     size: (name) => statSync(join(dir, name)).size,
     pathOf: (name) => join(dir, name),
     read: (name, start, length) => {
-      const fd = openSync(join(dir, name), 'r');
+      const path = join(dir, name);
+      // A folder (or FIFO) named like a weight file: reading it said EISDIR without a path, or waited.
+      if (!statSync(path).isFile()) throw new InvalidInputError(`${path}: not a regular file`);
+      const fd = openSync(path, 'r');
       try {
         const buf = new Uint8Array(length);
         let got = 0;

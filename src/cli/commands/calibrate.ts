@@ -3,7 +3,7 @@
  * a device profile from the measurements. The commander wiring lives in
  * main.ts; this module does the work and returns what to print.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
@@ -17,6 +17,7 @@ import {
   type ProcessRunner,
 } from '../../engine/calibrate/index.js';
 import { trainProfile } from '../../engine/predict/train.js';
+import { writeOutputFile } from '../outputFile.js';
 
 /** Arguments of `irene calibrate`: the harness request (without its output path) plus where the profile goes. */
 export interface CalibrateArgs extends Omit<CalibrationRequest, 'treesOut' | 'structureOnly' | 'builtin'> {
@@ -105,7 +106,7 @@ export async function runCalibrate(args: CalibrateArgs): Promise<CalibrateOutcom
     },
   );
   if (!result.profile) throw new CalibrationError('the harness measured nothing to train on');
-  writeFileSync(profilePath, serializeProfile(result.profile));
+  writeOutputFile(profilePath, serializeProfile(result.profile), 'the profile');
   return { profilePath, treesPath, result, report: formatCalibration(result, profilePath, treesPath) };
 }
 

@@ -50,7 +50,7 @@ import { resolveProfile } from '../profileResolver.js';
 import { readInputText } from '#shared/readInputFile.js';
 import { runPredictJobs, threadsFor, type PredictJob } from '../predictPool.js';
 import type { ProfileRef } from '#shared/workerMessages.js';
-import { terminalText } from '../../engine/report/escapeText.js';
+import { noWorkflowCommands, terminalText } from '../../engine/report/escapeText.js';
 
 /** Options of `irene check`. */
 export interface CheckCommandOptions {
@@ -336,10 +336,19 @@ export async function checkAction(options: CheckCommandOptions, env: NodeJS.Proc
     if (options.format === 'github' && err instanceof BudgetFileError) process.stdout.write(`${budgetErrorAnnotation(err, options)}\n`);
     throw err;
   }
-  for (const line of outcome.stderr) process.stderr.write(`${terminalText(line)}\n`);
-  process.stdout.write(`${terminalText(outcome.stdout, true)}\n`);
+  for (const line of outcome.stderr) process.stderr.write(`${noWorkflowCommands(terminalText(line))}\n`);
+  // The github format's own annotations are workflow commands; its table is made safe where it is formatted.
+  const stdout = terminalText(outcome.stdout, true);
+  process.stdout.write(`${options.format === 'github' ? stdout : noWorkflowCommands(stdout)}\n`);
   const summaryFile = env['GITHUB_STEP_SUMMARY'];
-  if (outcome.stepSummary && summaryFile) appendFileSync(summaryFile, `${outcome.stepSummary}\n`);
+  if (outcome.stepSummary && summaryFile) {
+    try {
+      appendFileSync(summaryFile, `${outcome.stepSummary}\n`);
+    } catch (err) {
+      // The check has run and said its result: a summary that cannot be written is worth a warning, not its exit code.
+      process.stderr.write(`warning: could not append the step summary to $GITHUB_STEP_SUMMARY (${terminalText((err as NodeJS.ErrnoException).code ?? String(err))})\n`);
+    }
+  }
   if (outcome.code !== EXIT_OK) throw new ExitStatus(outcome.code);
 }
 

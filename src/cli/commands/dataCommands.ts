@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import {
   calibrateUncertainty,
   crossValidate,
@@ -22,10 +21,12 @@ import {
   type PhaseSelection,
 } from '../../engine/index.js';
 import { CliUsageError } from '../cliErrors.js';
+import { checkOutputPath, dataFilesOf, writeOutputFile } from '../outputFile.js';
 import { createProgressReporter } from '../progressReporter.js';
 import { resolveProfile } from '../profileResolver.js';
 import { loadTrainingData, type LoadedTrainingData } from '../trainingData.js';
 import { maxOf } from '../../engine/arrays.js';
+import { terminalText } from '../../engine/report/escapeText.js';
 
 /** Common options of the commands that read measurements. */
 export interface DataOptions {
@@ -88,7 +89,8 @@ function pct(v: number): string {
 export function formatErrorTable(result: CrossValidationResult, title: string): string {
   const rows = [
     ['model', 'ml MAPE %', 'module MAPE %', 'model MAPE %'],
-    ...result.perModel.map((r) => [r.model, pct(r.mlPct), pct(r.modulePct), pct(r.modelPct)]),
+    // A model name is one row whatever it holds (a line break in it would split the table).
+    ...result.perModel.map((r) => [terminalText(r.model), pct(r.mlPct), pct(r.modulePct), pct(r.modelPct)]),
     ['overall (mean)', pct(result.overall.mlPct), pct(result.overall.modulePct), pct(result.overall.modelPct)],
   ];
   const widths = rows[0]!.map((_, i) => maxOf(rows.map((r) => r[i]!.length)));
@@ -154,6 +156,8 @@ export function runTrain(
   data: string,
   options: DataOptions & { out: string; name?: string; energySource?: string; features: FeatureSet; seed: number },
 ): { stdout: string; stderr: string[] } {
+  const inputs = [...dataFilesOf(data), ...(options.modelLevel ? [options.modelLevel] : [])];
+  checkOutputPath(options.out, 'the profile', inputs);
   const { loaded } = treesOfPhases(loadTrainingData(data, { modelLevelPath: options.modelLevel }), options.phase);
   const { trees, dtype } = treesOfOneDtype(loaded, options.dtype);
   const { hardware, fitIdlePower } = measurementSetting(loaded, trees, options);
@@ -175,7 +179,7 @@ export function runTrain(
   } finally {
     progress.stop();
   }
-  writeFileSync(options.out, `${JSON.stringify(profile, null, 2)}\n`);
+  writeOutputFile(options.out, `${JSON.stringify(profile, null, 2)}\n`, 'the profile', inputs);
   const cv = profile.crossValidation;
   const cvText = cv ? ` (cross-validation MAPE ml ${pct(cv.mlPct)} %, module ${pct(cv.modulePct)} %, model ${pct(cv.modelPct)} %)` : '';
   return { stdout: `wrote profile "${profile.name}" to ${options.out}${cvText}`, stderr: loaded.notes.map((n) => `note: ${n}`) };

@@ -28,7 +28,7 @@ import { formatTreeTable } from '../format/treeTable.js';
 import { readModelInput } from '../modelFiles.js';
 import { resolveProfile } from '../profileResolver.js';
 import { locateTraceScript } from '../trace/pythonTraceScript.js';
-import { runPythonTrace } from '../trace/runPythonTrace.js';
+import { runPythonTrace, TraceError } from '../trace/runPythonTrace.js';
 
 /** Options of `irene trace`. */
 export interface TraceCommandOptions {
@@ -43,6 +43,8 @@ export interface TraceCommandOptions {
   python?: string;
   /** Folder of cached traces (default: $XDG_CACHE_HOME/irene/traces or ~/.cache/irene/traces); `false`: no cache. */
   cacheDir?: string | false;
+  /** Longest the user's Python may run (seconds; default {@link DEFAULT_TRACE_TIMEOUT_S}). */
+  timeoutS?: number;
   /** For tests: how processes run, and where the script is. */
   runner?: ProcessRunner;
   script?: string;
@@ -54,6 +56,13 @@ export function defaultTraceCacheDir(): string {
 }
 
 /** Traces a Python model file and predicts its energy on the traced tree. */
+/**
+ * Longest a trace may take by default (seconds). Why a limit: the trace runs the user's code, and
+ * a `while True:` in it (or `[0] * 10**9`) waited forever; a real model builds on the meta device
+ * and runs its forward in seconds.
+ */
+export const DEFAULT_TRACE_TIMEOUT_S = 120;
+
 export async function runTrace(file: string, options: TraceCommandOptions): Promise<{ stdout: string; stderr: string[]; prediction: Prediction; tree: ModelTree; cached: boolean }> {
   if (!/\.py$/i.test(file)) throw new CliUsageError(`${file}: irene trace reads PyTorch source (.py); use irene predict for other files`);
   const input = readModelInput(file);
@@ -66,6 +75,8 @@ export async function runTrace(file: string, options: TraceCommandOptions): Prom
   const rootInput = staticTree.root.inputShapes[0];
   const floatInput = rootInput !== undefined && rootInput.length === 3;
   const config = input.companions?.find((c) => /config\.json$/i.test(c.fileName));
+  const timeoutS = options.timeoutS ?? DEFAULT_TRACE_TIMEOUT_S;
+  const deadline = AbortSignal.timeout(timeoutS * 1000);
   const { json, cached } = await runPythonTrace(
     {
       file: resolve(input.fileName),
@@ -80,8 +91,12 @@ export async function runTrace(file: string, options: TraceCommandOptions): Prom
       script: options.script ?? locateTraceScript(dirname(__filename)),
       ...(options.cacheDir !== false ? { cacheDir: options.cacheDir ?? defaultTraceCacheDir() } : {}),
       runner: options.runner ?? createNodeProcessRunner(),
+      signal: deadline,
     },
-  );
+  ).catch((err: unknown) => {
+    if (deadline.aborted) throw new TraceError(`tracing ${input.fileName} stopped: it took over ${timeoutS} s (give --timeout to wait longer)`);
+    throw err;
+  });
   const tree = treeFromTrace(parseTrace(json), { ...settings, fileName: input.fileName });
   const prediction = predictTree(tree, profile);
   const note = `traced with PyTorch${cached ? ' (cached)' : ''}`;

@@ -13,7 +13,7 @@ import {
 } from '../../engine/index.js';
 import { annotation } from './githubCommands.js';
 import { maxOf, pushAll } from '../../engine/arrays.js';
-import { markdownCode } from '../../engine/report/escapeText.js';
+import { markdownCode, noWorkflowCommands, terminalText } from '../../engine/report/escapeText.js';
 
 function pct(x: number, sign = true): string {
   return `${sign ? (x >= 0 ? '+' : '−') : ''}${formatSignificant(Math.abs(x), 2)} %`;
@@ -73,7 +73,7 @@ function where(r: BudgetModelResult): string {
 export function formatBudgetTable(report: BudgetReport, results: readonly BudgetModelResult[]): string {
   const header = ['model', 'setting', 'energy/inf.', '± 1σ', 'per token', 'baseline', 'change ± 1σ', 'limits', 'status'];
   const rows = results.map((r) => [
-    r.name,
+    terminalText(r.name),
     settingCell(r),
     formatEnergyAuto(r.prediction.energyJ),
     formatEnergyAuto(r.prediction.uncertaintyJ),
@@ -96,8 +96,9 @@ export function formatBudgetTable(report: BudgetReport, results: readonly Budget
       .trimEnd();
   const out = [`irene check: ${report.budget}, ${baselineLine(report)}`, '', line(header), ...rows.map(line), '', `${headline(report)}.`];
   for (const r of results) {
-    if (r.status === 'over') out.push(`  ${describeOverBudget(r)}${where(r)}`);
-    for (const c of r.checks) if (c.status === 'within-noise') out.push(`  note: ${r.name}: ${c.message}`);
+    // One line each, whatever the name holds.
+    if (r.status === 'over') out.push(terminalText(`  ${describeOverBudget(r)}${where(r)}`));
+    for (const c of r.checks) if (c.status === 'within-noise') out.push(terminalText(`  note: ${r.name}: ${c.message}`));
   }
   return out.join('\n');
 }
@@ -160,6 +161,6 @@ export function formatBudgetGithub(results: readonly BudgetModelResult[], repoPa
       if (c.status === 'within-noise') out.push(annotation('notice', `${r.name}: ${c.message}`, { ...at, title: 'Energy change within noise' }));
     }
   }
-  if (table) out.push('', table);
+  if (table) out.push('', noWorkflowCommands(table));
   return out.join('\n');
 }

@@ -6,6 +6,7 @@
  */
 import { MalformedFileError, MissingFieldError } from '../errors.js';
 import { configFieldLimit } from '../limits/workBudgets.js';
+import { valueText } from '../valueText.js';
 
 export class ConfigReader {
   /** Keys (as written in the config) that were read, so the importer can report unused ones if it wants. */
@@ -64,7 +65,7 @@ export class ConfigReader {
     if (v === undefined || v === null) return fallback;
     this.used.add(key);
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-      throw new MalformedFileError(`${this.context}: "${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
+      throw new MalformedFileError(`${this.context}: "${key}" must be a non-negative integer, got ${valueText(v)}`);
     }
     return v;
   }
@@ -75,7 +76,7 @@ export class ConfigReader {
     if (key === undefined) return fallback;
     const v = this.raw[key];
     this.used.add(key);
-    if (typeof v !== 'string') throw new MalformedFileError(`${this.context}: "${key}" must be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string') throw new MalformedFileError(`${this.context}: "${key}" must be a string, got ${valueText(v)}`);
     return v;
   }
 
@@ -86,7 +87,7 @@ export class ConfigReader {
     const v = this.raw[key];
     this.used.add(key);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      throw new MalformedFileError(`${this.context}: "${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
+      throw new MalformedFileError(`${this.context}: "${key}" must be a non-negative integer, got ${valueText(v)}`);
     }
     return this.capped(key, v);
   }
@@ -96,7 +97,7 @@ export class ConfigReader {
     const v = this.raw[key];
     if (v === undefined || v === null) return fallback;
     this.used.add(key);
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new MalformedFileError(`${this.context}: "${key}" must be an integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new MalformedFileError(`${this.context}: "${key}" must be an integer, got ${valueText(v)}`);
     return v < 0 ? -this.capped(key, -v) : this.capped(key, v);
   }
 
@@ -107,7 +108,7 @@ export class ConfigReader {
     const v = this.raw[key];
     this.used.add(key);
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new MalformedFileError(`${this.context}: "${key}" must be a positive number, got ${JSON.stringify(v)}`);
+      throw new MalformedFileError(`${this.context}: "${key}" must be a positive number, got ${valueText(v)}`);
     }
     return v;
   }
@@ -152,7 +153,7 @@ export class ConfigReader {
     const v = this.raw[key];
     if (v === undefined || v === null) return fallback;
     this.used.add(key);
-    if (typeof v !== 'boolean') throw new MalformedFileError(`${this.context}: "${key}" must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean') throw new MalformedFileError(`${this.context}: "${key}" must be true or false, got ${valueText(v)}`);
     return v;
   }
 
@@ -160,7 +161,7 @@ export class ConfigReader {
     const v = this.raw[key];
     this.used.add(key);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new MalformedFileError(`${this.context}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+      throw new MalformedFileError(`${this.context}: "${key}" must be a positive integer, got ${valueText(v)}`);
     }
     return this.capped(key, v);
   }

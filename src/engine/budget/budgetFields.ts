@@ -64,8 +64,8 @@ export type BudgetLimitKey = keyof typeof LIMIT_FIELDS;
 
 /** Absolute limits: each bounds one metric of `budgetMetrics`. */
 export const ABSOLUTE_LIMITS = {
-  maxEnergyJ: { metric: 'energyPerInferenceJ', unit: 'J per inference' },
-  maxEnergyPerTokenJ: { metric: 'energyPerTokenJ', unit: 'J per token' },
+  maxEnergyJ: { metric: 'energyPerInferenceJ', unit: 'per inference' },
+  maxEnergyPerTokenJ: { metric: 'energyPerTokenJ', unit: 'per token' },
 } as const satisfies Partial<Record<BudgetLimitKey, { metric: string; unit: string }>>;
 
 export type BudgetAbsoluteLimitKey = keyof typeof ABSOLUTE_LIMITS;

@@ -14,6 +14,7 @@
  * during which every GPU draws its idle power.
  */
 import { InvalidInputError, throwIfAborted } from '../errors.js';
+import { MAX_SEQUENCE_LENGTH } from '../limits/workBudgets.js';
 import { buildTreeFromConfig } from '../importers/hfConfig/hfConfigImporter.js';
 import { predictTree, type Prediction } from '../predict/predictor.js';
 import type { Profile, ProfileSummary } from '../profiles/profileFormat.js';
@@ -129,6 +130,8 @@ const toVector = (t: PassTotals): number[] => [t.energyJ, t.timeS, t.uncertainty
 
 function checkCount(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new InvalidInputError(`${name} must be a positive integer, got ${String(v)}`);
+  // The contexts a request reaches are prompt + output: each length within the sequence limit.
+  if (v > MAX_SEQUENCE_LENGTH) throw new InvalidInputError(`${name} ${String(v)} is above IrEne's limit of ${MAX_SEQUENCE_LENGTH.toLocaleString('en-US')}`);
 }
 
 /** Everything the passes of one setting share. */

@@ -46,6 +46,9 @@ export function validateImportOptions(options: ImportOptions): void {
   if (phase === 'decode' && (!Number.isInteger(options.context) || (options.context ?? 0) < 1)) {
     throw new InvalidInputError(`a decode step needs a context length (the tokens in the KV cache, a positive integer), got ${String(options.context)}`);
   }
+  if (options.context !== undefined && options.context > MAX_SEQUENCE_LENGTH) {
+    throw new InvalidInputError(`context ${String(options.context)} is above IrEne's limit of ${MAX_SEQUENCE_LENGTH.toLocaleString('en-US')}`);
+  }
 }
 
 /**

@@ -7,8 +7,14 @@
  */
 import { InvalidInputError } from '../errors.js';
 
-/** Most nodes one model tree may have (count); the largest real trees here have a few thousand. */
-export const MAX_TREE_NODES = 1_000_000;
+/**
+ * Most nodes one model tree may have (count); the largest real trees here have a few thousand
+ * (Llama-3.1-405B's config tree, 126 layers: some 4,300). Why 100k and not more: every input
+ * must end within 2 s and 500 MB, and at about 36 nodes a layer a 3,000-layer Llama config
+ * (108k nodes) took 1.4 s and 506 MB as JSON and 1.9 s to `generate`, a measured JSONL tree of
+ * 300k nodes 2.9 s and 800 MB.
+ */
+export const MAX_TREE_NODES = 100_000;
 
 /**
  * Counts the nodes an importer creates against {@link MAX_TREE_NODES}.
@@ -82,6 +88,22 @@ export const MAX_SEQUENCE_LENGTH = 2 ** 27;
  * decoder exported with a function per module adds about 12,000.
  */
 export const MAX_INLINED_ONNX_NODES = 50_000;
+
+/**
+ * Most nodes an ONNX file may hold, sub-graphs included (count). The largest real exports are some
+ * tens of thousands (Llama-3.1-405B's 126 layers at about 220 nodes each: 28k). Every input must
+ * end within 2 s and 500 MB, and a chain of 99,990 nodes took 2.45 s (590 MB as JSON): at 65,536
+ * what is accepted stays under that, and a 200k fan-out or a million-node file is refused while it
+ * is read, not after gigabytes of nodes.
+ */
+export const MAX_ONNX_NODES = 65_536;
+
+/** The error for an ONNX file over {@link MAX_ONNX_NODES}. */
+export function onnxTooLargeError(fileName: string): InvalidInputError {
+  return new InvalidInputError(
+    `${fileName}: more than ${MAX_ONNX_NODES.toLocaleString('en-US')} ONNX nodes (IrEne's limit; the largest real exports have some tens of thousands)`,
+  );
+}
 
 /** Deepest nesting of JSON objects and arrays (and JSONL trees) the readers accept (levels). */
 export const MAX_NESTING_DEPTH = 1_000;

@@ -128,9 +128,16 @@ export function crossValidate(trees: readonly ModelTree[], options: CrossValidat
 export function evaluateProfile(trees: readonly ModelTree[], profile: Profile, signal?: AbortSignal): CrossValidationResult {
   const perModel: CrossValidationResult['perModel'] = [];
   const residuals: Residual[] = [];
-  for (const m of modelNames(trees)) {
+  // Grouped in one pass: a filter per model was quadratic (20k one-tree models took 3.8 s).
+  const byModel = new Map<string, ModelTree[]>();
+  for (const t of trees) {
+    const list = byModel.get(t.modelName);
+    if (list) list.push(t);
+    else byModel.set(t.modelName, [t]);
+  }
+  for (const [m, modelTrees] of byModel) {
     const s = scoreTrees(
-      trees.filter((t) => t.modelName === m),
+      modelTrees,
       profile.predictor,
       profile.hardware,
       { ranges: profile.trainingRange, noise: profile.noise, fold: m, signal },

@@ -36,6 +36,15 @@ export function markdownText(text: string): string {
 }
 
 /**
+ * Text where no line starts with `::`, which a GitHub Actions runner reads as a workflow command
+ * on any line a step prints (`::error::`, `::add-mask::`, `::stop-commands::`): a model or budget
+ * name at the start of a table row could otherwise forge one. The first colon becomes `\u003a`.
+ */
+export function noWorkflowCommands(text: string): string {
+  return text.replace(/^::/gm, '\\u003a:');
+}
+
+/**
  * Text for a terminal: control characters (ESC sequences, carriage returns,
  * backspaces, bidirectional overrides) shown as `\u001b` / `\u202e` escapes, so a
  * file cannot move the cursor, recolour the screen or print a fake line.

@@ -80,7 +80,7 @@ test('decompression bomb: a small .jsonl.gz that inflates past the limit is "too
     const bomb = join(dir, 'trees.jsonl.gz');
     writeFileSync(bomb, Buffer.concat(Array.from({ length: 20 }, () => member)));
     const r = irene(['train', bomb, '-o', join(dir, 'out.json')]);
-    assertOneLine(r, /too large when decompressed \(over the 256 MB limit/);
+    assertOneLine(r, /too large when decompressed \(over the 64 MB limit/);
     assert.doesNotMatch(r.stderr, /damaged/);
     // A truly damaged stream still says so.
     writeFileSync(join(dir, 'bad.jsonl.gz'), member.subarray(0, 200));

@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import {
   IreneError,
   MAX_NESTING_DEPTH,
+  MAX_ONNX_NODES,
+  MAX_SAFETENSORS_HEADER_BYTES,
+  MAX_TREE_NODES,
+  safetensorsHeaderLength,
   TreeNodeBudget,
   buildTreeFromConfig,
   jsonNestingDepth,
@@ -91,6 +95,45 @@ function functionBomb(depth: number, fanOut: number, selfCall = false): Uint8Arr
     { opsetImport: [{ domain: '', version: 17 }, { domain: 'local', version: 1 }], functions: Array.from({ length: selfCall ? 1 : depth }, (_, k) => fn(k)) },
   );
 }
+
+test('an ONNX file of more nodes than the limit (a 200k fan-out) is refused while it is decoded, in one line', () => {
+  // Before the limit a 200k fan-out took 3.8 s and 800 MB, and a 1.1M-node file 537 MB before its refusal.
+  const fanOut = (n: number): Uint8Array =>
+    encodeModel({
+      name: 'fan',
+      input: [valueInfo('x', ['batch', 'sequence', 8])],
+      output: [valueInfo('y0', [])],
+      node: Array.from({ length: n }, (_, i) => ({ opType: 'Relu', input: ['x'], output: [`y${i}`] })),
+    });
+  const over = fanOut(MAX_ONNX_NODES + 1);
+  registerBuiltinImporters();
+  assertRefusedQuickly(() => importModel({ fileName: 'fan.onnx', bytes: over }, OPTS), /fan\.onnx: more than 65,536 ONNX nodes \(IrEne's limit/);
+  // At the limit's scale a small fan-out still predicts.
+  const tree = importModel({ fileName: 'fan.onnx', bytes: fanOut(1000) }, OPTS);
+  assert.equal(tree.root.children.length, 1000);
+});
+
+test('a measured JSONL tree is held to the tree node budget', () => {
+  const leaf = (i: number) => ({ scope: `root.c${i}`, type: 'ml', instance_type: 'X', num_parameters: 0, flops: 1, mem_bytes: 1, calls: 1, child_nodes_obj: [] });
+  const line = (n: number) =>
+    JSON.stringify({
+      model_name: 'wide', dtype: 'bfloat16', batch_size: 1, seq_len: 8,
+      frontend_tree: { scope: 'root', type: 'model', instance_type: 'M', num_parameters: 0, flops: 1, mem_bytes: 1, calls: 1, child_nodes_obj: Array.from({ length: n }, (_, i) => leaf(i)) },
+    });
+  assertRefusedQuickly(() => loadIreneJsonl(Buffer.from(line(MAX_TREE_NODES))), /line 1: the model tree would have more than 100,000 nodes/);
+  assert.equal(loadIreneJsonl(Buffer.from(line(100)))[0]!.root.children.length, 100);
+});
+
+test('a safetensors header over IrEne\'s 16 MiB limit is refused before it is read, naming the limit', () => {
+  const prefix = (n: number): Uint8Array => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  const size = 64 * 2 ** 20;
+  assert.equal(safetensorsHeaderLength(prefix(MAX_SAFETENSORS_HEADER_BYTES), size, 'm.safetensors'), MAX_SAFETENSORS_HEADER_BYTES);
+  assertRefusedQuickly(() => safetensorsHeaderLength(prefix(MAX_SAFETENSORS_HEADER_BYTES + 1), size, 'm.safetensors'), /m\.safetensors: safetensors header of 16777217 bytes is over IrEne's 16 MB limit/);
+});
 
 test('ONNX local functions: a call bomb and a self-calling function inline within the budget, with a warning', () => {
   registerBuiltinImporters();

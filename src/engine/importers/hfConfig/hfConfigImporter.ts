@@ -21,6 +21,7 @@ import { validateImportOptions } from '../registry.js';
 import { TreeNodeBudget } from '../../limits/workBudgets.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
 import { ownValue } from '../../ownKey.js';
+import { valueText } from '../../valueText.js';
 
 /**
  * Builds the model tree of a parsed config.json.
@@ -36,7 +37,7 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
   const modelType = config['model_type'];
   if (modelType === undefined || modelType === null) throw new MissingFieldError('model_type', 'config.json');
   if (typeof modelType !== 'string') {
-    throw new MalformedFileError(`config.json: "model_type" must be a string, got ${JSON.stringify(modelType)}`);
+    throw new MalformedFileError(`config.json: "model_type" must be a string, got ${valueText(modelType)}`);
   }
   const build = ownValue(ARCHITECTURES, modelType);
   const spec = ownValue(ARCHITECTURE_SPECS, modelType);

@@ -15,6 +15,7 @@
  * - compressed-tensors: `num_bits` of the first config group, with its `group_size` scales.
  */
 import type { ConfigReader } from '../../architectures/configReader.js';
+import { valueText } from '../../valueText.js';
 
 /** How a checkpoint's Linear weights are stored. */
 export interface QuantizationInfo {
@@ -45,6 +46,14 @@ export function readQuantizationConfig(cfg: ConfigReader): QuantizationInfo | un
   const c = q as Record<string, unknown>;
   const num = (k: string, fallback: number) => (typeof c[k] === 'number' && Number.isFinite(c[k]) && (c[k] as number) > 0 ? (c[k] as number) : fallback);
   const method = typeof c['quant_method'] === 'string' ? c['quant_method'] : c['load_in_4bit'] === true || c['load_in_8bit'] === true ? 'bitsandbytes' : 'unknown';
+  // A width outside 1-16 bits is no quantization there is (1e9 bits once made a 1.1B model 16 MJ):
+  // said, and the format's default used.
+  const bitsOf = (v: unknown, key: string, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 16) return v;
+    cfg.warnings.push(`${cfg.context}: quantization_config "${key}" is ${valueText(v)}, not a whole number of bits from 1 to 16; ${fallback}-bit assumed`);
+    return fallback;
+  };
   let bits: number;
   let bytesPerWeight: number;
   let expertsOnly = false;
@@ -52,8 +61,9 @@ export function readQuantizationConfig(cfg: ConfigReader): QuantizationInfo | un
   switch (method) {
     case 'gptq':
     case 'awq': {
-      bits = num('bits', num('w_bit', 4));
-      const group = num('group_size', num('q_group_size', 128));
+      bits = c['bits'] !== undefined ? bitsOf(c['bits'], 'bits', 4) : bitsOf(c['w_bit'], 'w_bit', 4);
+      // group_size -1 is GPTQ's per-channel quantization: one scale per output column, no groups.
+      const group = c['group_size'] === -1 ? Number.POSITIVE_INFINITY : num('group_size', num('q_group_size', 128));
       bytesPerWeight = bits / 8 + (2 + bits / 8) / group;
       break;
     }
@@ -84,7 +94,7 @@ export function readQuantizationConfig(cfg: ConfigReader): QuantizationInfo | un
       const groups = c['config_groups'];
       const first = typeof groups === 'object' && groups !== null ? (Object.values(groups)[0] as { weights?: { num_bits?: unknown; group_size?: unknown } } | undefined) : undefined;
       const w = first?.weights;
-      bits = typeof w?.num_bits === 'number' ? w.num_bits : 8;
+      bits = bitsOf(w?.num_bits, 'num_bits', 8);
       const group = typeof w?.group_size === 'number' && w.group_size > 0 ? w.group_size : undefined;
       bytesPerWeight = bits / 8 + (group ? 2 / group : 0);
       skip = [...skip, ...stringList(c['ignore'])];

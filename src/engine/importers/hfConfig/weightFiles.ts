@@ -96,6 +96,18 @@ export interface WeightFiles {
  * @throws MalformedFileError for a header or an index that lies
  */
 export function readWeightFiles(companions: readonly WeightFileBytes[]): WeightFiles | undefined {
+  // One import asks twice (for the declared dtype, then for the tree): the headers are parsed once.
+  const known = parsedWeightFiles.get(companions);
+  if (known) return known.files;
+  const files = parseWeightFiles(companions);
+  parsedWeightFiles.set(companions, { files });
+  return files;
+}
+
+/** Parsed weight files by the companions list they came from. */
+const parsedWeightFiles = new WeakMap<readonly WeightFileBytes[], { files: WeightFiles | undefined }>();
+
+function parseWeightFiles(companions: readonly WeightFileBytes[]): WeightFiles | undefined {
   const base = (n: string) => n.split(/[\\/]/).pop() ?? n;
   const indexFile = companions.find((c) => base(c.fileName) === SAFETENSORS_INDEX_FILE);
   const shards = companions.filter((c) => /\.safetensors$/i.test(c.fileName));
@@ -135,7 +147,10 @@ export function checkWeights(files: WeightFiles, root: ModelNode, context: strin
     parameters += p;
     const at = placeInTree(t.name, scopes);
     if (at) placed.add(at);
-    else unplaced.set(groupOf(t.name), (unplaced.get(groupOf(t.name)) ?? 0) + p);
+    else {
+      const group = groupOf(t.name);
+      unplaced.set(group, (unplaced.get(group) ?? 0) + p);
+    }
   }
   let dtype: string | undefined;
   let most = 0;

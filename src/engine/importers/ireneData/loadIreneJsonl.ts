@@ -15,6 +15,8 @@ import { pushAll } from '../../arrays.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
 import { ownValue } from '../../ownKey.js';
 import { forEachLine } from './textLines.js';
+import { TreeNodeBudget } from '../../limits/workBudgets.js';
+import { valueText } from '../../valueText.js';
 
 /** PyTorch dtype names as written in the files, mapped onto the engine's. */
 const DTYPE_BY_NAME: Record<string, Dtype> = {
@@ -101,7 +103,7 @@ export function loadIreneJsonl(
     const seqLen = positiveInt(obj, 'seq_len', where);
     const ft = obj['frontend_tree'];
     if (!isObject(ft)) throw new DataError(`${where}, field "frontend_tree": missing or not an object`);
-    const root = readNode(ft, dtype, `${where}, field "frontend_tree`);
+    const root = readNode(ft, dtype, `${where}, field "frontend_tree`, new TreeNodeBudget(where));
     const tree: ModelTree = {
       modelName,
       format: 'irene-jsonl',
@@ -119,7 +121,8 @@ export function loadIreneJsonl(
   return trees;
 }
 
-function readNode(o: Json, dtype: Dtype, path: string): ModelNode {
+function readNode(o: Json, dtype: Dtype, path: string, budget: TreeNodeBudget): ModelNode {
+  budget.take();
   const at = (f: string): string => `${path}.${f}"`;
   const scope = typeof o['scope'] === 'string' ? o['scope'] : undefined;
   if (!scope) throw new DataError(`${at('scope')}: missing or not a string`);
@@ -137,7 +140,7 @@ function readNode(o: Json, dtype: Dtype, path: string): ModelNode {
       return undefined;
     }
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new DataError(`${here}.${f}": ${JSON.stringify(v)} is not a non-negative number`);
+      throw new DataError(`${here}.${f}": ${valueText(v)} is not a non-negative number`);
     }
     return v;
   };
@@ -169,7 +172,7 @@ function readNode(o: Json, dtype: Dtype, path: string): ModelNode {
   if (kids !== undefined && !Array.isArray(kids)) throw new DataError(`${here}.child_nodes_obj": not an array`);
   for (const k of (kids as unknown[] | undefined) ?? []) {
     if (!isObject(k)) throw new DataError(`${here}.child_nodes_obj": an entry is not an object`);
-    node.children.push(readNode(k, dtype, path));
+    node.children.push(readNode(k, dtype, path, budget));
   }
   return node;
 }
@@ -271,7 +274,7 @@ function readGenerationFields(o: Json, tree: ModelTree, where: string): void {
 function positiveInt(o: Json, f: string, where: string): number {
   const v = o[f];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new DataError(`${where}, field "${f}": ${JSON.stringify(v)} is not a positive integer`);
+    throw new DataError(`${where}, field "${f}": ${valueText(v)} is not a positive integer`);
   }
   return v;
 }

@@ -7,6 +7,7 @@ import type { Dtype, ModelTree } from '../../tree/modelNode.js';
 import { dtypeFromName } from './loadIreneJsonl.js';
 import { assertJsonNesting } from '../../limits/jsonNesting.js';
 import { forEachLine } from './textLines.js';
+import { valueText } from '../../valueText.js';
 
 /** One configuration's whole-model energy. */
 export interface ModelLevelRecord {
@@ -51,7 +52,7 @@ export function loadModelLevelJsonl(text: string, fileName = 'model_level.jsonl'
     const ints = ['batch_size', 'seq_len'].map((f) => {
       const v = field(f);
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-        throw new DataError(`${where}, field "${f}": ${JSON.stringify(v)} is not a positive integer`);
+        throw new DataError(`${where}, field "${f}": ${valueText(v)} is not a positive integer`);
       }
       return v;
     });

@@ -3,7 +3,7 @@
  * infer shapes, group nodes into primitives, recover module scopes, and
  * assemble module and ml nodes with FLOPs and bytes rolled up.
  */
-import { throwIfAborted } from '../../errors.js';
+import { InvalidInputError, throwIfAborted } from '../../errors.js';
 import type { PrimitiveCost } from '../../features/primitiveCost.js';
 import { primitiveKindOf } from '../../tree/primitiveKind.js';
 import type { ModelNode, ModelTree, PrimitiveKind } from '../../tree/modelNode.js';
@@ -89,6 +89,13 @@ export function buildOnnxTree(model: OnnxModel, options: OnnxImportOptions, file
     );
   }
   const assembled = assemble(units, scopes, graph.nodes, inference.tensors, options, warnings);
+  // A graph with no operator that runs (no nodes, or only constants and views) has nothing to
+  // predict: its "energy" would be the fixed overhead of a forward pass of nothing.
+  if (assembled.root.children.length === 0) {
+    throw new InvalidInputError(
+      `${fileName}: the graph has no operator that runs (${graph.nodes.length === 0 ? 'no nodes' : `${graph.nodes.length} node${graph.nodes.length === 1 ? '' : 's'}, all constants, views or of unknown input`}): nothing to predict`,
+    );
+  }
   const name = modelName(model, options, fileName);
   const tree: ModelTree = {
     modelName: name,

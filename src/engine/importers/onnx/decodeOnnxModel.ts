@@ -26,6 +26,7 @@ import type {
   OnnxValueInfo,
 } from './onnxModel.js';
 import { onnxDtypeBytes } from './onnxModel.js';
+import { MAX_ONNX_NODES, onnxTooLargeError } from '../../limits/workBudgets.js';
 
 /** Tensors with at most this many elements keep their values (shape constants, scalars). */
 export const SMALL_TENSOR_ELEMENTS = 1024;
@@ -81,6 +82,7 @@ class Decoder {
   constructor(
     readonly buf: Uint8Array,
     private readonly signal: AbortSignal | undefined,
+    private readonly fileName: string,
   ) {
     this.len = buf.length;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -356,6 +358,8 @@ class Decoder {
         case 1:
           g.nodes.push(this.node(this.lenEnd(w, end), depth));
           if (++this.nodesSeen % 2048 === 0) throwIfAborted(this.signal);
+          // Refused while decoding, before the nodes past the limit take memory and time.
+          if (this.nodesSeen > MAX_ONNX_NODES) throw onnxTooLargeError(this.fileName);
           break;
         case 2:
           g.name = this.str(w, end);
@@ -757,7 +761,7 @@ export function decodeOnnxModel(bytes: Uint8Array, fileName: string, signal?: Ab
   if (field === 0 || field > 25 || !(wire === VARINT || wire === LEN)) {
     throw new MalformedFileError(`${fileName}: not an ONNX model (the first byte 0x${first.toString(16).padStart(2, '0')} is no ModelProto field)`);
   }
-  const decoder = new Decoder(bytes, signal);
+  const decoder = new Decoder(bytes, signal, fileName);
   try {
     const model = decoder.model(bytes.length);
     if (model.irVersion < 1 || model.irVersion > 64) {

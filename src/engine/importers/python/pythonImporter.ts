@@ -7,6 +7,7 @@ import type { ModelTree } from '../../tree/modelNode.js';
 import type { ImportInput, ImportOptions, Importer } from '../importer.js';
 import { validateImportOptions } from '../registry.js';
 import { analyzePythonModels, buildPythonModelTree, type PythonAnalysis, type PythonClass, type PythonLayer } from './pythonModelAnalyzer.js';
+import { bracketDepthOverflow } from './bracketDepth.js';
 
 /** Options of `importPythonModel`. */
 export interface PythonImportOptions extends ImportOptions {
@@ -129,7 +130,10 @@ export const pythonImporter: Importer = {
   match(fileName: string, head: Uint8Array): boolean {
     if (!/\.pyi?$/i.test(fileName)) return false;
     // Parse the head (cheap: at most 4 KiB) rather than pattern-match it: a model class, or imports of torch/transformers.
-    const a = analyzePythonModels(decoder.decode(head));
+    const text = decoder.decode(head);
+    // Nested deeper than Python allows: the file is not analysed, and parse says why.
+    if (bracketDepthOverflow(text) >= 0) return true;
+    const a = analyzePythonModels(text);
     return a.modelClasses.length > 0 || Object.values(a.imports).some((path) => path === 'torch' || path.startsWith('torch.') || path.startsWith('transformers'));
   },
   parse(input: ImportInput, options: ImportOptions): ModelTree {

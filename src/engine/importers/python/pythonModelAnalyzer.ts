@@ -13,6 +13,7 @@ import { classifyCallee } from './torchCatalog.js';
 
 import type { PythonAnalysis, PythonClass, PythonFunctionalOp, PythonLayer, PythonSyntaxError, TopLevelPart } from './pythonAnalysisTypes.js';
 import { pushAll } from '../../arrays.js';
+import { bracketDepthOverflow, MAX_PYTHON_BRACKET_DEPTH } from './bracketDepth.js';
 
 export type { SourcePos, SourceRange } from './pyAst.js';
 export type { PythonAnalysis, PythonClass, PythonFunctionalOp, PythonLayer, PythonSyntaxError, PythonUnresolved } from './pythonAnalysisTypes.js';
@@ -38,6 +39,8 @@ export interface AnalyzePythonOptions {
  */
 export function analyzePythonModels(text: string, options: AnalyzePythonOptions = {}): PythonAnalysis {
   throwIfAborted(options.signal);
+  const tooDeep = bracketDepthOverflow(text);
+  if (tooDeep >= 0) return unparsedAnalysis(text, tooDeep, options);
   // The parser reads a text where its known gaps are papered over (same length, so every position holds).
   const parsed = closeParserGaps(text);
   const tree = parseIncremental(text, parsed, options.previous);
@@ -81,6 +84,31 @@ export function analyzePythonModels(text: string, options: AnalyzePythonOptions 
   analysis.parseState!.statements = cache;
   resolveModels(analysis);
   return analysis;
+}
+
+/**
+ * The analysis of a file nested deeper than Python allows: no classes, and one syntax error at
+ * the bracket past the limit, so that the file ends in a clear message instead of seconds of
+ * parser recovery.
+ */
+function unparsedAnalysis(text: string, offset: number, options: AnalyzePythonOptions): PythonAnalysis {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length - 1;
+  const at = { line, column: offset - (before.lastIndexOf('\n') + 1) };
+  return {
+    text,
+    ...(options.fileName ? { fileName: options.fileName } : {}),
+    imports: {},
+    constants: {},
+    functions: {},
+    classes: [],
+    modelClasses: [],
+    syntaxErrors: [
+      { range: { start: at, end: { line, column: at.column + 1 } }, message: `brackets nested more than ${MAX_PYTHON_BRACKET_DEPTH} deep (Python's own limit): the file is not analysed` },
+    ],
+    unresolved: [],
+    otherFiles: options.otherFiles ?? [],
+  };
 }
 
 /** Re-parses reusing the previous tree for the unchanged prefix and suffix of the text. */

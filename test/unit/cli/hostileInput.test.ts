@@ -117,3 +117,57 @@ test('terminal injection: control sequences in _name_or_path reach the terminal 
     }
   });
 });
+
+test('output files: a FIFO, a full device or the training data itself as -o is one line, and nothing is lost', () => {
+  withTmp((dir) => {
+    const data = join(dir, 'trees.jsonl');
+    const original = readFileSync(join(ROOT, 'test', 'fixtures', 'ireneData', 'trees.jsonl'));
+    writeFileSync(data, original);
+    // Before: -o on the input replaced the training data with the profile (exit 0).
+    assertOneLine(irene(['train', data, '--dtype', 'bf16', '-o', data]), /trees\.jsonl: that is the input .*; write the profile somewhere else/);
+    assert.deepEqual(readFileSync(data), original, 'the data is untouched');
+    // Before: a FIFO waited for a reader forever; /dev/full ended in "internal error" and a stack trace.
+    const fifo = join(dir, 'out.json');
+    spawnSync('mkfifo', [fifo]);
+    assertOneLine(irene(['train', data, '--dtype', 'bf16', '-o', fifo]), /out\.json: not a regular file; give the path of a file to write the profile to/);
+    if (existsSync('/dev/full')) assertOneLine(irene(['train', data, '--dtype', 'bf16', '-o', '/dev/full']), /\/dev\/full: not a regular file/);
+  });
+});
+
+test('usage errors: an unknown command or option, or none, is one line on stderr (the usage goes to stdout)', () => {
+  assertOneLine(irene(['predcit', BERT]), /^error: unknown command 'predcit' \(Did you mean predict\?\)$/m);
+  assertOneLine(irene(['predict', BERT, '--batchsize', '3']), /unknown option '--batchsize' \(Did you mean --batch-size\?\)/);
+  const none = irene([]);
+  assertOneLine(none, /irene: give a command \(the usage is above\)/);
+  assert.match(none.stdout, /^Usage: irene/);
+});
+
+test('names in tables: a line break in a model or budget name cannot split a row or start a GitHub workflow command', () => {
+  withTmp((dir) => {
+    const line = readFileSync(join(ROOT, 'test', 'fixtures', 'ireneData', 'trees.jsonl'), 'utf8').split('\n').find((l) => l.includes('"model_name"'))!;
+    const tree = JSON.parse(line) as Record<string, unknown>;
+    writeFileSync(join(dir, 'named.jsonl'), `${JSON.stringify({ ...tree, model_name: '::error::x\n::warning::pwned' })}\n`);
+    const r = irene(['evaluate', join(dir, 'named.jsonl')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /^::/m, 'no line starts a workflow command');
+    assert.match(r.stdout, /\\u003a:error::x\\u000a::warning::pwned/);
+  });
+});
+
+test('trace: the user\'s Python is stopped at --timeout, in one line', () => {
+  withTmp((dir) => {
+    // A "Python" that never ends, as a `while True:` in a model's __init__ did.
+    const python = join(dir, 'python');
+    writeFileSync(python, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const t0 = Date.now();
+    const r = irene(['trace', join(ROOT, 'test', 'fixtures', 'python', 'gpt2_like.py'), '--python', python, '--no-cache', '--timeout', '1']);
+    assertOneLine(r, /gpt2_like\.py stopped: it took over 1 s \(give --timeout to wait longer\)/);
+    assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+  });
+});
+
+test('generation and decode lengths are held to the sequence limit', () => {
+  const tinyllama = join(ROOT, 'examples', 'tinyllama-1.1b', 'config.json');
+  assertOneLine(irene(['generate', tinyllama, '--output-len', '9007199254740991']), /output length 9007199254740991 is above IrEne's limit of 134,217,728/);
+  assertOneLine(irene(['predict', tinyllama, '--phase', 'decode', '--context', '134217729']), /context 134217729 is above IrEne's limit of 134,217,728/);
+});

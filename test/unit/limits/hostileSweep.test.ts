@@ -94,3 +94,17 @@ test('a folder named like a weight file is refused with its path (it said "irene
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a config\'s unknown _attn_implementation or dtype is named in a warning (a prototype key included), not ignored', () => {
+  const llama = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'configs', 'llama.json'), 'utf8')) as Record<string, unknown>;
+  for (const value of ['flash_attention_9', 'constructor']) {
+    const t = buildTreeFromConfig({ ...llama, _attn_implementation: value }, { ...OPTS, phase: 'prefill' });
+    assert.equal(t.attention, 'sdpa');
+    assert.ok(t.warnings.some((w) => w.includes(`_attn_implementation "${value}" is not one IrEne knows`)), t.warnings.join('\n'));
+  }
+  for (const value of ['int3', 'float64', { x: 1 }]) {
+    const t = buildTreeFromConfig({ ...llama, torch_dtype: value }, OPTS);
+    assert.ok(t.warnings.some((w) => /"torch_dtype" is .*, not a dtype IrEne predicts for .*: the settings' bf16 is used/.test(w)), String(value));
+  }
+  assert.ok(!buildTreeFromConfig({ ...llama, torch_dtype: 'bfloat16' }, OPTS).warnings.some((w) => w.includes('torch_dtype')));
+});

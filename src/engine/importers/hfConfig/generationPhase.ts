@@ -8,6 +8,8 @@ import type { ArchitectureSpec } from '../../architectures/architecture.js';
 import type { ConfigReader } from '../../architectures/configReader.js';
 import type { NodeFactory } from '../../architectures/treeBuilder.js';
 import { InvalidInputError } from '../../errors.js';
+import { ownValue } from '../../ownKey.js';
+import { valueText } from '../../valueText.js';
 import type { AttentionImplementation, ModelNode, Phase } from '../../tree/modelNode.js';
 
 /** The attention a tree is built with and where that choice came from. */
@@ -15,6 +17,8 @@ export interface AttentionChoice {
   attention: AttentionImplementation;
   /** `option`: the caller said; `config`: the config's `_attn_implementation`; `default`: assumed. */
   source: 'option' | 'config' | 'default';
+  /** An `_attn_implementation` the config gives that IrEne does not know (then the default is assumed). */
+  unknown?: string;
 }
 
 /** `_attn_implementation` values of transformers and the core each runs (flash and flex kernels are fused like sdpa). */
@@ -37,14 +41,19 @@ export function chooseAttention(option: AttentionImplementation | undefined, con
   if (option) return { attention: option, source: 'option' };
   if (phase === 'forward') return { attention: 'eager', source: 'default' };
   const declared = config['_attn_implementation'] ?? config['attn_implementation'];
-  if (typeof declared === 'string' && CONFIG_ATTENTION[declared]) return { attention: CONFIG_ATTENTION[declared], source: 'config' };
-  return { attention: 'sdpa', source: 'default' };
+  // Own keys only: "constructor" is no attention implementation.
+  const known = typeof declared === 'string' ? ownValue(CONFIG_ATTENTION, declared) : undefined;
+  if (known) return { attention: known, source: 'config' };
+  return { attention: 'sdpa', source: 'default', ...(declared !== undefined && declared !== null ? { unknown: valueText(declared) } : {}) };
 }
 
 /** The sentence that says which attention a generation tree assumed. */
 export function attentionNote(choice: AttentionChoice): string | undefined {
   if (choice.source !== 'default') return undefined;
-  return `attention assumed ${choice.attention} (the config names no _attn_implementation; transformers' default): pass attention "eager" for explicit matmul / softmax / matmul with the scores in memory`;
+  const why = choice.unknown !== undefined
+    ? `the config's _attn_implementation ${choice.unknown} is not one IrEne knows (${Object.keys(CONFIG_ATTENTION).join(', ')})`
+    : 'the config names no _attn_implementation';
+  return `attention assumed ${choice.attention} (${why}; transformers' default): pass attention "eager" for explicit matmul / softmax / matmul with the scores in memory`;
 }
 
 /**

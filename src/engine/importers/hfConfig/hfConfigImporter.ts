@@ -47,6 +47,8 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
   const warnings: string[] = [];
   const cfg = new ConfigReader(config, `${modelType} config`, warnings);
   const quant = readQuantizationConfig(cfg);
+  const dtypeNote = unknownDtypeNote(config, cfg.context, options.dtype);
+  if (dtypeNote) warnings.push(dtypeNote);
   const f = new NodeFactory(options.dtype, quant ? (scope) => (quant.applies(scope) ? quant.bytesPerWeight : undefined) : undefined, new TreeNodeBudget(`${modelType} config`));
   const attention = chooseAttention(options.attention, config, phase);
   f.attention = attention.attention;
@@ -102,6 +104,20 @@ export function declaredDtypeOf(config: Readonly<Record<string, unknown>>, weigh
   for (const t of weights.headers.flatMap((h) => h.tensors)) bytes.set(t.dtype, (bytes.get(t.dtype) ?? 0) + t.dataBytes);
   const best = (['BF16', 'F16', 'F32'] as const).map((d) => [d, bytes.get(d) ?? 0] as const).sort((a, b) => b[1] - a[1])[0]!;
   return best[1] > 0 ? ({ BF16: 'bf16', F16: 'fp16', F32: 'fp32' } as const)[best[0]] : undefined;
+}
+
+/**
+ * The warning for a `dtype` / `torch_dtype` that names no dtype IrEne predicts for (`int3`, an
+ * object, `float8_e4m3fn`): before, the settings' dtype was used without a word.
+ */
+function unknownDtypeNote(config: Readonly<Record<string, unknown>>, context: string, used: Dtype): string | undefined {
+  for (const key of ['dtype', 'torch_dtype']) {
+    const v = config[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'string' && (v === 'auto' || ownValue(DTYPE_NAMES, v.replace(/^torch\./, '')) !== undefined)) return undefined;
+    return `${context}: "${key}" is ${valueText(v)}, not a dtype IrEne predicts for (float32, float16, bfloat16): the settings' ${used} is used`;
+  }
+  return undefined;
 }
 
 /** Bytes to hold the tree's parameters: quantized Linears at their width, everything else at the compute dtype (bytes). */

@@ -46,19 +46,7 @@ export function analyzePythonModels(text: string, options: AnalyzePythonOptions 
   const tree = parseIncremental(text, parsed, options.previous);
   throwIfAborted(options.signal);
   const conv = new AstConverter(parsed);
-  const analysis: PythonAnalysis = {
-    text,
-    ...(options.fileName ? { fileName: options.fileName } : {}),
-    imports: {},
-    constants: {},
-    functions: {},
-    classes: [],
-    modelClasses: [],
-    syntaxErrors: [],
-    unresolved: [],
-    otherFiles: options.otherFiles ?? [],
-    parseState: { tree, fragments: TreeFragment.addTree(tree) },
-  };
+  const analysis: PythonAnalysis = { ...emptyAnalysis(text, options), parseState: { tree, fragments: TreeFragment.addTree(tree) } };
   // Each top-level statement is read once and reused while its text and position are unchanged:
   // after a one-character edit only the statement around it is converted again.
   const previousCache = options.previous?.parseState?.statements;
@@ -95,6 +83,16 @@ function unparsedAnalysis(text: string, offset: number, options: AnalyzePythonOp
   const before = text.slice(0, offset);
   const line = before.split('\n').length - 1;
   const at = { line, column: offset - (before.lastIndexOf('\n') + 1) };
+  const analysis = emptyAnalysis(text, options);
+  analysis.syntaxErrors.push({
+    range: { start: at, end: { line, column: at.column + 1 } },
+    message: `brackets nested more than ${MAX_PYTHON_BRACKET_DEPTH} deep (Python's own limit): the file is not analysed`,
+  });
+  return analysis;
+}
+
+/** An analysis of `text` that has found nothing yet. */
+function emptyAnalysis(text: string, options: AnalyzePythonOptions): PythonAnalysis {
   return {
     text,
     ...(options.fileName ? { fileName: options.fileName } : {}),
@@ -103,9 +101,7 @@ function unparsedAnalysis(text: string, offset: number, options: AnalyzePythonOp
     functions: {},
     classes: [],
     modelClasses: [],
-    syntaxErrors: [
-      { range: { start: at, end: { line, column: at.column + 1 } }, message: `brackets nested more than ${MAX_PYTHON_BRACKET_DEPTH} deep (Python's own limit): the file is not analysed` },
-    ],
+    syntaxErrors: [],
     unresolved: [],
     otherFiles: options.otherFiles ?? [],
   };

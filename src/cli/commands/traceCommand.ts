@@ -55,7 +55,6 @@ export function defaultTraceCacheDir(): string {
   return join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'irene', 'traces');
 }
 
-/** Traces a Python model file and predicts its energy on the traced tree. */
 /**
  * Longest a trace may take by default (seconds). Why a limit: the trace runs the user's code, and
  * a `while True:` in it (or `[0] * 10**9`) waited forever; a real model builds on the meta device
@@ -63,6 +62,7 @@ export function defaultTraceCacheDir(): string {
  */
 export const DEFAULT_TRACE_TIMEOUT_S = 120;
 
+/** Traces a Python model file and predicts its energy on the traced tree. */
 export async function runTrace(file: string, options: TraceCommandOptions): Promise<{ stdout: string; stderr: string[]; prediction: Prediction; tree: ModelTree; cached: boolean }> {
   if (!/\.py$/i.test(file)) throw new CliUsageError(`${file}: irene trace reads PyTorch source (.py); use irene predict for other files`);
   const input = readModelInput(file);

@@ -26,7 +26,7 @@ import type { ModelNode } from '../tree/modelNode.js';
 export const buildGptNeox: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
   const sz = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', maxPositions: 2048 });
-  const rotDim = Math.floor(sz.d * cfg.number(['rotary_pct', 'partial_rotary_factor'], 0.25));
+  const rotDim = Math.floor(sz.d * cfg.fraction(['rotary_pct', 'partial_rotary_factor'], 0.25));
   const act = activationFor(cfg.str('hidden_act', 'gelu'), 'hidden_act', cfg.context);
   const bias = cfg.bool('attention_bias', true);
   cfg.bool('use_parallel_residual', true); // ordering only: the same ops run either way

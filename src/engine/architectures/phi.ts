@@ -26,7 +26,7 @@ import type { ModelNode } from '../tree/modelNode.js';
 export const buildPhi: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
   const sz = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', maxPositions: 2048 });
-  const rotDim = Math.floor(sz.d * cfg.number('partial_rotary_factor', 0.5));
+  const rotDim = Math.floor(sz.d * cfg.fraction('partial_rotary_factor', 0.5));
   const act = activationFor(cfg.str('hidden_act', 'gelu_new'), 'hidden_act', cfg.context);
   const qkLn = cfg.bool('qk_layernorm', false);
   const X = [B, T, sz.H];

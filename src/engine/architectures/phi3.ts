@@ -27,7 +27,7 @@ import type { ModelNode } from '../tree/modelNode.js';
 export const buildPhi3: ArchitectureBuilder = (cfg, ctx) => {
   const { batchSize: B, seqLen: T, f } = ctx;
   const sz = readDecoderSizes(cfg, ctx, { kvHeads: 'heads', maxPositions: 4096 });
-  const rotDim = Math.floor(sz.d * cfg.number('partial_rotary_factor', 1));
+  const rotDim = Math.floor(sz.d * cfg.fraction('partial_rotary_factor', 1));
   const act = activationFor(cfg.str('hidden_act', 'silu'), 'hidden_act', cfg.context);
   const norm = (scope: string) => f.rmsNorm(scope, 'Phi3RMSNorm', [B, T, sz.H], { configKey: 'rms_norm_eps' });
   const layers: ModelNode[] = [];

@@ -108,3 +108,9 @@ test('a config\'s unknown _attn_implementation or dtype is named in a warning (a
   }
   assert.ok(!buildTreeFromConfig({ ...llama, torch_dtype: 'bfloat16' }, OPTS).warnings.some((w) => w.includes('torch_dtype')));
 });
+
+test('a rotary fraction above 1 is refused (partial_rotary_factor 5 rotated five heads\' width of each head)', () => {
+  const phi3 = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'configs', 'phi3.json'), 'utf8')) as Record<string, unknown>;
+  assert.throws(() => buildTreeFromConfig({ ...phi3, partial_rotary_factor: 5 }, OPTS), /"partial_rotary_factor" must be a fraction from 0 to 1, got 5/);
+  assert.ok(buildTreeFromConfig({ ...phi3, partial_rotary_factor: 0.5 }, OPTS).root.flops > 0);
+});

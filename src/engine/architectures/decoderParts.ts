@@ -15,6 +15,7 @@ import { InvalidInputError } from '../errors.js';
 import type { ActivationSpec } from './activations.js';
 import type { ModelNode } from '../tree/modelNode.js';
 import type { NodeFactory, OpRecorder } from './treeBuilder.js';
+import { valueText } from '../valueText.js';
 
 /**
  * Rotary embedding applied to one (B, heads, T, d) tensor (`q * cos +
@@ -218,6 +219,10 @@ export function rootMaskOps(ops: OpRecorder, ctx: BuildContext, masks: readonly 
 export function slidingLayers(layerTypes: string[] | undefined, layers: number, fallback: (i: number) => boolean, warn: (msg: string) => void): boolean[] {
   if (!layerTypes) return Array.from({ length: layers }, (_, i) => fallback(i));
   if (layerTypes.length !== layers) warn(`"layer_types" lists ${layerTypes.length} layers for ${layers} layers; missing ones count as full attention`);
+  const unknown = [...new Set(layerTypes.filter((t) => t !== 'sliding_attention' && t !== 'full_attention'))];
+  if (unknown.length > 0) {
+    warn(`"layer_types" holds ${unknown.slice(0, 3).map(valueText).join(', ')}${unknown.length > 3 ? ' ...' : ''}, not sliding_attention or full_attention; those layers count as full attention`);
+  }
   return Array.from({ length: layers }, (_, i) => layerTypes[i] === 'sliding_attention');
 }
 

@@ -114,3 +114,10 @@ test('a rotary fraction above 1 is refused (partial_rotary_factor 5 rotated five
   assert.throws(() => buildTreeFromConfig({ ...phi3, partial_rotary_factor: 5 }, OPTS), /"partial_rotary_factor" must be a fraction from 0 to 1, got 5/);
   assert.ok(buildTreeFromConfig({ ...phi3, partial_rotary_factor: 0.5 }, OPTS).root.flops > 0);
 });
+
+test('layer_types values other than sliding_attention and full_attention are named in a warning', () => {
+  const gemma3 = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'configs', 'gemma3_text.json'), 'utf8')) as Record<string, unknown>;
+  const layers = gemma3['num_hidden_layers'] as number;
+  const t = buildTreeFromConfig({ ...gemma3, layer_types: Array.from({ length: layers }, () => 'weird') }, OPTS);
+  assert.ok(t.warnings.some((w) => w.includes('"layer_types" holds "weird", not sliding_attention or full_attention')), t.warnings.join('\n'));
+});

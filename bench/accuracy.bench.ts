@@ -314,7 +314,9 @@ the error is the mean absolute percentage error (MAPE) per level (\`ml\` = primi
 \`module\` = modules with children, \`model\` = whole model per inference), and the overall
 figure is the mean over left-out models. Nothing about the left-out model is used in
 training or in any choice made during training. Leave-one-family-out leaves every model of
-an architecture family out at once (the test of architectures not seen at all).
+an architecture family out at once (the test of architectures not seen at all). With more
+than 20 models (none of the data sets here), the models are dealt into 20 folds that are each
+left out at once, so that the work stays 20 fits.
 
 ## Summary
 

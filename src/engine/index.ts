@@ -36,6 +36,7 @@ export {
   crossValidate,
   crossValidateFlopsBaseline,
   crossValidateLaunchBaseline,
+  MAX_FOLDS,
   modelFamily,
   evaluateProfile,
   type CrossValidationResult,

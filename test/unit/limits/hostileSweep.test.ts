@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IreneError, analyzePythonModels, buildTreeFromConfig, loadIreneJsonl, onnxImporter, type ImportOptions } from '../../../src/engine/index.js';
+import { DEFAULT_PROFILE_NAME, IreneError, MAX_FOLDS, analyzePythonModels, buildTreeFromConfig, crossValidate, getBundledProfile, loadIreneJsonl, onnxImporter, type ImportOptions } from '../../../src/engine/index.js';
 import { forEachLine } from '../../../src/engine/importers/ireneData/textLines.js';
 import { bracketDepthOverflow, MAX_PYTHON_BRACKET_DEPTH } from '../../../src/engine/importers/python/bracketDepth.js';
 import { hfConfigImporter } from '../../../src/engine/importers/hfConfig/hfConfigImporter.js';
@@ -120,4 +120,24 @@ test('layer_types values other than sliding_attention and full_attention are nam
   const layers = gemma3['num_hidden_layers'] as number;
   const t = buildTreeFromConfig({ ...gemma3, layer_types: Array.from({ length: layers }, () => 'weird') }, OPTS);
   assert.ok(t.warnings.some((w) => w.includes('"layer_types" holds "weird", not sliding_attention or full_attention')), t.warnings.join('\n'));
+});
+
+test('cross-validation fits at most 20 folds: past 20 models, several are left out at once, never scored by a fit that saw them', () => {
+  const line = readFileSync(join(ROOT, 'test', 'fixtures', 'ireneData', 'trees.jsonl'), 'utf8').split('\n').find((l) => l.includes('"model_name"'))!;
+  const base = loadIreneJsonl(Buffer.from(line))[0]!;
+  // 25 copies of one tree under 25 model names: every fold leaves out 1 or 2 of them.
+  const trees = Array.from({ length: 25 }, (_, i) => ({ ...base, modelName: `m${i}` }));
+  const seen: string[] = [];
+  const result = crossValidate(trees, {
+    featureSet: 'specs',
+    epochs: 20,
+    setting: { hardware: getBundledProfile(DEFAULT_PROFILE_NAME).hardware },
+    onProgress: (_, label) => {
+      if (!seen.includes(label)) seen.push(label);
+    },
+  });
+  assert.equal(MAX_FOLDS, 20);
+  assert.deepEqual(result.perModel.map((r) => r.model), trees.map((t) => t.modelName), 'one row per model, in order');
+  assert.equal(seen.filter((l) => l.startsWith('leaving out')).length, 20, seen.join('\n'));
+  assert.ok(seen.includes('leaving out 2 models (m0, ...)'));
 });

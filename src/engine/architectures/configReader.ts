@@ -142,7 +142,7 @@ export class ConfigReader {
     if (v === undefined || v === null) return undefined;
     this.used.add(key);
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
-      throw new MalformedFileError(`${this.context}: "${key}" must be a list of strings, got ${JSON.stringify(v).slice(0, 80)}`);
+      throw new MalformedFileError(`${this.context}: "${key}" must be a list of strings, got ${valueText(v)}`);
     }
     return v as string[];
   }
@@ -153,7 +153,7 @@ export class ConfigReader {
     if (v === undefined || v === null) return undefined;
     this.used.add(key);
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
-      throw new MalformedFileError(`${this.context}: "${key}" must be a list of non-negative integers, got ${JSON.stringify(v).slice(0, 80)}`);
+      throw new MalformedFileError(`${this.context}: "${key}" must be a list of non-negative integers, got ${valueText(v)}`);
     }
     return v as number[];
   }

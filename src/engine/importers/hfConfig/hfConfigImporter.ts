@@ -88,6 +88,11 @@ export function buildTreeFromConfig(config: Record<string, unknown>, options: Im
 
 const DTYPE_NAMES: Readonly<Record<string, Dtype>> = { float32: 'fp32', float16: 'fp16', bfloat16: 'bf16', float: 'fp32', half: 'fp16' };
 
+/** The dtype a config's `dtype` / `torch_dtype` string names (`bfloat16`, `torch.float16`); undefined for others. */
+function dtypeNamed(name: string): Dtype | undefined {
+  return ownValue(DTYPE_NAMES, name.replace(/^torch\./, ''));
+}
+
 /**
  * The dtype transformers 5 loads a checkpoint in by default (`dtype="auto"`):
  * the config's `dtype` (or the older `torch_dtype`), else the dtype most of
@@ -97,7 +102,7 @@ const DTYPE_NAMES: Readonly<Record<string, Dtype>> = { float32: 'fp32', float16:
 export function declaredDtypeOf(config: Readonly<Record<string, unknown>>, weights?: WeightFiles): Dtype | undefined {
   for (const key of ['dtype', 'torch_dtype']) {
     const v = config[key];
-    if (typeof v === 'string') return ownValue(DTYPE_NAMES, v.replace(/^torch\./, ''));
+    if (typeof v === 'string') return dtypeNamed(v);
   }
   if (!weights) return undefined;
   const bytes = new Map<string, number>();
@@ -114,7 +119,7 @@ function unknownDtypeNote(config: Readonly<Record<string, unknown>>, context: st
   for (const key of ['dtype', 'torch_dtype']) {
     const v = config[key];
     if (v === undefined || v === null) continue;
-    if (typeof v === 'string' && (v === 'auto' || ownValue(DTYPE_NAMES, v.replace(/^torch\./, '')) !== undefined)) return undefined;
+    if (typeof v === 'string' && (v === 'auto' || dtypeNamed(v) !== undefined)) return undefined;
     return `${context}: "${key}" is ${valueText(v)}, not a dtype IrEne predicts for (float32, float16, bfloat16): the settings' ${used} is used`;
   }
   return undefined;
